@@ -1,0 +1,205 @@
+//! Engine configuration: one TOML file, validated once, derived values computed once.
+//!
+//! Every block generator, the co-simulation harness and the testbenches take a
+//! [`Resolved`] configuration, so they cannot disagree on a width or a size.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Errors from loading or validating a configuration. Each names the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config {origin}: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("config key `{key}` = {value}: {reason}")]
+    Invalid {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+/// The configuration as written by the user (all keys optional).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Configuration name; the default output folder is `build/<name>/`.
+    pub name: String,
+    /// Prefix of every emitted Verilog module (`<prefix>_rx_parser`, ...).
+    pub prefix: String,
+    /// Width of the AXI4-Stream data path in bits.
+    pub data_width: u32,
+    /// Receive parser settings.
+    pub rx: RxConfig,
+}
+
+/// Receive parser settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RxConfig {
+    /// Frames shorter than this many bytes (FCS excluded) are flagged `runt`.
+    pub min_frame_len: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            name: "default".into(),
+            prefix: "toe".into(),
+            data_width: 64,
+            rx: RxConfig::default(),
+        }
+    }
+}
+
+impl Default for RxConfig {
+    fn default() -> Self {
+        RxConfig { min_frame_len: 60 }
+    }
+}
+
+/// Largest frame, in bytes, the receive parser measures exactly (17-bit length field).
+pub const MAX_FRAME_LEN: usize = (1 << 17) - 1;
+
+/// Datapath widths the generators support today.
+pub const SUPPORTED_DATA_WIDTHS: &[u32] = &[64];
+
+/// A validated configuration with its derived values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resolved {
+    #[serde(flatten)]
+    pub config: Config,
+    /// `data_width / 8`: bytes per beat and width of `tkeep`.
+    pub keep_width: u32,
+    /// `log2(keep_width)`: bits of a byte offset inside a beat.
+    pub lane_bits: u32,
+}
+
+impl Config {
+    /// Parse a TOML document; `origin` names it in error messages.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Read and parse a TOML file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Check every value and compute the derived ones.
+    pub fn resolve(self) -> Result<Resolved, ConfigError> {
+        let ident_ok = |s: &str| {
+            let mut c = s.chars();
+            matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic())
+                && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        };
+        if !ident_ok(&self.prefix) {
+            return Err(ConfigError::Invalid {
+                key: "prefix",
+                value: format!("{:?}", self.prefix),
+                reason: "must be a Verilog identifier: a letter, then letters, digits or `_`"
+                    .into(),
+            });
+        }
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            return Err(ConfigError::Invalid {
+                key: "name",
+                value: format!("{:?}", self.name),
+                reason: "must be non-empty and use only letters, digits, `_` or `-`".into(),
+            });
+        }
+        if !SUPPORTED_DATA_WIDTHS.contains(&self.data_width) {
+            return Err(ConfigError::Invalid {
+                key: "data_width",
+                value: self.data_width.to_string(),
+                reason: format!("supported widths today: {SUPPORTED_DATA_WIDTHS:?} bits"),
+            });
+        }
+        if !(14..=1518).contains(&self.rx.min_frame_len) {
+            return Err(ConfigError::Invalid {
+                key: "rx.min_frame_len",
+                value: self.rx.min_frame_len.to_string(),
+                reason: "must be between 14 and 1518 bytes".into(),
+            });
+        }
+        let keep_width = self.data_width / 8;
+        Ok(Resolved {
+            keep_width,
+            lane_bits: keep_width.trailing_zeros(),
+            config: self,
+        })
+    }
+}
+
+impl Resolved {
+    /// The default configuration, resolved.
+    pub fn default_config() -> Resolved {
+        Config::default()
+            .resolve()
+            .expect("the default configuration is valid")
+    }
+
+    /// Load, parse and validate a TOML file, or the defaults when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> Result<Resolved, ConfigError> {
+        match path {
+            Some(p) => Config::load(p)?.resolve(),
+            None => Config::default().resolve(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_resolve() {
+        let r = Resolved::default_config();
+        assert_eq!(r.keep_width, 8);
+        assert_eq!(r.lane_bits, 3);
+        assert_eq!(r.config.prefix, "toe");
+    }
+
+    #[test]
+    fn partial_file_keeps_defaults() {
+        let c = Config::from_toml_str("prefix = \"nic0\"\n[rx]\nmin_frame_len = 64\n", "t").unwrap();
+        let r = c.resolve().unwrap();
+        assert_eq!(r.config.prefix, "nic0");
+        assert_eq!(r.config.rx.min_frame_len, 64);
+        assert_eq!(r.config.data_width, 64);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Config::from_toml_str("data_width = 48", "t").unwrap().resolve().unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("data_width") && msg.contains("48"), "{msg}");
+        let e = Config::from_toml_str("prefix = \"9x\"", "t").unwrap().resolve().unwrap_err();
+        assert!(e.to_string().contains("prefix"));
+        let e = Config::from_toml_str("[rx]\nmin_frame_len = 2", "t").unwrap().resolve().unwrap_err();
+        assert!(e.to_string().contains("rx.min_frame_len"));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Config::from_toml_str("data_widht = 64", "f.toml").unwrap_err();
+        assert!(e.to_string().contains("data_widht"), "{e}");
+    }
+}

@@ -1,0 +1,8 @@
+//! Host model of the TCP offload engine: configuration, wire formats and the golden
+//! reference the RTL is checked against. Every format and constant is defined here once.
+
+pub mod config;
+pub mod meta;
+
+pub use config::{Config, ConfigError, Resolved};
+pub use meta::{L4Kind, RawRecord, RxMeta, RX_META_BITS, RX_META_LAYOUT, RX_META_TDATA_BITS};
