@@ -1,1 +1,10 @@
-//! placeholder
+//! rust-hdl descriptions of the TCP offload engine's blocks, and the generator that
+//! emits them as Verilog a user can drop into a design.
+
+pub mod generate;
+pub mod rx_meta;
+pub mod rx_parser;
+
+pub use generate::{generate, GeneratedBlock, Generated, PortDir, PortInfo};
+pub use rx_meta::RxMetaRecord;
+pub use rx_parser::RxParser;
