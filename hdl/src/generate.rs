@@ -94,21 +94,111 @@ fn rx_parser_ports(cfg: &Resolved) -> Vec<(PortInfo, &'static str)> {
     vec![
         p("clk", In, 1, "Clock and reset", "clock"),
         p("rst", In, 1, "Clock and reset", "reset"),
-        p("s_axis_tdata", In, w, "Frame input (AXI4-Stream)", "s_tdata"),
-        p("s_axis_tkeep", In, k, "Frame input (AXI4-Stream)", "s_tkeep"),
-        p("s_axis_tvalid", In, 1, "Frame input (AXI4-Stream)", "s_tvalid"),
-        p("s_axis_tready", Out, 1, "Frame input (AXI4-Stream)", "s_tready"),
-        p("s_axis_tlast", In, 1, "Frame input (AXI4-Stream)", "s_tlast"),
-        p("s_axis_tuser", In, 1, "Frame input (AXI4-Stream)", "s_tuser"),
-        p("m_axis_tdata", Out, w, "Frame output (AXI4-Stream)", "m_tdata"),
-        p("m_axis_tkeep", Out, k, "Frame output (AXI4-Stream)", "m_tkeep"),
-        p("m_axis_tvalid", Out, 1, "Frame output (AXI4-Stream)", "m_tvalid"),
-        p("m_axis_tready", In, 1, "Frame output (AXI4-Stream)", "m_tready"),
-        p("m_axis_tlast", Out, 1, "Frame output (AXI4-Stream)", "m_tlast"),
-        p("m_axis_tuser", Out, 1, "Frame output (AXI4-Stream)", "m_tuser"),
-        p("m_axis_meta_tdata", Out, RX_META_TDATA_BITS, "Metadata output, one record per frame (AXI4-Stream)", "m_meta_tdata"),
-        p("m_axis_meta_tvalid", Out, 1, "Metadata output, one record per frame (AXI4-Stream)", "m_meta_tvalid"),
-        p("m_axis_meta_tready", In, 1, "Metadata output, one record per frame (AXI4-Stream)", "m_meta_tready"),
+        p(
+            "s_axis_tdata",
+            In,
+            w,
+            "Frame input (AXI4-Stream)",
+            "s_tdata",
+        ),
+        p(
+            "s_axis_tkeep",
+            In,
+            k,
+            "Frame input (AXI4-Stream)",
+            "s_tkeep",
+        ),
+        p(
+            "s_axis_tvalid",
+            In,
+            1,
+            "Frame input (AXI4-Stream)",
+            "s_tvalid",
+        ),
+        p(
+            "s_axis_tready",
+            Out,
+            1,
+            "Frame input (AXI4-Stream)",
+            "s_tready",
+        ),
+        p(
+            "s_axis_tlast",
+            In,
+            1,
+            "Frame input (AXI4-Stream)",
+            "s_tlast",
+        ),
+        p(
+            "s_axis_tuser",
+            In,
+            1,
+            "Frame input (AXI4-Stream)",
+            "s_tuser",
+        ),
+        p(
+            "m_axis_tdata",
+            Out,
+            w,
+            "Frame output (AXI4-Stream)",
+            "m_tdata",
+        ),
+        p(
+            "m_axis_tkeep",
+            Out,
+            k,
+            "Frame output (AXI4-Stream)",
+            "m_tkeep",
+        ),
+        p(
+            "m_axis_tvalid",
+            Out,
+            1,
+            "Frame output (AXI4-Stream)",
+            "m_tvalid",
+        ),
+        p(
+            "m_axis_tready",
+            In,
+            1,
+            "Frame output (AXI4-Stream)",
+            "m_tready",
+        ),
+        p(
+            "m_axis_tlast",
+            Out,
+            1,
+            "Frame output (AXI4-Stream)",
+            "m_tlast",
+        ),
+        p(
+            "m_axis_tuser",
+            Out,
+            1,
+            "Frame output (AXI4-Stream)",
+            "m_tuser",
+        ),
+        p(
+            "m_axis_meta_tdata",
+            Out,
+            RX_META_TDATA_BITS,
+            "Metadata output, one record per frame (AXI4-Stream)",
+            "m_meta_tdata",
+        ),
+        p(
+            "m_axis_meta_tvalid",
+            Out,
+            1,
+            "Metadata output, one record per frame (AXI4-Stream)",
+            "m_meta_tvalid",
+        ),
+        p(
+            "m_axis_meta_tready",
+            In,
+            1,
+            "Metadata output, one record per frame (AXI4-Stream)",
+            "m_meta_tready",
+        ),
     ]
 }
 
@@ -129,7 +219,11 @@ fn core_port_widths(verilog: &str) -> BTreeMap<String, usize> {
         let t = t.trim_end_matches(';');
         let name = t.split_whitespace().last().unwrap_or("").to_string();
         let width = match (t.find('['), t.find(':')) {
-            (Some(a), Some(b)) if b > a => t[a + 1..b].trim().parse::<usize>().map(|m| m + 1).unwrap_or(0),
+            (Some(a), Some(b)) if b > a => t[a + 1..b]
+                .trim()
+                .parse::<usize>()
+                .map(|m| m + 1)
+                .unwrap_or(0),
             _ => 1,
         };
         out.insert(name, width);
@@ -196,7 +290,11 @@ pub fn generate_rx_parser(cfg: &Resolved) -> Result<GeneratedBlock, GenerateErro
     let widths = core_port_widths(&raw);
     let ports = rx_parser_ports(cfg);
     for (p, core_name) in &ports {
-        let expect = if p.name == "m_axis_meta_tdata" { RX_META_BITS } else { p.width };
+        let expect = if p.name == "m_axis_meta_tdata" {
+            RX_META_BITS
+        } else {
+            p.width
+        };
         if widths.get(*core_name) != Some(&expect) {
             return Err(GenerateError::PortMismatch(core_name.to_string()));
         }
@@ -206,12 +304,22 @@ pub fn generate_rx_parser(cfg: &Resolved) -> Result<GeneratedBlock, GenerateErro
     }
     let core_text = format!(
         "{}{}",
-        header(cfg, &format!("{core}: receive parser core, emitted by rust-hdl (see {top} for the interface)")),
+        header(
+            cfg,
+            &format!(
+                "{core}: receive parser core, emitted by rust-hdl (see {top} for the interface)"
+            )
+        ),
         rename_core(&raw, &core)
     );
 
-    let mut w = header(cfg, &format!("{top}: receive parser with checksum verification"));
-    w.push_str("// One metadata record per frame on m_axis_meta_*; field layout in manifest.json.\n");
+    let mut w = header(
+        cfg,
+        &format!("{top}: receive parser with checksum verification"),
+    );
+    w.push_str(
+        "// One metadata record per frame on m_axis_meta_*; field layout in manifest.json.\n",
+    );
     w.push_str("`resetall\n`default_nettype none\n\n");
     w.push_str(&format!("module {top} (\n"));
     let mut group = "";
@@ -226,13 +334,21 @@ pub fn generate_rx_parser(cfg: &Resolved) -> Result<GeneratedBlock, GenerateErro
             PortDir::Out => "output",
         };
         let sep = if i + 1 == n { "" } else { "," };
-        w.push_str(&format!("    {dir} wire {:<9} {}{sep}\n", range(p.width), p.name));
+        w.push_str(&format!(
+            "    {dir} wire {:<9} {}{sep}\n",
+            range(p.width),
+            p.name
+        ));
     }
     w.push_str(");\n\n");
     w.push_str(&format!("wire {} meta_record;\n\n", range(RX_META_BITS)));
     w.push_str(&format!("{core} core (\n"));
     for (i, (p, core_name)) in ports.iter().enumerate() {
-        let sig = if p.name == "m_axis_meta_tdata" { "meta_record" } else { p.name.as_str() };
+        let sig = if p.name == "m_axis_meta_tdata" {
+            "meta_record"
+        } else {
+            p.name.as_str()
+        };
         let sep = if i + 1 == n { "" } else { "," };
         w.push_str(&format!("    .{core_name}({sig}){sep}\n"));
     }
@@ -348,11 +464,19 @@ impl Generated {
 impl GeneratedBlock {
     /// Paths of this block's files under `out/rtl`.
     pub fn paths(&self, out: &Path) -> Vec<PathBuf> {
-        self.files.iter().map(|(n, _)| out.join("rtl").join(n)).collect()
+        self.files
+            .iter()
+            .map(|(n, _)| out.join("rtl").join(n))
+            .collect()
     }
 }
 
-fn run_tool(tool: &str, install: &str, args: &[String], top: &str) -> Result<String, GenerateError> {
+fn run_tool(
+    tool: &str,
+    install: &str,
+    args: &[String],
+    top: &str,
+) -> Result<String, GenerateError> {
     let output = Command::new(tool).args(args).output().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             GenerateError::ToolMissing {
@@ -405,12 +529,20 @@ pub fn lint_verilator(files: &[PathBuf], top: &str) -> Result<String, GenerateEr
 
 /// yosys elaboration: read, `hierarchy -check`, `proc`, `check -assert`.
 pub fn elaborate_yosys(files: &[PathBuf], top: &str) -> Result<String, GenerateError> {
-    let reads: Vec<String> = files.iter().map(|f| format!("read_verilog {};", f.display())).collect();
+    let reads: Vec<String> = files
+        .iter()
+        .map(|f| format!("read_verilog {};", f.display()))
+        .collect();
     let script = format!(
         "{} hierarchy -check -top {top}; proc; opt_clean; check -assert",
         reads.join(" ")
     );
-    run_tool("yosys", "apt-get install -y yosys", &["-q".into(), "-p".into(), script], top)
+    run_tool(
+        "yosys",
+        "apt-get install -y yosys",
+        &["-q".into(), "-p".into(), script],
+        top,
+    )
 }
 
 #[cfg(test)]

@@ -5,6 +5,6 @@ pub mod generate;
 pub mod rx_meta;
 pub mod rx_parser;
 
-pub use generate::{generate, GeneratedBlock, Generated, PortDir, PortInfo};
+pub use generate::{Generated, GeneratedBlock, PortDir, PortInfo, generate};
 pub use rx_meta::RxMetaRecord;
 pub use rx_parser::RxParser;

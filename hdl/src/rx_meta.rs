@@ -24,8 +24,14 @@ mod tests {
     fn layout_matches_host_model() {
         assert_eq!(RxMetaRecord::BITS, host_model::RX_META_BITS);
         let r = RxMetaRecord::default();
-        assert_eq!(r.get_my_offset_frame_len(), host_model::meta::field("frame_len").unwrap().offset);
-        assert_eq!(r.get_my_offset_dst_ip(), host_model::meta::field("dst_ip").unwrap().offset);
+        assert_eq!(
+            r.get_my_offset_frame_len(),
+            host_model::meta::field("frame_len").unwrap().offset
+        );
+        assert_eq!(
+            r.get_my_offset_dst_ip(),
+            host_model::meta::field("dst_ip").unwrap().offset
+        );
         assert_eq!(r.get_my_width_src_ip(), 128);
     }
 }

@@ -97,12 +97,20 @@ pub struct RxParser {
     rv: Signal<Local, Bits<64>>,
     sv: Signal<Local, Bits<64>>,
     ipv: Signal<Local, Bits<64>>,
-    l4v: Signal<Local, Bits<64>>,
+    rhi: Signal<Local, Bits<32>>,
+    rlo: Signal<Local, Bits<32>>,
+    b_ge2: Signal<Local, Bit>,
+    ipm_hi: Signal<Local, Bits<15>>,
+    ipm_lo: Signal<Local, Bits<15>>,
+    ip_hi_ok: Signal<Local, Bit>,
+    ip_lo_ok: Signal<Local, Bit>,
+    l4m_hi: Signal<Local, Bits<15>>,
+    l4m_lo: Signal<Local, Bits<15>>,
+    l4_hi_ok: Signal<Local, Bit>,
+    l4_lo_ok: Signal<Local, Bit>,
     t0_now: Signal<Local, Bits<16>>,
     ip_q: Signal<Local, Bits<14>>,
     in_ip: Signal<Local, Bit>,
-    l4_q: Signal<Local, Bits<14>>,
-    in_l4: Signal<Local, Bit>,
     // q0 decode (combinational)
     eth_eff: Signal<Local, Bits<16>>,
     is_v6_now: Signal<Local, Bit>,
@@ -161,8 +169,7 @@ pub struct RxParser {
     f_hdr_words: DFF<Bits<5>>,
     f_l4off: DFF<Bits<8>>,
     f_ip_end: DFF<Bits<17>>,
-    f_l4_start: DFF<Bits<14>>,
-    f_l4_par: DFF<Bit>,
+    f_j0l: DFF<Bits<6>>,
     f_user: DFF<Bit>,
     f_len: DFF<Bits<17>>,
     ip_acc: DFF<Bits<24>>,
@@ -229,7 +236,10 @@ impl RxParser {
     ///
     /// `min_frame_len` is validated by the configuration (14..=1518).
     pub fn new(min_frame_len: u32) -> Self {
-        assert!((14..=1518).contains(&min_frame_len), "min_frame_len out of range");
+        assert!(
+            (14..=1518).contains(&min_frame_len),
+            "min_frame_len out of range"
+        );
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -262,12 +272,20 @@ impl RxParser {
             rv: Default::default(),
             sv: Default::default(),
             ipv: Default::default(),
-            l4v: Default::default(),
+            rhi: Default::default(),
+            rlo: Default::default(),
+            b_ge2: Default::default(),
+            ipm_hi: Default::default(),
+            ipm_lo: Default::default(),
+            ip_hi_ok: Default::default(),
+            ip_lo_ok: Default::default(),
+            l4m_hi: Default::default(),
+            l4m_lo: Default::default(),
+            l4_hi_ok: Default::default(),
+            l4_lo_ok: Default::default(),
             t0_now: Default::default(),
             ip_q: Default::default(),
             in_ip: Default::default(),
-            l4_q: Default::default(),
-            in_l4: Default::default(),
             eth_eff: Default::default(),
             is_v6_now: Default::default(),
             hdr_words_now: Default::default(),
@@ -322,8 +340,7 @@ impl RxParser {
             f_hdr_words: Default::default(),
             f_l4off: Default::default(),
             f_ip_end: Default::default(),
-            f_l4_start: Default::default(),
-            f_l4_par: Default::default(),
+            f_j0l: Default::default(),
             f_user: Default::default(),
             f_len: Default::default(),
             ip_acc: Default::default(),
@@ -387,16 +404,59 @@ impl Logic for RxParser {
     fn update(&mut self) {
         clock!(self, clock, data_fifo, meta_fifo);
         dff_setup!(
-            self, clock, a_valid, a_data, a_keep, a_last, a_user, a_beat, beat_cnt, prev_lo16,
-            prev_rlo, f_t0, f_tci, f_t1, f_vlan, ip_w0, ip_w1, ip_w2, ip_w3, ip_w4, ip_w5, ip_w6,
-            ip_w7, ip_w8, ip_w9, l4_w0, l4_w1, l4_w2, l4_w3, f_armed, f_v6, f_hdr_words, f_l4off,
-            f_ip_end, f_l4_start, f_l4_par, f_user, f_len, ip_acc, l4_acc, c_go, rec_c, c_ipsum,
-            c_l4sum, c_cand, d_go, rec_d, e_go
+            self,
+            clock,
+            a_valid,
+            a_data,
+            a_keep,
+            a_last,
+            a_user,
+            a_beat,
+            beat_cnt,
+            prev_lo16,
+            prev_rlo,
+            f_t0,
+            f_tci,
+            f_t1,
+            f_vlan,
+            ip_w0,
+            ip_w1,
+            ip_w2,
+            ip_w3,
+            ip_w4,
+            ip_w5,
+            ip_w6,
+            ip_w7,
+            ip_w8,
+            ip_w9,
+            l4_w0,
+            l4_w1,
+            l4_w2,
+            l4_w3,
+            f_armed,
+            f_v6,
+            f_hdr_words,
+            f_l4off,
+            f_ip_end,
+            f_j0l,
+            f_user,
+            f_len,
+            ip_acc,
+            l4_acc,
+            c_go,
+            rec_c,
+            c_ipsum,
+            c_l4sum,
+            c_cand,
+            d_go,
+            rec_d,
+            e_go
         );
 
         // ---------------- Output FIFOs and input handshake ----------------
-        self.s_tready.next =
-            !self.data_fifo.almost_full.val() & !self.meta_fifo.almost_full.val() & !self.reset.val();
+        self.s_tready.next = !self.data_fifo.almost_full.val()
+            & !self.meta_fifo.almost_full.val()
+            & !self.reset.val();
         self.m_tdata.next = self.data_fifo.data_out.val().get_bits::<64>(0);
         self.m_tkeep.next = self.data_fifo.data_out.val().get_bits::<8>(64);
         self.m_tlast.next = self.data_fifo.data_out.val().get_bit(72);
@@ -447,13 +507,11 @@ impl Logic for RxParser {
         if self.f_vlan.q.val() {
             self.ipv.next = self.sv.val();
         }
-        self.l4v.next = self.rv.val();
-        if self.f_l4_par.q.val() {
-            self.l4v.next = self.sv.val();
-        }
         self.t0_now.next = self.be.val().get_bits::<16>(16);
+        self.rhi.next = self.rv.val().get_bits::<32>(32);
+        self.rlo.next = self.rv.val().get_bits::<32>(0);
 
-        // IP header pair index: IP words 2q, 2q+1 are in `ipv` at beat 2 + vlan + q.
+        // Pair index of the IP header in the S/R view (used to decode IP words 0-1).
         self.ip_q.next = self.a_beat.q.val() - 2;
         self.in_ip.next = false;
         if self.f_vlan.q.val() {
@@ -462,9 +520,23 @@ impl Logic for RxParser {
         } else {
             self.in_ip.next = self.a_beat.q.val() >= 2;
         }
-        // L4 header pair index.
-        self.l4_q.next = self.a_beat.q.val() - self.f_l4_start.q.val();
-        self.in_l4.next = self.f_armed.q.val() & (self.a_beat.q.val() >= self.f_l4_start.q.val());
+        // Word slots: R holds realigned words 2(B-2) (hi) and 2(B-2)+1 (lo) at beat B,
+        // where realigned word j starts at frame byte 14+4j. Each header word is taken
+        // from the slot in the beat where it completes, so a frame that ends right
+        // after a header word still has it.
+        self.b_ge2.next = self.a_beat.q.val() >= 2;
+        self.ipm_hi.next = (bit_cast::<15, 14>(self.a_beat.q.val()) << 1)
+            - 4
+            - bit_cast::<15, 1>(self.f_vlan.q.val().into());
+        self.ipm_lo.next = self.ipm_hi.val() + 1;
+        self.ip_hi_ok.next = self.b_ge2.val() & (self.ipm_hi.val() < 16);
+        self.ip_lo_ok.next = self.b_ge2.val() & (self.ipm_lo.val() < 16);
+        self.l4m_hi.next = (bit_cast::<15, 14>(self.a_beat.q.val()) << 1)
+            - 4
+            - bit_cast::<15, 6>(self.f_j0l.q.val());
+        self.l4m_lo.next = self.l4m_hi.val() + 1;
+        self.l4_hi_ok.next = self.b_ge2.val() & self.f_armed.q.val() & (self.l4m_hi.val() < 4);
+        self.l4_lo_ok.next = self.b_ge2.val() & self.f_armed.q.val() & (self.l4m_lo.val() < 4);
 
         // Decode of IP pair 0 (used when in_ip and ip_q == 0).
         self.eth_eff.next = self.f_t0.q.val();
@@ -534,39 +606,29 @@ impl Logic for RxParser {
             self.mb7.next = bit_cast::<32, 8>(self.be.val().get_bits::<8>(0));
         }
 
-        // Pseudo-header address words: IPv4 words 3 (q1 lo) and 4 (q2 hi);
-        // IPv6 words 2..9 (q1..q4).
+        // Pseudo-header address words (IPv4 words 3-4, IPv6 words 2-9) and IPv4
+        // header words (0-4 always, then while below IHL), per slot.
         self.ph_hi.next = false;
         self.ph_lo.next = false;
-        if self.in_ip.val() & self.f_armed.q.val() {
-            if self.f_v6.q.val() {
-                if (self.ip_q.val() >= 1) & (self.ip_q.val() <= 4) {
-                    self.ph_hi.next = true;
-                    self.ph_lo.next = true;
-                }
-            } else {
-                if self.ip_q.val() == 1 {
-                    self.ph_lo.next = true;
-                }
-                if self.ip_q.val() == 2 {
-                    self.ph_hi.next = true;
-                }
-            }
+        if self.is_v6_now.val() {
+            self.ph_hi.next =
+                self.ip_hi_ok.val() & (self.ipm_hi.val() >= 2) & (self.ipm_hi.val() <= 9);
+            self.ph_lo.next =
+                self.ip_lo_ok.val() & (self.ipm_lo.val() >= 2) & (self.ipm_lo.val() <= 9);
+        } else {
+            self.ph_hi.next =
+                self.ip_hi_ok.val() & ((self.ipm_hi.val() == 3) | (self.ipm_hi.val() == 4));
+            self.ph_lo.next =
+                self.ip_lo_ok.val() & ((self.ipm_lo.val() == 3) | (self.ipm_lo.val() == 4));
         }
-        // IPv4 header words: both at q0, then word w while w < IHL.
-        self.ih_hi.next = false;
-        self.ih_lo.next = false;
-        if self.in_ip.val() {
-            if self.ip_q.val() == 0 {
-                self.ih_hi.next = true;
-                self.ih_lo.next = true;
-            } else if self.ip_q.val() < 8 {
-                self.ih_hi.next = bit_cast::<5, 4>(self.ip_q.val().get_bits::<4>(0)) << 1
-                    < self.f_hdr_words.q.val();
-                self.ih_lo.next = (bit_cast::<5, 4>(self.ip_q.val().get_bits::<4>(0)) << 1) + 1
-                    < self.f_hdr_words.q.val();
-            }
-        }
+        self.ih_hi.next = self.ip_hi_ok.val()
+            & (self.ipm_hi.val() < 15)
+            & ((self.ipm_hi.val() < 5)
+                | (self.ipm_hi.val() < bit_cast::<15, 5>(self.f_hdr_words.q.val())));
+        self.ih_lo.next = self.ip_lo_ok.val()
+            & (self.ipm_lo.val() < 15)
+            & ((self.ipm_lo.val() < 5)
+                | (self.ipm_lo.val() < bit_cast::<15, 5>(self.f_hdr_words.q.val())));
         self.raw_add.next = self.mb0.val()
             + self.mb1.val()
             + self.mb2.val()
@@ -577,24 +639,24 @@ impl Logic for RxParser {
             + self.mb7.val();
         self.ph_hi_v.next = 0.into();
         if self.ph_hi.val() {
-            self.ph_hi_v.next = bit_cast::<32, 16>(self.ipv.val().get_bits::<16>(48))
-                + bit_cast::<32, 16>(self.ipv.val().get_bits::<16>(32));
+            self.ph_hi_v.next = bit_cast::<32, 16>(self.rhi.val().get_bits::<16>(16))
+                + bit_cast::<32, 16>(self.rhi.val().get_bits::<16>(0));
         }
         self.ph_lo_v.next = 0.into();
         if self.ph_lo.val() {
-            self.ph_lo_v.next = bit_cast::<32, 16>(self.ipv.val().get_bits::<16>(16))
-                + bit_cast::<32, 16>(self.ipv.val().get_bits::<16>(0));
+            self.ph_lo_v.next = bit_cast::<32, 16>(self.rlo.val().get_bits::<16>(16))
+                + bit_cast::<32, 16>(self.rlo.val().get_bits::<16>(0));
         }
         self.l4_add.next = self.raw_add.val() + self.ph_hi_v.val() + self.ph_lo_v.val();
         self.ih_hi_v.next = 0.into();
         if self.ih_hi.val() {
-            self.ih_hi_v.next = bit_cast::<24, 16>(self.ipv.val().get_bits::<16>(48))
-                + bit_cast::<24, 16>(self.ipv.val().get_bits::<16>(32));
+            self.ih_hi_v.next = bit_cast::<24, 16>(self.rhi.val().get_bits::<16>(16))
+                + bit_cast::<24, 16>(self.rhi.val().get_bits::<16>(0));
         }
         self.ih_lo_v.next = 0.into();
         if self.ih_lo.val() {
-            self.ih_lo_v.next = bit_cast::<24, 16>(self.ipv.val().get_bits::<16>(16))
-                + bit_cast::<24, 16>(self.ipv.val().get_bits::<16>(0));
+            self.ih_lo_v.next = bit_cast::<24, 16>(self.rlo.val().get_bits::<16>(16))
+                + bit_cast::<24, 16>(self.rlo.val().get_bits::<16>(0));
         }
         self.ip_add.next = self.ih_hi_v.val() + self.ih_lo_v.val();
 
@@ -647,57 +709,112 @@ impl Logic for RxParser {
             if self.a_beat.q.val() == 2 {
                 self.f_t1.d.next = self.be.val().get_bits::<16>(48);
             }
-            if self.in_ip.val() {
-                if self.ip_q.val() == 0 {
-                    self.ip_w0.d.next = self.ipv.val().get_bits::<32>(32);
-                    self.ip_w1.d.next = self.ipv.val().get_bits::<32>(0);
-                    self.f_armed.d.next = true;
-                    self.f_v6.d.next = self.is_v6_now.val();
-                    self.f_hdr_words.d.next = self.hdr_words_now.val();
-                    self.f_l4off.d.next = self.l3_now.val()
-                        + (bit_cast::<8, 5>(self.hdr_words_now.val()) << 2);
-                    if self.is_v6_now.val() {
-                        self.f_ip_end.d.next = bit_cast::<17, 8>(self.l3_now.val())
-                            + 40
-                            + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(16));
-                    } else {
-                        self.f_ip_end.d.next = bit_cast::<17, 8>(self.l3_now.val())
-                            + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(32));
-                    }
-                    self.f_l4_start.d.next =
-                        bit_cast::<14, 6>(((self.j0l_now.val() + 1) >> 1) + 2);
-                    self.f_l4_par.d.next = self.j0l_now.val().get_bit(0);
+            // IP pair 0 (words 0-1, through the S/R view): header geometry.
+            if self.in_ip.val() & (self.ip_q.val() == 0) {
+                self.f_armed.d.next = true;
+                self.f_v6.d.next = self.is_v6_now.val();
+                self.f_hdr_words.d.next = self.hdr_words_now.val();
+                self.f_l4off.d.next =
+                    self.l3_now.val() + (bit_cast::<8, 5>(self.hdr_words_now.val()) << 2);
+                if self.is_v6_now.val() {
+                    self.f_ip_end.d.next = bit_cast::<17, 8>(self.l3_now.val())
+                        + 40
+                        + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(16));
+                } else {
+                    self.f_ip_end.d.next = bit_cast::<17, 8>(self.l3_now.val())
+                        + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(32));
                 }
-                if self.ip_q.val() == 1 {
-                    self.ip_w2.d.next = self.ipv.val().get_bits::<32>(32);
-                    self.ip_w3.d.next = self.ipv.val().get_bits::<32>(0);
-                }
-                if self.ip_q.val() == 2 {
-                    self.ip_w4.d.next = self.ipv.val().get_bits::<32>(32);
-                    self.ip_w5.d.next = self.ipv.val().get_bits::<32>(0);
-                }
-                if self.ip_q.val() == 3 {
-                    self.ip_w6.d.next = self.ipv.val().get_bits::<32>(32);
-                    self.ip_w7.d.next = self.ipv.val().get_bits::<32>(0);
-                }
-                if self.ip_q.val() == 4 {
-                    self.ip_w8.d.next = self.ipv.val().get_bits::<32>(32);
-                    self.ip_w9.d.next = self.ipv.val().get_bits::<32>(0);
-                }
+                self.f_j0l.d.next = self.j0l_now.val();
             }
-            if self.in_l4.val() {
-                if self.l4_q.val() == 0 {
-                    self.l4_w0.d.next = self.l4v.val().get_bits::<32>(32);
-                    self.l4_w1.d.next = self.l4v.val().get_bits::<32>(0);
-                }
-                if self.l4_q.val() == 1 {
-                    self.l4_w2.d.next = self.l4v.val().get_bits::<32>(32);
-                    self.l4_w3.d.next = self.l4v.val().get_bits::<32>(0);
-                }
+            // Header words, from the slot where each completes.
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 0) {
+                self.ip_w0.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 0) {
+                self.ip_w0.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 1) {
+                self.ip_w1.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 1) {
+                self.ip_w1.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 2) {
+                self.ip_w2.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 2) {
+                self.ip_w2.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 3) {
+                self.ip_w3.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 3) {
+                self.ip_w3.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 4) {
+                self.ip_w4.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 4) {
+                self.ip_w4.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 5) {
+                self.ip_w5.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 5) {
+                self.ip_w5.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 6) {
+                self.ip_w6.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 6) {
+                self.ip_w6.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 7) {
+                self.ip_w7.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 7) {
+                self.ip_w7.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 8) {
+                self.ip_w8.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 8) {
+                self.ip_w8.d.next = self.rlo.val();
+            }
+            if self.ip_hi_ok.val() & (self.ipm_hi.val() == 9) {
+                self.ip_w9.d.next = self.rhi.val();
+            }
+            if self.ip_lo_ok.val() & (self.ipm_lo.val() == 9) {
+                self.ip_w9.d.next = self.rlo.val();
+            }
+            if self.l4_hi_ok.val() & (self.l4m_hi.val() == 0) {
+                self.l4_w0.d.next = self.rhi.val();
+            }
+            if self.l4_lo_ok.val() & (self.l4m_lo.val() == 0) {
+                self.l4_w0.d.next = self.rlo.val();
+            }
+            if self.l4_hi_ok.val() & (self.l4m_hi.val() == 1) {
+                self.l4_w1.d.next = self.rhi.val();
+            }
+            if self.l4_lo_ok.val() & (self.l4m_lo.val() == 1) {
+                self.l4_w1.d.next = self.rlo.val();
+            }
+            if self.l4_hi_ok.val() & (self.l4m_hi.val() == 2) {
+                self.l4_w2.d.next = self.rhi.val();
+            }
+            if self.l4_lo_ok.val() & (self.l4m_lo.val() == 2) {
+                self.l4_w2.d.next = self.rlo.val();
+            }
+            if self.l4_hi_ok.val() & (self.l4m_hi.val() == 3) {
+                self.l4_w3.d.next = self.rhi.val();
+            }
+            if self.l4_lo_ok.val() & (self.l4m_lo.val() == 3) {
+                self.l4_w3.d.next = self.rlo.val();
             }
             if self.a_last.q.val() {
                 self.f_armed.d.next = false;
-                self.f_len.d.next = (bit_cast::<17, 14>(self.a_beat.q.val()) << 3) + self.nbytes.val();
+                self.f_len.d.next =
+                    (bit_cast::<17, 14>(self.a_beat.q.val()) << 3) + self.nbytes.val();
             }
         }
 
@@ -727,8 +844,8 @@ impl Logic for RxParser {
         self.csum4.next = self.valid4.val()
             & !self.ihl_bad.val()
             & (self.n.val() >= self.l3.val() + self.ihl.val());
-        self.tot_bad.next =
-            self.csum4.val() & (bit_cast::<17, 16>(self.ip_w0.q.val().get_bits::<16>(0)) < self.ihl.val());
+        self.tot_bad.next = self.csum4.val()
+            & (bit_cast::<17, 16>(self.ip_w0.q.val().get_bits::<16>(0)) < self.ihl.val());
         self.frag4.next =
             self.ip_w1.q.val().get_bit(13) | (self.ip_w1.q.val().get_bits::<13>(0) != 0);
         // IPv6
@@ -747,8 +864,9 @@ impl Logic for RxParser {
             | (self.nh.val() == 253)
             | (self.nh.val() == 254);
         // L4
-        self.l4go.next = (self.csum4.val() & !self.tot_bad.val() & self.end_fit.val() & !self.frag4.val())
-            | (self.valid6.val() & self.end_fit.val() & !self.ext6.val());
+        self.l4go.next =
+            (self.csum4.val() & !self.tot_bad.val() & self.end_fit.val() & !self.frag4.val())
+                | (self.valid6.val() & self.end_fit.val() & !self.ext6.val());
         self.proto.next = self.ip_w2.q.val().get_bits::<8>(16);
         if self.ip6.val() {
             self.proto.next = self.nh.val();
@@ -841,7 +959,7 @@ impl Logic for RxParser {
             self.rec_c.d.next.payload_len = self.pay_len.val().get_bits::<16>(0);
             self.rec_c.d.next.l4_csum_checked = (self.ports_ok.val()
                 & (self.is_tcp.val() | (self.l4_w1.q.val().get_bits::<16>(0) != 0)))
-            .into();
+                .into();
             self.rec_c.d.next.err_mac = self.f_user.q.val().into();
             self.rec_c.d.next.err_runt = self.err_runt.val().into();
             self.rec_c.d.next.err_truncated = self.err_trunc.val().into();

@@ -179,7 +179,8 @@ mod tests {
 
     #[test]
     fn partial_file_keeps_defaults() {
-        let c = Config::from_toml_str("prefix = \"nic0\"\n[rx]\nmin_frame_len = 64\n", "t").unwrap();
+        let c =
+            Config::from_toml_str("prefix = \"nic0\"\n[rx]\nmin_frame_len = 64\n", "t").unwrap();
         let r = c.resolve().unwrap();
         assert_eq!(r.config.prefix, "nic0");
         assert_eq!(r.config.rx.min_frame_len, 64);
@@ -188,12 +189,21 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let e = Config::from_toml_str("data_width = 48", "t").unwrap().resolve().unwrap_err();
+        let e = Config::from_toml_str("data_width = 48", "t")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("data_width") && msg.contains("48"), "{msg}");
-        let e = Config::from_toml_str("prefix = \"9x\"", "t").unwrap().resolve().unwrap_err();
+        let e = Config::from_toml_str("prefix = \"9x\"", "t")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
         assert!(e.to_string().contains("prefix"));
-        let e = Config::from_toml_str("[rx]\nmin_frame_len = 2", "t").unwrap().resolve().unwrap_err();
+        let e = Config::from_toml_str("[rx]\nmin_frame_len = 2", "t")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
         assert!(e.to_string().contains("rx.min_frame_len"));
     }
 

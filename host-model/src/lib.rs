@@ -5,4 +5,4 @@ pub mod config;
 pub mod meta;
 
 pub use config::{Config, ConfigError, Resolved};
-pub use meta::{L4Kind, RawRecord, RxMeta, RX_META_BITS, RX_META_LAYOUT, RX_META_TDATA_BITS};
+pub use meta::{L4Kind, RX_META_BITS, RX_META_LAYOUT, RX_META_TDATA_BITS, RawRecord, RxMeta};

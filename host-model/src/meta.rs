@@ -126,11 +126,19 @@ pub const RX_META_BITS: usize = total_bits(FIELD_LIST);
 pub const RX_META_TDATA_BITS: usize = RX_META_BITS.div_ceil(8) * 8;
 
 const fn build_layout<const N: usize>(list: &[(&'static str, usize)]) -> [Field; N] {
-    let mut out = [Field { name: "", offset: 0, width: 0 }; N];
+    let mut out = [Field {
+        name: "",
+        offset: 0,
+        width: 0,
+    }; N];
     let mut i = 0;
     let mut off = 0;
     while i < N {
-        out[i] = Field { name: list[i].0, offset: off, width: list[i].1 };
+        out[i] = Field {
+            name: list[i].0,
+            offset: off,
+            width: list[i].1,
+        };
         off += list[i].1;
         i += 1;
     }
@@ -358,7 +366,10 @@ mod tests {
         r.set(field("eth_type").unwrap(), 0x86dd);
         r.set(field("ip6").unwrap(), 1);
         r.set(field("ip_valid").unwrap(), 1);
-        r.set(field("src_ip").unwrap(), 0x2001_0db8_0000_0000_0000_0000_0000_0001);
+        r.set(
+            field("src_ip").unwrap(),
+            0x2001_0db8_0000_0000_0000_0000_0000_0001,
+        );
         r.set(field("ip_csum_checked").unwrap(), 0);
         let m = RxMeta::decode(&r);
         assert_eq!(m.len, 1514);
@@ -375,7 +386,9 @@ mod tests {
     #[test]
     fn decode_never_panics_on_garbage() {
         for seed in 0u32..64 {
-            let words = (0..16).map(|i| seed.wrapping_mul(2654435761).rotate_left(i)).collect();
+            let words = (0..16)
+                .map(|i| seed.wrapping_mul(2654435761).rotate_left(i))
+                .collect();
             let _ = RxMeta::decode(&RawRecord(words));
         }
         let _ = RxMeta::decode(&RawRecord(vec![]));

@@ -1,1 +1,5 @@
-//! placeholder
+//! Co-simulation scenarios, reference models and test-frame generation.
+
+pub mod framegen;
+pub mod reference;
+pub mod rx;

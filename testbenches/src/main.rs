@@ -1,1 +1,368 @@
-fn main() {}
+//! `toe`: generate, lint, co-simulate and measure the TCP offload engine's blocks.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use host_model::Resolved;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use testbenches::framegen::FrameGen;
+use testbenches::reference::reference;
+use testbenches::rx::{Drive, RxParserSim};
+
+#[derive(Parser)]
+#[command(
+    name = "toe",
+    version,
+    about = "FPGA TCP offload engine generator and co-simulation harness"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write the engine's Verilog (rtl/*.v) and manifest.json for a configuration.
+    Generate {
+        /// Configuration file (TOML); defaults for every key not given.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output folder [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Lint (Verilator -Wall) and elaborate (yosys) what `generate` wrote.
+    Lint {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folder written by `toe generate` [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replay every frame of a pcap through the Verilated parser; print one JSON object
+    /// per frame (JSON Lines) on standard output.
+    Parse {
+        /// Capture to replay (pcap, Ethernet link type).
+        #[arg(long)]
+        pcap: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Write a VCD waveform of the run to this file.
+        #[arg(long)]
+        waves: Option<PathBuf>,
+        /// Folder for the generated RTL [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Differential run: random and mutated frames through the RTL, compared field by
+    /// field with the etherparse-based reference model.
+    Diff {
+        /// Number of frames.
+        #[arg(long, default_value_t = 100_000)]
+        frames: u64,
+        /// Seed of the frame generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Probability of an idle input cycle.
+        #[arg(long, default_value_t = 0.1)]
+        gap: f64,
+        /// Probability that each output is ready in a cycle.
+        #[arg(long, default_value_t = 0.8)]
+        ready: f64,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Co-simulation speed of the parser (cycles/s, frames/s) and simulated throughput.
+    Bench {
+        /// Frames per measurement.
+        #[arg(long, default_value_t = 200_000)]
+        frames: u64,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// The main job on the default configuration: generate, lint, Verilate, parse a
+    /// sample capture made here, and print a summary.
+    Demo {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn load(config: &Option<PathBuf>) -> Result<Resolved> {
+    Ok(Resolved::load(config.as_deref())?)
+}
+
+fn out_dir(cfg: &Resolved, out: &Option<PathBuf>) -> PathBuf {
+    out.clone()
+        .unwrap_or_else(|| Path::new("build").join(&cfg.config.name))
+}
+
+fn cmd_generate(cfg: &Resolved, out: &Path) -> Result<()> {
+    let g = hdl::generate(cfg)?;
+    for p in g.write_to(out)? {
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn cmd_lint(out: &Path) -> Result<()> {
+    let manifest = out.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).with_context(|| {
+        format!(
+            "cannot read {}: run `toe generate` first",
+            manifest.display()
+        )
+    })?;
+    let m: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", manifest.display()))?;
+    let blocks = m["blocks"].as_array().context("manifest has no `blocks`")?;
+    for b in blocks {
+        let top = b["top"].as_str().context("manifest block without `top`")?;
+        let files: Vec<PathBuf> = b["files"]
+            .as_array()
+            .context("manifest block without `files`")?
+            .iter()
+            .filter_map(|f| f.as_str().map(|f| out.join(f)))
+            .collect();
+        hdl::generate::lint_verilator(&files, top)?;
+        println!(
+            "{top}: verilator --lint-only -Wall (-Wno-WIDTH -Wno-DECLFILENAME -Wno-UNUSED): clean"
+        );
+        hdl::generate::elaborate_yosys(&files, top)?;
+        println!("{top}: yosys hierarchy -check; proc; check -assert: clean");
+    }
+    Ok(())
+}
+
+/// Frames per co-simulation run when replaying long captures.
+const CHUNK: usize = 4096;
+
+fn cmd_parse(cfg: &Resolved, pcap: &Path, waves: Option<&Path>, out: &Path) -> Result<()> {
+    let frames = cosim::read_pcap(pcap)?;
+    for (i, f) in frames.iter().enumerate() {
+        if f.data.len() > host_model::config::MAX_FRAME_LEN {
+            bail!(
+                "frame {} of {} is {} bytes; the parser measures frames up to {} bytes",
+                i + 1,
+                pcap.display(),
+                f.data.len(),
+                host_model::config::MAX_FRAME_LEN
+            );
+        }
+    }
+    let mut sim = RxParserSim::build(cfg, out, waves)?;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    let progress = frames.len() > 50_000;
+    let mut n = 0u64;
+    for chunk in frames.chunks(CHUNK) {
+        let batch: Vec<(Vec<u8>, bool)> = chunk.iter().map(|f| (f.data.clone(), false)).collect();
+        let r = sim.run(&batch, Drive::default())?;
+        for m in &r.metas {
+            n += 1;
+            writeln!(w, "{}", m.to_json(n))?;
+        }
+        if progress {
+            eprintln!("parsed {n}/{} frames", frames.len());
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn cmd_diff(cfg: &Resolved, frames: u64, seed: u64, gap: f64, ready: f64) -> Result<()> {
+    let mut sim = RxParserSim::build(cfg, &out_dir(cfg, &None), None)?;
+    let mut g = FrameGen::new(seed);
+    let t0 = Instant::now();
+    let (mut done, mut bad, mut cycles) = (0u64, 0u64, 0u64);
+    while done < frames {
+        let n = (frames - done).min(CHUNK as u64) as usize;
+        let batch: Vec<(Vec<u8>, bool)> = (0..n).map(|_| g.any()).collect();
+        let drive = Drive {
+            gap_prob: gap,
+            out_ready_prob: ready,
+            meta_ready_prob: ready,
+            seed: seed ^ done,
+        };
+        let r = sim.run(&batch, drive)?;
+        cycles += r.cycles;
+        for (i, ((f, user), got)) in batch.iter().zip(&r.metas).enumerate() {
+            let want = reference(f, *user, cfg.config.rx.min_frame_len);
+            let frame_ok = r.frames[i].0 == *f && r.frames[i].1 == *user;
+            if *got != want || !frame_ok {
+                bad += 1;
+                if bad <= 5 {
+                    eprintln!(
+                        "MISMATCH frame {} ({} bytes): {:02x?}",
+                        done + i as u64 + 1,
+                        f.len(),
+                        f
+                    );
+                    eprintln!("  rtl:       {}", got.to_json(0));
+                    eprintln!("  reference: {}", want.to_json(0));
+                    if !frame_ok {
+                        eprintln!("  output frame differs from input");
+                    }
+                }
+            }
+        }
+        done += n as u64;
+        if done % (CHUNK as u64 * 25) == 0 || done == frames {
+            eprintln!("{done}/{frames} frames, {bad} mismatches");
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    println!(
+        "diff: {done} frames, {bad} mismatches, {cycles} cycles, {:.0} frames/s wall clock",
+        done as f64 / secs
+    );
+    if bad > 0 {
+        bail!("{bad} mismatches against the reference model");
+    }
+    Ok(())
+}
+
+fn cmd_bench(cfg: &Resolved, frames: u64) -> Result<()> {
+    let mut sim = RxParserSim::build(cfg, &out_dir(cfg, &None), None)?;
+    let mut g = FrameGen::new(7);
+    let mut seq = 0u32;
+    let sizes: [(&str, Option<usize>); 3] = [
+        ("64-byte", Some(64)),
+        ("1518-byte", Some(1518)),
+        ("mixed", None),
+    ];
+    println!("| frames | count | cycles | idle input cycles/frame | cycles/s | frames/s |");
+    println!("|---|---|---|---|---|---|");
+    for (name, size) in sizes {
+        let count = match size {
+            Some(1518) => frames / 16,
+            _ => frames,
+        };
+        let batch: Vec<(Vec<u8>, bool)> = (0..count)
+            .map(|_| {
+                let f = match size {
+                    Some(s) => {
+                        seq = seq.wrapping_add(1);
+                        testbenches::rx::tcp_frame(s, seq)
+                    }
+                    None => g.valid(),
+                };
+                (f, false)
+            })
+            .collect();
+        let beats: u64 = batch
+            .iter()
+            .map(|(f, _)| f.len().div_ceil(8).max(1) as u64)
+            .sum();
+        let t0 = Instant::now();
+        let mut cycles = 0;
+        for chunk in batch.chunks(CHUNK * 4) {
+            cycles += sim.run(chunk, Drive::default())?.cycles;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let runs = batch.len().div_ceil(CHUNK * 4) as u64;
+        // Each run ends with the pipeline drain and 16 idle cycles; count only input idles.
+        let idle = cycles.saturating_sub(beats);
+        println!(
+            "| {name} | {count} | {cycles} | {:.3} (incl. {runs} end-of-run drains) | {:.2} M | {:.0} |",
+            idle as f64 / count as f64,
+            cycles as f64 / secs / 1e6,
+            count as f64 / secs
+        );
+    }
+    Ok(())
+}
+
+fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
+    println!("== generate ({} -> {})", cfg.config.name, out.display());
+    cmd_generate(cfg, out)?;
+    println!("== lint");
+    cmd_lint(out)?;
+    println!("== build under Verilator");
+    let t0 = Instant::now();
+    let mut sim = RxParserSim::build(cfg, out, None)?;
+    println!("model ready in {:.1} s", t0.elapsed().as_secs_f64());
+    let pcap = out.join("sample.pcap");
+    let mut g = FrameGen::new(2026);
+    let frames: Vec<Vec<u8>> = (0..2000).map(|_| g.any().0).collect();
+    cosim::write_pcap(&pcap, &frames)?;
+    println!("== parse {} ({} frames)", pcap.display(), frames.len());
+    let replay = cosim::read_pcap(&pcap)?;
+    let batch: Vec<(Vec<u8>, bool)> = replay.iter().map(|f| (f.data.clone(), false)).collect();
+    let r = sim.run(&batch, Drive::default())?;
+    let mut mismatches = 0;
+    let mut count = std::collections::BTreeMap::<String, u64>::new();
+    for ((f, _), m) in batch.iter().zip(&r.metas) {
+        if *m != reference(f, false, cfg.config.rx.min_frame_len) {
+            mismatches += 1;
+        }
+        let kind = match (m.ip_version, m.l4) {
+            (Some(v), Some(l4)) => format!(
+                "ipv{v}/{}",
+                serde_json::to_value(l4)?.as_str().unwrap_or("?")
+            ),
+            (Some(v), None) => format!("ipv{v}/no l4"),
+            (None, _) => "non-ip".to_string(),
+        };
+        *count.entry(kind).or_default() += 1;
+        if m.candidate {
+            *count.entry("fast-path candidates".into()).or_default() += 1;
+        }
+        for e in &m.errors {
+            *count.entry(format!("error: {e}")).or_default() += 1;
+        }
+    }
+    println!("== summary");
+    for (k, v) in &count {
+        println!("{k:>24}: {v}");
+    }
+    println!(
+        "{} frames, {} beats in {} cycles; {} mismatches against the etherparse reference",
+        batch.len(),
+        r.beats_in,
+        r.cycles,
+        mismatches
+    );
+    if mismatches > 0 {
+        bail!("{mismatches} frames disagree with the reference model");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match &cli.cmd {
+        Cmd::Generate { config, out } => {
+            let cfg = load(config)?;
+            cmd_generate(&cfg, &out_dir(&cfg, out))
+        }
+        Cmd::Lint { config, out } => {
+            let cfg = load(config)?;
+            cmd_lint(&out_dir(&cfg, out))
+        }
+        Cmd::Parse {
+            pcap,
+            config,
+            waves,
+            out,
+        } => {
+            let cfg = load(config)?;
+            cmd_parse(&cfg, pcap, waves.as_deref(), &out_dir(&cfg, out))
+        }
+        Cmd::Diff {
+            frames,
+            seed,
+            gap,
+            ready,
+            config,
+        } => cmd_diff(&load(config)?, *frames, *seed, *gap, *ready),
+        Cmd::Bench { frames, config } => cmd_bench(&load(config)?, *frames),
+        Cmd::Demo { config, out } => {
+            let cfg = load(config)?;
+            cmd_demo(&cfg, &out_dir(&cfg, out))
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Co-simulation of the generated receive parser under Verilator.
+//!
+//! [`RxParserSim`] generates the RTL for a configuration, Verilates it (cached), and
+//! replays frames through it with configurable input gaps and output back-pressure,
+//! returning the frames that came out, the decoded metadata records, and cycle
+//! figures.
+
+use anyhow::{Context, Result, bail};
+use cosim::{AxisSink, AxisSource, BuildOptions, Dir, Model, PortSpec, RecordSink};
+use host_model::{RawRecord, Resolved, RxMeta};
+use std::path::{Path, PathBuf};
+
+/// How to drive the parser.
+#[derive(Debug, Clone, Copy)]
+pub struct Drive {
+    /// Probability of an idle input cycle while frames are queued (0 = back-to-back).
+    pub gap_prob: f64,
+    /// Probability that `m_axis_tready` is high in a cycle (1 = always ready).
+    pub out_ready_prob: f64,
+    /// Probability that `m_axis_meta_tready` is high in a cycle.
+    pub meta_ready_prob: f64,
+    /// Seed of the driver's random choices.
+    pub seed: u64,
+}
+
+impl Default for Drive {
+    fn default() -> Self {
+        Drive {
+            gap_prob: 0.0,
+            out_ready_prob: 1.0,
+            meta_ready_prob: 1.0,
+            seed: 1,
+        }
+    }
+}
+
+/// What came out of one run.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    /// Frames from `m_axis_*`, with their `tuser` bit.
+    pub frames: Vec<(Vec<u8>, bool)>,
+    /// Cycle of the first and last beat of each output frame.
+    pub frame_cycles: Vec<(u64, u64)>,
+    /// One decoded record per frame, in order.
+    pub metas: Vec<RxMeta>,
+    /// Cycle at which each record was taken.
+    pub meta_cycles: Vec<u64>,
+    /// Clock cycles the run took.
+    pub cycles: u64,
+    /// Input beats accepted.
+    pub beats_in: u64,
+}
+
+/// The Verilated receive parser of one configuration.
+pub struct RxParserSim {
+    model: Model,
+    cfg: Resolved,
+    rst: cosim::PortId,
+}
+
+/// Where tests and the CLI keep Verilator builds.
+pub fn cache_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            // testbenches/../target
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        });
+    target.join("cosim-cache")
+}
+
+impl RxParserSim {
+    /// Generate the RTL for `cfg` into `out` (`rtl/`, `manifest.json`), Verilate it
+    /// (cached by content) and instantiate it. With `waves`, trace to that VCD file.
+    pub fn build(cfg: &Resolved, out: &Path, waves: Option<&Path>) -> Result<Self> {
+        let generated = hdl::generate(cfg).context("generating the RTL")?;
+        generated
+            .write_to(out)
+            .with_context(|| format!("writing the RTL under {}", out.display()))?;
+        let block = generated.block("rx_parser").context("rx_parser block")?;
+        let ports: Vec<PortSpec> = block
+            .ports
+            .iter()
+            .map(|p| PortSpec {
+                name: p.name.clone(),
+                dir: match p.dir {
+                    hdl::PortDir::In => Dir::In,
+                    hdl::PortDir::Out => Dir::Out,
+                },
+                width: p.width,
+            })
+            .collect();
+        let opts = BuildOptions {
+            trace: waves.is_some(),
+            cache_dir: cache_dir(),
+            jobs: 2,
+        };
+        let lib = cosim::build_model(&block.paths(out), &block.top, &ports, "clk", &opts)
+            .context("building the parser under Verilator")?;
+        let mut model = lib.instantiate()?;
+        if let Some(w) = waves {
+            if let Some(dir) = w.parent() {
+                std::fs::create_dir_all(dir).ok();
+            }
+            model.open_trace(w)?;
+        }
+        let rst = model.port("rst")?;
+        let mut sim = RxParserSim {
+            model,
+            cfg: cfg.clone(),
+            rst,
+        };
+        sim.reset();
+        Ok(sim)
+    }
+
+    /// Build for a named test: RTL under `target/toe-tests/<test>`, waves when
+    /// `TOE_WAVES=1` (to `target/waves/<test>.vcd`).
+    pub fn for_test(cfg: &Resolved, test: &str) -> Result<Self> {
+        let out = cache_dir().join("..").join("toe-tests").join(test);
+        let waves = cosim::waves_path(test);
+        Self::build(cfg, &out, waves.as_deref())
+    }
+
+    /// The configuration this model was generated from.
+    pub fn config(&self) -> &Resolved {
+        &self.cfg
+    }
+
+    /// Hold reset for 4 cycles.
+    pub fn reset(&mut self) {
+        self.model.set(self.rst, 1);
+        for _ in 0..4 {
+            self.model.tick();
+        }
+        self.model.set(self.rst, 0);
+        self.model.eval();
+    }
+
+    /// Replay `frames` (bytes, MAC error flag) and collect everything that comes out.
+    /// Fails if the outputs stall for 100,000 cycles.
+    pub fn run(&mut self, frames: &[(Vec<u8>, bool)], drive: Drive) -> Result<RunResult> {
+        let mut src = AxisSource::new(&self.model, "s_axis", drive.gap_prob, drive.seed)?;
+        let mut out = AxisSink::new(
+            &self.model,
+            "m_axis",
+            drive.out_ready_prob,
+            drive.seed ^ 0x55,
+        )?;
+        let mut meta = RecordSink::new(
+            &self.model,
+            "m_axis_meta",
+            drive.meta_ready_prob,
+            drive.seed ^ 0xAA,
+        )?;
+        for (f, user) in frames {
+            src.push(f.clone(), *user);
+        }
+        let start = self.model.cycles();
+        let mut last_progress = start;
+        let mut seen = (0usize, 0usize, 0u64);
+        while out.frames().len() < frames.len() || meta.records().len() < frames.len() {
+            src.drive(&mut self.model);
+            out.drive(&mut self.model);
+            meta.drive(&mut self.model);
+            self.model.eval();
+            src.observe(&self.model);
+            out.observe(&self.model);
+            meta.observe(&self.model);
+            self.model.tick();
+            let now = (out.frames().len(), meta.records().len(), src.beats_sent());
+            if now != seen {
+                seen = now;
+                last_progress = self.model.cycles();
+            }
+            if self.model.cycles() - last_progress > 100_000 {
+                bail!(
+                    "parser stalled: {} of {} frames and {} records out after {} cycles",
+                    now.0,
+                    frames.len(),
+                    now.1,
+                    self.model.cycles() - start
+                );
+            }
+        }
+        // A few idle cycles so that nothing extra comes out unnoticed.
+        for _ in 0..16 {
+            src.drive(&mut self.model);
+            out.drive(&mut self.model);
+            meta.drive(&mut self.model);
+            self.model.eval();
+            src.observe(&self.model);
+            out.observe(&self.model);
+            meta.observe(&self.model);
+            self.model.tick();
+        }
+        if out.frames().len() != frames.len() || meta.records().len() != frames.len() {
+            bail!(
+                "parser produced {} frames and {} records for {} input frames",
+                out.frames().len(),
+                meta.records().len(),
+                frames.len()
+            );
+        }
+        let metas = meta
+            .records()
+            .iter()
+            .map(|r| RxMeta::decode(&RawRecord(r.words.clone())))
+            .collect();
+        Ok(RunResult {
+            frames: out
+                .frames()
+                .iter()
+                .map(|f| (f.data.clone(), f.user))
+                .collect(),
+            frame_cycles: out
+                .frames()
+                .iter()
+                .map(|f| (f.first_cycle, f.last_cycle))
+                .collect(),
+            metas,
+            meta_cycles: meta.records().iter().map(|r| r.cycle).collect(),
+            cycles: self.model.cycles() - start,
+            beats_in: src.beats_sent(),
+        })
+    }
+}
+
+/// A valid TCP/IPv4 frame (ACK|PSH, no options) of exactly `len` bytes (54..=9018),
+/// built with etherparse; `seq` varies the sequence number and payload.
+pub fn tcp_frame(len: usize, seq: u32) -> Vec<u8> {
+    let payload_len = len.clamp(54, 9018) - 54;
+    let payload: Vec<u8> = (0..payload_len).map(|i| (i as u32 ^ seq) as u8).collect();
+    let builder = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+        .tcp(40000, 80, seq, 65535)
+        .ack(seq.wrapping_mul(3))
+        .psh();
+    let mut out = Vec::with_capacity(len);
+    builder
+        .write(&mut out, &payload)
+        .expect("a frame this size always serializes");
+    out
+}
