@@ -26,24 +26,30 @@
 //!
 //! # Timing
 //! Accepts one beat per clock while both output FIFOs have room (`s_tready` depends
-//! only on FIFO fill levels, never combinationally on `m_tready`). Latency: data
-//! 3 clocks; the record is written 4 clocks after the frame's last beat is accepted.
-//! Back-pressure on either output fills its FIFO (32 beats / 16 records) and then
-//! deasserts `s_tready`; nothing is dropped.
+//! only on FIFO fill levels, never combinationally on `m_tready`). Latency (checked
+//! in `testbenches/tests/rx_parser.rs`): a beat appears on `m_*` 3 clocks after it
+//! is accepted; a frame's record appears on `m_meta_*` 6 clocks after its last beat
+//! is accepted. Back-pressure on either output fills its FIFO (32 beats / 16
+//! records) and then deasserts `s_tready`; nothing is dropped.
 //!
 //! # Structure
-//! Stage A registers the input beat. Stage B works on the byte-swapped beat and two
-//! realigned views: with Ethernet (14 bytes) and one VLAN tag (18), every IPv4, IPv6,
-//! TCP and UDP header starts 2 bytes past a 4-byte boundary, so the stream of 32-bit
-//! words starting at byte 14 holds every header field at a word boundary. View `R`
-//! (words 2k, 2k+1 at beat k+2) and view `S` (the same shifted by one word) are formed
-//! with 2:1 muxes; the IP header is read through `S` when a VLAN tag is present, the
-//! L4 header through the view matching its word parity. Header words are captured at
-//! fixed beats relative to the header start. Checksums accumulate per beat: the IPv4
-//! header over IP words, the L4 sum over the raw lanes inside `[l4 offset, IP end)`
-//! plus the pseudo-header address words. Stage C derives every flag and field from
-//! the captured words and the frame length, stage D folds the checksums and decides
-//! `candidate`, stage E writes the record FIFO.
+//! Stage A registers the input beat. Stage B works on the byte-swapped beat and a
+//! realigned view: with Ethernet (14 bytes) and one VLAN tag (18), every IPv4, IPv6,
+//! TCP and UDP header starts 2 bytes past a 4-byte boundary, so in the stream of
+//! 32-bit words starting at frame byte 14 every header field sits at a word boundary.
+//! View `R` (previous beat's lanes 6-7 + lanes 0-5) holds words 2(B-2) and 2(B-2)+1
+//! at beat B; each header word is captured from the slot of the beat where it
+//! completes (a word index per slot, compared with constants), so a frame that ends
+//! right after a header still has it. IP words 0-1 are also read through `S` (R
+//! shifted by one word) to compute the header geometry (L4 offset, IP end) once per
+//! frame. Checksums accumulate per beat: the IPv4 header over IP words, the L4 sum
+//! over the raw lanes inside `[l4 offset, IP end)` plus the pseudo-header address
+//! words. Stage C derives every flag and field from the captured words and the frame
+//! length, stage D folds the checksums and decides `candidate`, stage E writes the
+//! record FIFO.
+//!
+//! IPv6 extension headers are not walked: a frame whose next header is an extension
+//! header is reported with `ip_options` set and `l4` null, and is not a candidate.
 
 use crate::rx_meta::RxMetaRecord;
 use rust_hdl::prelude::*;
@@ -165,7 +171,6 @@ pub struct RxParser {
     l4_w2: DFF<Bits<32>>,
     l4_w3: DFF<Bits<32>>,
     f_armed: DFF<Bit>,
-    f_v6: DFF<Bit>,
     f_hdr_words: DFF<Bits<5>>,
     f_l4off: DFF<Bits<8>>,
     f_ip_end: DFF<Bits<17>>,
@@ -336,7 +341,6 @@ impl RxParser {
             l4_w2: Default::default(),
             l4_w3: Default::default(),
             f_armed: Default::default(),
-            f_v6: Default::default(),
             f_hdr_words: Default::default(),
             f_l4off: Default::default(),
             f_ip_end: Default::default(),
@@ -434,7 +438,6 @@ impl Logic for RxParser {
             l4_w2,
             l4_w3,
             f_armed,
-            f_v6,
             f_hdr_words,
             f_l4off,
             f_ip_end,
@@ -712,7 +715,6 @@ impl Logic for RxParser {
             // IP pair 0 (words 0-1, through the S/R view): header geometry.
             if self.in_ip.val() & (self.ip_q.val() == 0) {
                 self.f_armed.d.next = true;
-                self.f_v6.d.next = self.is_v6_now.val();
                 self.f_hdr_words.d.next = self.hdr_words_now.val();
                 self.f_l4off.d.next =
                     self.l3_now.val() + (bit_cast::<8, 5>(self.hdr_words_now.val()) << 2);

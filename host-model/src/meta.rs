@@ -150,7 +150,12 @@ pub static RX_META_LAYOUT: [Field; FIELD_LIST.len()] = build_layout(FIELD_LIST);
 
 /// Look up a field of the layout by name.
 pub fn field(name: &str) -> Option<Field> {
-    RX_META_LAYOUT.iter().copied().find(|f| f.name == name)
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, Field>> =
+        std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| RX_META_LAYOUT.iter().map(|f| (f.name, *f)).collect())
+        .get(name)
+        .copied()
 }
 
 /// A packed record: little-endian 32-bit words, bit 0 of word 0 is bit 0 of the record.
@@ -160,13 +165,17 @@ pub struct RawRecord(pub Vec<u32>);
 impl RawRecord {
     /// Extract a field of up to 128 bits. Bits beyond the stored words read as 0.
     pub fn get(&self, f: Field) -> u128 {
+        let width = f.width.min(128);
         let mut v: u128 = 0;
-        for i in 0..f.width {
-            let bit = f.offset + i;
-            let w = self.0.get(bit / 32).copied().unwrap_or(0);
-            if (w >> (bit % 32)) & 1 == 1 {
-                v |= 1u128 << i;
-            }
+        let mut done = 0;
+        while done < width {
+            let bit = f.offset + done;
+            let word = self.0.get(bit / 32).copied().unwrap_or(0) as u128;
+            let shift = bit % 32;
+            let take = (32 - shift).min(width - done);
+            let chunk = (word >> shift) & ((1u128 << take) - 1);
+            v |= chunk << done;
+            done += take;
         }
         v
     }
@@ -189,11 +198,14 @@ impl RawRecord {
     }
 
     fn flag(&self, name: &str) -> bool {
-        self.get(field(name).expect("layout field")) != 0
+        self.num(name) != 0
     }
 
     fn num(&self, name: &str) -> u128 {
-        self.get(field(name).expect("layout field"))
+        match field(name) {
+            Some(f) => self.get(f),
+            None => 0,
+        }
     }
 }
 
@@ -392,5 +404,26 @@ mod tests {
             let _ = RxMeta::decode(&RawRecord(words));
         }
         let _ = RxMeta::decode(&RawRecord(vec![]));
+    }
+}
+
+#[cfg(test)]
+mod get_tests {
+    use super::*;
+
+    #[test]
+    fn get_matches_bitwise_definition() {
+        let words: Vec<u32> = (0..16u32).map(|i| i.wrapping_mul(0x9E37_79B9) ^ 0xA5A5_5A5A).collect();
+        let r = RawRecord(words.clone());
+        for f in RX_META_LAYOUT.iter() {
+            let mut want = 0u128;
+            for i in 0..f.width {
+                let bit = f.offset + i;
+                if (words[bit / 32] >> (bit % 32)) & 1 == 1 {
+                    want |= 1 << i;
+                }
+            }
+            assert_eq!(r.get(*f), want, "{}", f.name);
+        }
     }
 }

@@ -47,6 +47,8 @@ pub struct RunResult {
     pub meta_cycles: Vec<u64>,
     /// Clock cycles the run took.
     pub cycles: u64,
+    /// Model cycle at which the run started (the first input beat is offered then).
+    pub start_cycle: u64,
     /// Input beats accepted.
     pub beats_in: u64,
 }
@@ -223,6 +225,7 @@ impl RxParserSim {
             metas,
             meta_cycles: meta.records().iter().map(|r| r.cycle).collect(),
             cycles: self.model.cycles() - start,
+            start_cycle: start,
             beats_in: src.beats_sent(),
         })
     }

@@ -5,6 +5,11 @@ use testbenches::framegen::FrameGen;
 use testbenches::reference::reference;
 use testbenches::rx::{Drive, RxParserSim, tcp_frame};
 
+/// Clocks from a beat's acceptance to its appearance on `m_axis_*`.
+const LATENCY_DATA: u64 = 3;
+/// Clocks from a frame's last accepted beat to its record on `m_axis_meta_*`.
+const LATENCY_META: u64 = 6;
+
 fn sim(test: &str) -> RxParserSim {
     RxParserSim::for_test(&Resolved::default_config(), test).expect("build the parser")
 }
@@ -95,6 +100,11 @@ fn back_to_back_64_byte_frames_take_exactly_8_cycles_each() {
         assert_eq!(w[1] - w[0], 8);
     }
     assert!(r.metas.iter().all(|m| m.candidate));
+    // Latency: first output beat, and the record after the frame's last input beat.
+    let data_latency = r.frame_cycles[0].0 - r.start_cycle;
+    let meta_latency = r.meta_cycles[0] - (r.start_cycle + 7);
+    eprintln!("latency: data {data_latency} cycles, record {meta_latency} cycles after the last beat");
+    assert_eq!((data_latency, meta_latency), (LATENCY_DATA, LATENCY_META));
     // The input never waited: 2000 frames x 8 beats, plus pipeline fill and drain.
     assert_eq!(r.beats_in, 16_000);
     assert!(r.cycles <= 16_000 + 40, "took {} cycles", r.cycles);
