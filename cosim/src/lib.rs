@@ -73,7 +73,7 @@ pub use axis::{
 };
 pub use error::CosimError;
 pub use model::{Model, ModelLib, PortId, waves_path};
-pub use pcap::{PcapFrame, read_pcap, write_pcap};
+pub use pcap::{PcapFrame, read_pcap, to_ethernet, write_pcap};
 pub use verilate::{
     BuildOptions, Dir, MAX_PORT_WIDTH, PortSpec, build_model, default_cache_dir, target_dir,
 };

@@ -29,6 +29,66 @@ pub struct PcapFrame {
 
 /// LINKTYPE_ETHERNET.
 const ETHERNET: u32 = 1;
+/// Link types converted to Ethernet II on reading (see [`to_ethernet`]).
+const CONVERTED: [u32; 8] = [0, 12, 14, 101, 113, 228, 229, 276];
+
+/// Turn a packet of a non-Ethernet link type into an Ethernet II frame, so that it can
+/// be replayed into an Ethernet datapath: BSD loopback (`NULL`, 0), raw IP (12, 14,
+/// 101, 228, 229) and Linux cooked captures (`tcpdump -i any`: SLL 113, SLL2 276).
+/// The synthesized header has a zero destination MAC, the captured link-layer address
+/// (if any) as source, and the EtherType the capture recorded (for raw IP, from the
+/// version nibble). A packet too short for its link header becomes an empty frame,
+/// which the parser flags as truncated. Returns `None` for other link types.
+pub fn to_ethernet(linktype: u32, data: &[u8]) -> Option<Vec<u8>> {
+    let eth = |src: &[u8], ethertype: u16, payload: &[u8]| {
+        let mut f = Vec::with_capacity(14 + payload.len());
+        f.extend_from_slice(&[0; 6]);
+        let mut mac = [0u8; 6];
+        let n = src.len().min(6);
+        mac[..n].copy_from_slice(&src[..n]);
+        f.extend_from_slice(&mac);
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    };
+    let by_version = |ip: &[u8]| match ip.first().map(|b| b >> 4) {
+        Some(6) => 0x86DDu16,
+        _ => 0x0800,
+    };
+    let be16 = |b: &[u8], at: usize| u16::from_be_bytes([b[at], b[at + 1]]);
+    Some(match linktype {
+        0 => {
+            if data.len() < 4 {
+                return Some(Vec::new());
+            }
+            // AF_ value in host byte order of the capturing machine: accept either.
+            let af = u32::from_le_bytes([data[0], data[1], data[2], data[3]]);
+            let af = if af > 0xFFFF { af.swap_bytes() } else { af };
+            let ethertype = match af {
+                2 => 0x0800,
+                24 | 28 | 30 => 0x86DD,
+                _ => by_version(&data[4..]),
+            };
+            eth(&[], ethertype, &data[4..])
+        }
+        12 | 14 | 101 | 228 | 229 => eth(&[], by_version(data), data),
+        113 => {
+            if data.len() < 16 {
+                return Some(Vec::new());
+            }
+            let alen = usize::from(be16(data, 4)).min(8);
+            eth(&data[6..6 + alen], be16(data, 14), &data[16..])
+        }
+        276 => {
+            if data.len() < 20 {
+                return Some(Vec::new());
+            }
+            let alen = usize::from(data[11]).min(8);
+            eth(&data[12..12 + alen], be16(data, 0), &data[20..])
+        }
+        _ => return None,
+    })
+}
 const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0xa1, 0xb2, 0xc3, 0xd4],
     [0xd4, 0xc3, 0xb2, 0xa1],
@@ -37,11 +97,12 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
 ];
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
-/// Reads every frame of a pcap or pcapng capture whose link type is Ethernet.
+/// Reads every frame of a pcap or pcapng capture as Ethernet frames: Ethernet link
+/// type as is, loopback, raw IP and Linux cooked captures converted by [`to_ethernet`].
 ///
 /// Errors: [`CosimError::PcapMissing`] if the file does not exist,
 /// [`CosimError::NotPcap`] if it is neither format, [`CosimError::UnsupportedLinkType`]
-/// for any link type other than Ethernet, [`CosimError::Pcap`] for a damaged file.
+/// for any other link type, [`CosimError::Pcap`] for a damaged file.
 pub fn read_pcap(path: impl AsRef<Path>) -> Result<Vec<PcapFrame>, CosimError> {
     let path = path.as_ref();
     let bytes = fs::read(path).map_err(|e| {
@@ -87,14 +148,20 @@ fn unsupported(path: &Path, link: DataLink) -> CosimError {
 fn read_classic(path: &Path, bytes: &[u8]) -> Result<Vec<PcapFrame>, CosimError> {
     let mut reader = PcapReader::new(bytes).map_err(pcap_err(path))?;
     let link = reader.header().datalink;
-    if u32::from(link) != ETHERNET {
+    let linktype = u32::from(link);
+    if linktype != ETHERNET && !CONVERTED.contains(&linktype) {
         return Err(unsupported(path, link));
     }
     let mut frames = Vec::new();
     while let Some(packet) = reader.next_packet() {
         let packet = packet.map_err(pcap_err(path))?;
+        let data = if linktype == ETHERNET {
+            packet.data.into_owned()
+        } else {
+            to_ethernet(linktype, &packet.data).unwrap_or_default()
+        };
         frames.push(PcapFrame {
-            data: packet.data.into_owned(),
+            data,
             orig_len: packet.orig_len,
             ts: packet.timestamp,
         });
@@ -115,7 +182,8 @@ fn read_ng(path: &Path, bytes: &[u8]) -> Result<Vec<PcapFrame>, CosimError> {
         match block.map_err(pcap_err(path))? {
             Block::SectionHeader(_) => interfaces.clear(),
             Block::InterfaceDescription(idb) => {
-                if u32::from(idb.linktype) != ETHERNET {
+                let lt = u32::from(idb.linktype);
+                if lt != ETHERNET && !CONVERTED.contains(&lt) {
                     return Err(unsupported(path, idb.linktype));
                 }
                 interfaces.push(NgInterface::new(&idb));
@@ -127,20 +195,30 @@ fn read_ng(path: &Path, bytes: &[u8]) -> Result<Vec<PcapFrame>, CosimError> {
                 // pcap-file 2.0 reports the raw timestamp as nanoseconds whatever the
                 // interface's resolution; rescale it.
                 let raw = u64::try_from(epb.timestamp.as_nanos()).unwrap_or(u64::MAX);
+                let data = if iface.linktype == ETHERNET {
+                    epb.data.into_owned()
+                } else {
+                    to_ethernet(iface.linktype, &epb.data).unwrap_or_default()
+                };
                 frames.push(PcapFrame {
                     ts: iface.timestamp(raw),
                     orig_len: epb.original_len,
-                    data: epb.data.into_owned(),
+                    data,
                 });
             }
             Block::SimplePacket(spb) => {
-                if interfaces.is_empty() {
+                let Some(iface) = interfaces.first() else {
                     return Err(bad_interface(0));
-                }
+                };
+                let data = if iface.linktype == ETHERNET {
+                    spb.data.into_owned()
+                } else {
+                    to_ethernet(iface.linktype, &spb.data).unwrap_or_default()
+                };
                 frames.push(PcapFrame {
                     ts: Duration::ZERO,
                     orig_len: spb.original_len,
-                    data: spb.data.into_owned(),
+                    data,
                 });
             }
             _ => {}
@@ -156,6 +234,8 @@ struct NgInterface {
     resol: u8,
     /// `if_tsoffset` in seconds.
     offset: u64,
+    /// Link type of the interface.
+    linktype: u32,
 }
 
 impl NgInterface {
@@ -163,6 +243,7 @@ impl NgInterface {
         let mut iface = NgInterface {
             resol: 6,
             offset: 0,
+            linktype: u32::from(idb.linktype),
         };
         for opt in &idb.options {
             match opt {

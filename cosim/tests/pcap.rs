@@ -64,9 +64,9 @@ fn truncated_pcap_is_an_error_not_a_panic() {
 
 #[test]
 fn other_link_types_are_rejected_by_name() {
-    let path = tmp("raw.pcap");
+    let path = tmp("wifi.pcap");
     let header = PcapHeader {
-        datalink: DataLink::RAW,
+        datalink: DataLink::IEEE802_11,
         ..PcapHeader::default()
     };
     let file = std::fs::File::create(&path).unwrap();
@@ -75,8 +75,8 @@ fn other_link_types_are_rejected_by_name() {
     let CosimError::UnsupportedLinkType { linktype, .. } = &err else {
         panic!("unexpected {err}");
     };
-    assert_eq!(*linktype, u32::from(DataLink::RAW));
-    assert!(err.to_string().contains("RAW"), "{err}");
+    assert_eq!(*linktype, u32::from(DataLink::IEEE802_11));
+    assert!(err.to_string().contains("IEEE802_11"), "{err}");
     std::fs::remove_file(&path).unwrap();
 }
 
@@ -111,4 +111,63 @@ fn reads_pcapng() {
         );
     }
     std::fs::remove_file(&path).unwrap();
+}
+
+/// Linux cooked (`tcpdump -i any`) and raw-IP captures are replayed as Ethernet II.
+#[test]
+fn cooked_and_raw_ip_captures_become_ethernet() {
+    let ip = {
+        let mut v = vec![0x45u8, 0, 0, 20];
+        v.extend_from_slice(&[0; 16]);
+        v
+    };
+    for (link, header) in [
+        (DataLink::LINUX_SLL, {
+            // packet type, ARPHRD_ETHER, addr len 6, addr (8 bytes), protocol 0x0800
+            let mut h = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00];
+            h.extend_from_slice(&ip);
+            h
+        }),
+        (DataLink::LINUX_SLL2, {
+            // protocol 0x0800, reserved, ifindex, ARPHRD_ETHER, pkt type, addr len 6, addr
+            let mut h = vec![
+                0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0,
+            ];
+            h.extend_from_slice(&ip);
+            h
+        }),
+        (DataLink::RAW, ip.clone()),
+    ] {
+        let path = tmp(&format!("link{}.pcap", u32::from(link)));
+        let header_p = PcapHeader {
+            datalink: link,
+            ..PcapHeader::default()
+        };
+        let file = std::fs::File::create(&path).unwrap();
+        let mut w = PcapWriter::with_header(file, header_p).unwrap();
+        w.write_packet(&pcap_file::pcap::PcapPacket::new(
+            std::time::Duration::ZERO,
+            header.len() as u32,
+            &header,
+        ))
+        .unwrap();
+        // A packet shorter than its link header.
+        w.write_packet(&pcap_file::pcap::PcapPacket::new(
+            std::time::Duration::ZERO,
+            1,
+            &[0x45],
+        ))
+        .unwrap();
+        drop(w);
+        let frames = read_pcap(&path).unwrap();
+        assert_eq!(frames.len(), 2);
+        let f = &frames[0].data;
+        assert_eq!(&f[12..14], &[0x08, 0x00], "{link:?}");
+        assert_eq!(&f[14..], &ip[..], "{link:?}");
+        if link != DataLink::RAW {
+            assert_eq!(&f[6..12], &[1, 2, 3, 4, 5, 6]);
+            assert!(frames[1].data.is_empty());
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
 }

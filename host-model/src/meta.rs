@@ -413,7 +413,9 @@ mod get_tests {
 
     #[test]
     fn get_matches_bitwise_definition() {
-        let words: Vec<u32> = (0..16u32).map(|i| i.wrapping_mul(0x9E37_79B9) ^ 0xA5A5_5A5A).collect();
+        let words: Vec<u32> = (0..16u32)
+            .map(|i| i.wrapping_mul(0x9E37_79B9) ^ 0xA5A5_5A5A)
+            .collect();
         let r = RawRecord(words.clone());
         for f in RX_META_LAYOUT.iter() {
             let mut want = 0u128;

@@ -103,7 +103,9 @@ fn back_to_back_64_byte_frames_take_exactly_8_cycles_each() {
     // Latency: first output beat, and the record after the frame's last input beat.
     let data_latency = r.frame_cycles[0].0 - r.start_cycle;
     let meta_latency = r.meta_cycles[0] - (r.start_cycle + 7);
-    eprintln!("latency: data {data_latency} cycles, record {meta_latency} cycles after the last beat");
+    eprintln!(
+        "latency: data {data_latency} cycles, record {meta_latency} cycles after the last beat"
+    );
     assert_eq!((data_latency, meta_latency), (LATENCY_DATA, LATENCY_META));
     // The input never waited: 2000 frames x 8 beats, plus pipeline fill and drain.
     assert_eq!(r.beats_in, 16_000);
@@ -186,6 +188,52 @@ fn reset_between_runs_keeps_results_exact() {
             out_ready_prob: 0.9,
             meta_ready_prob: 0.9,
             seed: 8,
+        },
+    );
+}
+
+#[test]
+fn empty_tiny_and_jumbo_frames() {
+    let mut s = sim("rx_sizes");
+    let base = tcp_frame(9018, 77);
+    let mut frames: Vec<(Vec<u8>, bool)> = vec![(Vec::new(), false), (Vec::new(), true)];
+    for n in 1..80 {
+        frames.push((base[..n].to_vec(), n % 7 == 0));
+    }
+    // Frames longer than 64 KiB: IPv4 total length 65535 (frame 65,549 bytes), IPv6
+    // payload length 65535 (frame 65,589 bytes), and trailing bytes up to 70,000.
+    let payload: Vec<u8> = (0..65_515u32).map(|i| (i * 7) as u8).collect();
+    let mut v4 = Vec::new();
+    etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4([10, 1, 1, 1], [10, 1, 1, 2], 64)
+        .tcp(1, 2, 3, 4)
+        .ack(5)
+        .write(&mut v4, &payload[..65_495])
+        .unwrap();
+    assert_eq!(v4.len(), 65_549);
+    let mut v6 = Vec::new();
+    etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv6([1; 16], [2; 16], 64)
+        .tcp(1, 2, 3, 4)
+        .ack(5)
+        .write(&mut v6, &payload[..65_515])
+        .unwrap();
+    assert_eq!(v6.len(), 65_589);
+    let mut padded = v4.clone();
+    padded.resize(70_000, 0xA5);
+    frames.push((v4, false));
+    frames.push((v6, false));
+    frames.push((padded, false));
+    frames.push((base.clone(), false));
+    check(&mut s, &frames, Drive::default());
+    check(
+        &mut s,
+        &frames,
+        Drive {
+            gap_prob: 0.3,
+            out_ready_prob: 0.5,
+            meta_ready_prob: 0.5,
+            seed: 9,
         },
     );
 }
