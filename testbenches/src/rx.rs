@@ -164,14 +164,7 @@ impl RxParserSim {
         let mut last_progress = start;
         let mut seen = (0usize, 0usize, 0u64);
         while out.frames().len() < frames.len() || meta.records().len() < frames.len() {
-            src.drive(&mut self.model);
-            out.drive(&mut self.model);
-            meta.drive(&mut self.model);
-            self.model.eval();
-            src.observe(&self.model);
-            out.observe(&self.model);
-            meta.observe(&self.model);
-            self.model.tick();
+            cosim::step(&mut self.model, &mut (&mut src, &mut out, &mut meta));
             let now = (out.frames().len(), meta.records().len(), src.beats_sent());
             if now != seen {
                 seen = now;
@@ -189,14 +182,7 @@ impl RxParserSim {
         }
         // A few idle cycles so that nothing extra comes out unnoticed.
         for _ in 0..16 {
-            src.drive(&mut self.model);
-            out.drive(&mut self.model);
-            meta.drive(&mut self.model);
-            self.model.eval();
-            src.observe(&self.model);
-            out.observe(&self.model);
-            meta.observe(&self.model);
-            self.model.tick();
+            cosim::step(&mut self.model, &mut (&mut src, &mut out, &mut meta));
         }
         if out.frames().len() != frames.len() || meta.records().len() != frames.len() {
             bail!(
