@@ -122,7 +122,25 @@ pub struct RxParser {
     is_v6_now: Signal<Local, Bit>,
     hdr_words_now: Signal<Local, Bits<5>>,
     l3_now: Signal<Local, Bits<8>>,
-    j0l_now: Signal<Local, Bits<6>>,
+    j0l_now: Signal<Local, Bits<15>>,
+    nh_now: Signal<Local, Bits<8>>,
+    nh_walk: Signal<Local, Bit>,
+    ip_end_now: Signal<Local, Bits<17>>,
+    // IPv6 extension-header walker (combinational)
+    jw_hi: Signal<Local, Bits<15>>,
+    jw_lo: Signal<Local, Bits<15>>,
+    wk_hit_hi: Signal<Local, Bit>,
+    wk_hit: Signal<Local, Bit>,
+    wk_word: Signal<Local, Bits<32>>,
+    wk_t: Signal<Local, Bits<8>>,
+    wk_size: Signal<Local, Bits<15>>,
+    wk_newpos: Signal<Local, Bits<15>>,
+    wk_newbyte: Signal<Local, Bits<17>>,
+    wk_walk: Signal<Local, Bit>,
+    ext_hi: Signal<Local, Bit>,
+    ext_lo: Signal<Local, Bit>,
+    ext_hi_v: Signal<Local, Bits<32>>,
+    ext_lo_v: Signal<Local, Bits<32>>,
     // L4 lane mask and per-lane masked bytes
     smask: Signal<Local, Bits<8>>,
     emask: Signal<Local, Bits<8>>,
@@ -172,9 +190,19 @@ pub struct RxParser {
     l4_w3: DFF<Bits<32>>,
     f_armed: DFF<Bit>,
     f_hdr_words: DFF<Bits<5>>,
-    f_l4off: DFF<Bits<8>>,
+    f_l4off: DFF<Bits<17>>,
+    f_raw_start: DFF<Bits<17>>,
+    f_geom: DFF<Bit>,
+    f_walk: DFF<Bit>,
+    f_npos: DFF<Bits<15>>,
+    f_ntype: DFF<Bits<8>>,
+    f_walk_bad: DFF<Bit>,
+    f_frag6: DFF<Bit>,
+    f_l4found: DFF<Bit>,
+    f_l4proto: DFF<Bits<8>>,
+    ext_acc: DFF<Bits<32>>,
     f_ip_end: DFF<Bits<17>>,
-    f_j0l: DFF<Bits<6>>,
+    f_j0l: DFF<Bits<15>>,
     f_user: DFF<Bit>,
     f_len: DFF<Bits<17>>,
     ip_acc: DFF<Bits<24>>,
@@ -204,6 +232,12 @@ pub struct RxParser {
     ext6: Signal<Local, Bit>,
     l4go: Signal<Local, Bit>,
     proto: Signal<Local, Bits<8>>,
+    l4p: Signal<Local, Bits<8>>,
+    ef1: Signal<Local, Bits<32>>,
+    ef2: Signal<Local, Bits<32>>,
+    ext_cpl: Signal<Local, Bits<16>>,
+    ext_neg: Signal<Local, Bits<32>>,
+    pay_off: Signal<Local, Bits<17>>,
     l4_len: Signal<Local, Bits<17>>,
     is_tcp: Signal<Local, Bit>,
     is_udp: Signal<Local, Bit>,
@@ -296,6 +330,23 @@ impl RxParser {
             hdr_words_now: Default::default(),
             l3_now: Default::default(),
             j0l_now: Default::default(),
+            nh_now: Default::default(),
+            nh_walk: Default::default(),
+            ip_end_now: Default::default(),
+            jw_hi: Default::default(),
+            jw_lo: Default::default(),
+            wk_hit_hi: Default::default(),
+            wk_hit: Default::default(),
+            wk_word: Default::default(),
+            wk_t: Default::default(),
+            wk_size: Default::default(),
+            wk_newpos: Default::default(),
+            wk_newbyte: Default::default(),
+            wk_walk: Default::default(),
+            ext_hi: Default::default(),
+            ext_lo: Default::default(),
+            ext_hi_v: Default::default(),
+            ext_lo_v: Default::default(),
             smask: Default::default(),
             emask: Default::default(),
             lmask: Default::default(),
@@ -343,6 +394,16 @@ impl RxParser {
             f_armed: Default::default(),
             f_hdr_words: Default::default(),
             f_l4off: Default::default(),
+            f_raw_start: Default::default(),
+            f_geom: Default::default(),
+            f_walk: Default::default(),
+            f_npos: Default::default(),
+            f_ntype: Default::default(),
+            f_walk_bad: Default::default(),
+            f_frag6: Default::default(),
+            f_l4found: Default::default(),
+            f_l4proto: Default::default(),
+            ext_acc: Default::default(),
             f_ip_end: Default::default(),
             f_j0l: Default::default(),
             f_user: Default::default(),
@@ -372,6 +433,12 @@ impl RxParser {
             ext6: Default::default(),
             l4go: Default::default(),
             proto: Default::default(),
+            l4p: Default::default(),
+            ef1: Default::default(),
+            ef2: Default::default(),
+            ext_cpl: Default::default(),
+            ext_neg: Default::default(),
+            pay_off: Default::default(),
             l4_len: Default::default(),
             is_tcp: Default::default(),
             is_udp: Default::default(),
@@ -440,6 +507,16 @@ impl Logic for RxParser {
             f_armed,
             f_hdr_words,
             f_l4off,
+            f_raw_start,
+            f_geom,
+            f_walk,
+            f_npos,
+            f_ntype,
+            f_walk_bad,
+            f_frag6,
+            f_l4found,
+            f_l4proto,
+            ext_acc,
             f_ip_end,
             f_j0l,
             f_user,
@@ -528,15 +605,13 @@ impl Logic for RxParser {
         // from the slot in the beat where it completes, so a frame that ends right
         // after a header word still has it.
         self.b_ge2.next = self.a_beat.q.val() >= 2;
-        self.ipm_hi.next = (bit_cast::<15, 14>(self.a_beat.q.val()) << 1)
-            - 4
-            - bit_cast::<15, 1>(self.f_vlan.q.val().into());
+        self.jw_hi.next = (bit_cast::<15, 14>(self.a_beat.q.val()) << 1) - 4;
+        self.jw_lo.next = self.jw_hi.val() + 1;
+        self.ipm_hi.next = self.jw_hi.val() - bit_cast::<15, 1>(self.f_vlan.q.val().into());
         self.ipm_lo.next = self.ipm_hi.val() + 1;
         self.ip_hi_ok.next = self.b_ge2.val() & (self.ipm_hi.val() < 16);
         self.ip_lo_ok.next = self.b_ge2.val() & (self.ipm_lo.val() < 16);
-        self.l4m_hi.next = (bit_cast::<15, 14>(self.a_beat.q.val()) << 1)
-            - 4
-            - bit_cast::<15, 6>(self.f_j0l.q.val());
+        self.l4m_hi.next = self.jw_hi.val() - self.f_j0l.q.val();
         self.l4m_lo.next = self.l4m_hi.val() + 1;
         self.l4_hi_ok.next = self.b_ge2.val() & self.f_armed.q.val() & (self.l4m_hi.val() < 4);
         self.l4_lo_ok.next = self.b_ge2.val() & self.f_armed.q.val() & (self.l4m_lo.val() < 4);
@@ -553,16 +628,84 @@ impl Logic for RxParser {
         if self.is_v6_now.val() {
             self.hdr_words_now.next = 10.into();
         }
-        self.j0l_now.next = bit_cast::<6, 5>(self.hdr_words_now.val())
-            + bit_cast::<6, 1>(self.f_vlan.q.val().into());
+        self.j0l_now.next = bit_cast::<15, 5>(self.hdr_words_now.val())
+            + bit_cast::<15, 1>(self.f_vlan.q.val().into());
+        self.nh_now.next = self.ipv.val().get_bits::<8>(8);
+        self.nh_walk.next = (self.nh_now.val() == 0)
+            | (self.nh_now.val() == 43)
+            | (self.nh_now.val() == 51)
+            | (self.nh_now.val() == 60)
+            | (self.nh_now.val() == 135)
+            | (self.nh_now.val() == 139)
+            | (self.nh_now.val() == 140)
+            | (self.nh_now.val() == 253)
+            | (self.nh_now.val() == 254);
+        self.ip_end_now.next = bit_cast::<17, 8>(self.l3_now.val())
+            + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(32));
+        if self.is_v6_now.val() {
+            self.ip_end_now.next = bit_cast::<17, 8>(self.l3_now.val())
+                + 40
+                + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(16));
+        }
+
+        // IPv6 extension-header walker: when the slot holding the first word of the
+        // header under examination (realigned word f_npos) completes, read its next
+        // header and length. Every extension header is at least 2 words long, so the
+        // next one is never in the same beat.
+        self.wk_hit_hi.next =
+            self.f_walk.q.val() & self.b_ge2.val() & (self.jw_hi.val() == self.f_npos.q.val());
+        self.wk_hit.next = self.wk_hit_hi.val()
+            | (self.f_walk.q.val() & self.b_ge2.val() & (self.jw_lo.val() == self.f_npos.q.val()));
+        self.wk_word.next = self.rlo.val();
+        if self.wk_hit_hi.val() {
+            self.wk_word.next = self.rhi.val();
+        }
+        self.wk_t.next = self.wk_word.val().get_bits::<8>(24);
+        self.wk_size.next = (bit_cast::<15, 8>(self.wk_word.val().get_bits::<8>(16)) + 1) << 1;
+        if self.f_ntype.q.val() == 51 {
+            self.wk_size.next = bit_cast::<15, 8>(self.wk_word.val().get_bits::<8>(16)) + 2;
+        }
+        self.wk_newpos.next = self.f_npos.q.val() + self.wk_size.val();
+        self.wk_newbyte.next = (bit_cast::<17, 15>(self.wk_newpos.val()) << 2) + 14;
+        self.wk_walk.next = (self.wk_t.val() == 0)
+            | (self.wk_t.val() == 43)
+            | (self.wk_t.val() == 51)
+            | (self.wk_t.val() == 60)
+            | (self.wk_t.val() == 135)
+            | (self.wk_t.val() == 139)
+            | (self.wk_t.val() == 140)
+            | (self.wk_t.val() == 253)
+            | (self.wk_t.val() == 254);
+        // Words of the extension headers (realigned index from the end of the fixed
+        // IPv6 header up to the L4 header), summed to be taken out of the L4 sum.
+        self.ext_hi.next = self.is_v6_now.val()
+            & self.f_geom.q.val()
+            & self.b_ge2.val()
+            & (self.ipm_hi.val() >= 10)
+            & (self.f_walk.q.val() | (self.jw_hi.val() < self.f_j0l.q.val()));
+        self.ext_lo.next = self.is_v6_now.val()
+            & self.f_geom.q.val()
+            & self.b_ge2.val()
+            & (self.ipm_lo.val() >= 10)
+            & (self.f_walk.q.val() | (self.jw_lo.val() < self.f_j0l.q.val()));
+        self.ext_hi_v.next = 0.into();
+        if self.ext_hi.val() {
+            self.ext_hi_v.next = bit_cast::<32, 16>(self.rhi.val().get_bits::<16>(16))
+                + bit_cast::<32, 16>(self.rhi.val().get_bits::<16>(0));
+        }
+        self.ext_lo_v.next = 0.into();
+        if self.ext_lo.val() {
+            self.ext_lo_v.next = bit_cast::<32, 16>(self.rlo.val().get_bits::<16>(16))
+                + bit_cast::<32, 16>(self.rlo.val().get_bits::<16>(0));
+        }
 
         // L4 byte-lane mask: lanes inside [f_l4off, f_ip_end) of this beat.
         self.smask.next = 0.into();
-        if self.a_beat.q.val() > bit_cast::<14, 5>(self.f_l4off.q.val().get_bits::<5>(3)) {
+        if self.a_beat.q.val() > self.f_raw_start.q.val().get_bits::<14>(3) {
             self.smask.next = 0xFF.into();
         }
-        if self.a_beat.q.val() == bit_cast::<14, 5>(self.f_l4off.q.val().get_bits::<5>(3)) {
-            self.smask.next = bits::<8>(0xFF) << self.f_l4off.q.val().get_bits::<3>(0);
+        if self.a_beat.q.val() == self.f_raw_start.q.val().get_bits::<14>(3) {
+            self.smask.next = bits::<8>(0xFF) << self.f_raw_start.q.val().get_bits::<3>(0);
         }
         self.emask.next = 0.into();
         if self.a_beat.q.val() < self.f_ip_end.q.val().get_bits::<14>(3) {
@@ -572,7 +715,7 @@ impl Logic for RxParser {
             self.emask.next = !(bits::<8>(0xFF) << self.f_ip_end.q.val().get_bits::<3>(0));
         }
         self.lmask.next = 0.into();
-        if self.f_armed.q.val() {
+        if self.f_geom.q.val() {
             self.lmask.next = self.smask.val() & self.emask.val();
         }
         // Masked bytes, placed as the high (even lane) or low (odd lane) byte of a word.
@@ -698,10 +841,13 @@ impl Logic for RxParser {
             if self.a_beat.q.val() == 0 {
                 self.ip_acc.d.next = self.ip_add.val();
                 self.l4_acc.d.next = self.l4_add.val();
+                self.ext_acc.d.next = self.ext_hi_v.val() + self.ext_lo_v.val();
                 self.f_user.d.next = self.a_user.q.val();
             } else {
                 self.ip_acc.d.next = self.ip_acc.q.val() + self.ip_add.val();
                 self.l4_acc.d.next = self.l4_acc.q.val() + self.l4_add.val();
+                self.ext_acc.d.next =
+                    self.ext_acc.q.val() + self.ext_hi_v.val() + self.ext_lo_v.val();
                 self.f_user.d.next = self.f_user.q.val() | self.a_user.q.val();
             }
             if self.a_beat.q.val() == 1 {
@@ -714,19 +860,58 @@ impl Logic for RxParser {
             }
             // IP pair 0 (words 0-1, through the S/R view): header geometry.
             if self.in_ip.val() & (self.ip_q.val() == 0) {
-                self.f_armed.d.next = true;
+                self.f_geom.d.next = true;
                 self.f_hdr_words.d.next = self.hdr_words_now.val();
-                self.f_l4off.d.next =
-                    self.l3_now.val() + (bit_cast::<8, 5>(self.hdr_words_now.val()) << 2);
-                if self.is_v6_now.val() {
-                    self.f_ip_end.d.next = bit_cast::<17, 8>(self.l3_now.val())
-                        + 40
-                        + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(16));
+                self.f_ip_end.d.next = self.ip_end_now.val();
+                self.f_walk.d.next = false;
+                self.f_walk_bad.d.next = false;
+                self.f_frag6.d.next = false;
+                self.f_l4found.d.next = false;
+                self.f_armed.d.next = false;
+                self.f_raw_start.d.next = bit_cast::<17, 8>(self.l3_now.val())
+                    + (bit_cast::<17, 5>(self.hdr_words_now.val()) << 2);
+                if self.is_v6_now.val() & self.nh_walk.val() {
+                    if bit_cast::<17, 8>(self.l3_now.val()) + 48 > self.ip_end_now.val() {
+                        self.f_walk_bad.d.next = true;
+                    } else {
+                        self.f_walk.d.next = true;
+                        self.f_npos.d.next = self.j0l_now.val();
+                        self.f_ntype.d.next = self.nh_now.val();
+                    }
+                } else if self.is_v6_now.val() & (self.nh_now.val() == 44) {
+                    self.f_frag6.d.next = true;
                 } else {
-                    self.f_ip_end.d.next = bit_cast::<17, 8>(self.l3_now.val())
-                        + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(32));
+                    self.f_armed.d.next = true;
+                    self.f_l4found.d.next = true;
+                    self.f_j0l.d.next = self.j0l_now.val();
+                    self.f_l4off.d.next = bit_cast::<17, 8>(self.l3_now.val())
+                        + (bit_cast::<17, 5>(self.hdr_words_now.val()) << 2);
+                    self.f_l4proto.d.next = self.nh_now.val();
                 }
-                self.f_j0l.d.next = self.j0l_now.val();
+            }
+            if self.wk_hit.val() {
+                if self.wk_walk.val() {
+                    if self.wk_newbyte.val() + 8 > self.f_ip_end.q.val() {
+                        self.f_walk.d.next = false;
+                        self.f_walk_bad.d.next = true;
+                    } else {
+                        self.f_npos.d.next = self.wk_newpos.val();
+                        self.f_ntype.d.next = self.wk_t.val();
+                    }
+                } else {
+                    self.f_walk.d.next = false;
+                    if self.wk_t.val() == 44 {
+                        self.f_frag6.d.next = true;
+                    } else if self.wk_newbyte.val() > self.f_ip_end.q.val() {
+                        self.f_walk_bad.d.next = true;
+                    } else {
+                        self.f_armed.d.next = true;
+                        self.f_l4found.d.next = true;
+                        self.f_j0l.d.next = self.wk_newpos.val();
+                        self.f_l4off.d.next = self.wk_newbyte.val();
+                        self.f_l4proto.d.next = self.wk_t.val();
+                    }
+                }
             }
             // Header words, from the slot where each completes.
             if self.ip_hi_ok.val() & (self.ipm_hi.val() == 0) {
@@ -815,6 +1000,8 @@ impl Logic for RxParser {
             }
             if self.a_last.q.val() {
                 self.f_armed.d.next = false;
+                self.f_geom.d.next = false;
+                self.f_walk.d.next = false;
                 self.f_len.d.next =
                     (bit_cast::<17, 14>(self.a_beat.q.val()) << 3) + self.nbytes.val();
             }
@@ -868,14 +1055,18 @@ impl Logic for RxParser {
         // L4
         self.l4go.next =
             (self.csum4.val() & !self.tot_bad.val() & self.end_fit.val() & !self.frag4.val())
-                | (self.valid6.val() & self.end_fit.val() & !self.ext6.val());
+                | (self.valid6.val() & self.end_fit.val() & self.f_l4found.q.val());
         self.proto.next = self.ip_w2.q.val().get_bits::<8>(16);
         if self.ip6.val() {
             self.proto.next = self.nh.val();
         }
-        self.l4_len.next = self.f_ip_end.q.val() - bit_cast::<17, 8>(self.f_l4off.q.val());
-        self.is_tcp.next = self.proto.val() == 6;
-        self.is_udp.next = self.proto.val() == 17;
+        self.l4p.next = self.ip_w2.q.val().get_bits::<8>(16);
+        if self.ip6.val() {
+            self.l4p.next = self.f_l4proto.q.val();
+        }
+        self.l4_len.next = self.f_ip_end.q.val() - self.f_l4off.q.val();
+        self.is_tcp.next = self.l4p.val() == 6;
+        self.is_udp.next = self.l4p.val() == 17;
         self.tcp_ok.next = self.l4go.val() & self.is_tcp.val() & (self.l4_len.val() >= 20);
         self.ports_ok.next =
             self.tcp_ok.val() | (self.l4go.val() & self.is_udp.val() & (self.l4_len.val() >= 8));
@@ -892,6 +1083,18 @@ impl Logic for RxParser {
             self.hdr_l4.next = self.thl.val();
         }
         self.pay_len.next = self.l4_len.val() - self.hdr_l4.val();
+        self.pay_off.next = self.f_l4off.q.val() + self.hdr_l4.val();
+        // Extension-header words were summed with the L4 bytes; take them out.
+        self.ef1.next = bit_cast::<32, 16>(self.ext_acc.q.val().get_bits::<16>(0))
+            + bit_cast::<32, 16>(self.ext_acc.q.val().get_bits::<16>(16));
+        self.ef2.next = bit_cast::<32, 16>(self.ef1.val().get_bits::<16>(0))
+            + bit_cast::<32, 16>(self.ef1.val().get_bits::<16>(16));
+        // (complement in a 16-bit signal: Verilog would widen before negating)
+        self.ext_cpl.next = !self.ef2.val().get_bits::<16>(0);
+        self.ext_neg.next = 0.into();
+        if self.ip6.val() {
+            self.ext_neg.next = bit_cast::<32, 16>(self.ext_cpl.val());
+        }
         // Errors
         self.err_runt.next = self.n.val() < self.min_frame_len.val();
         self.err_trunc.next = !self.has_eth.val()
@@ -904,7 +1107,8 @@ impl Logic for RxParser {
         self.err_bad_ip.next = (self.fix4.val() & !self.valid4.val())
             | self.ihl_bad.val()
             | self.tot_bad.val()
-            | (self.fix6.val() & !self.valid6.val());
+            | (self.fix6.val() & !self.valid6.val())
+            | (self.valid6.val() & self.end_fit.val() & self.f_walk_bad.q.val());
         self.err_bad_l4.next = (self.l4go.val()
             & ((self.is_tcp.val() & (self.l4_len.val() < 20))
                 | (self.is_udp.val() & (self.l4_len.val() < 8))))
@@ -926,7 +1130,8 @@ impl Logic for RxParser {
             if self.ip6.val() {
                 self.rec_c.d.next.ip_hdr_len = 40.into();
                 self.rec_c.d.next.ip_options = self.ext6.val().into();
-                self.rec_c.d.next.fragment = (self.nh.val() == 44).into();
+                self.rec_c.d.next.fragment =
+                    ((self.nh.val() == 44) | (self.f_frag6.q.val() & self.end_fit.val())).into();
                 self.rec_c.d.next.src_ip = (bit_cast::<128, 32>(self.ip_w2.q.val()) << 96)
                     | (bit_cast::<128, 32>(self.ip_w3.q.val()) << 64)
                     | (bit_cast::<128, 32>(self.ip_w4.q.val()) << 32)
@@ -956,8 +1161,7 @@ impl Logic for RxParser {
             self.rec_c.d.next.tcp_hdr_len = self.thl.val().get_bits::<8>(0);
             self.rec_c.d.next.tcp_options = (self.thl.val() > 20).into();
             self.rec_c.d.next.payload_valid = self.pay_ok.val().into();
-            self.rec_c.d.next.payload_offset =
-                (self.f_l4off.q.val() + self.hdr_l4.val().get_bits::<8>(0)).into();
+            self.rec_c.d.next.payload_offset = self.pay_off.val().get_bits::<16>(0);
             self.rec_c.d.next.payload_len = self.pay_len.val().get_bits::<16>(0);
             self.rec_c.d.next.l4_csum_checked = (self.ports_ok.val()
                 & (self.is_tcp.val() | (self.l4_w1.q.val().get_bits::<16>(0) != 0)))
@@ -969,8 +1173,9 @@ impl Logic for RxParser {
             self.rec_c.d.next.err_bad_l4_header = self.err_bad_l4.val().into();
             self.c_ipsum.d.next = self.ip_acc.q.val();
             self.c_l4sum.d.next = self.l4_acc.q.val()
-                + bit_cast::<32, 8>(self.proto.val())
-                + bit_cast::<32, 17>(self.l4_len.val());
+                + bit_cast::<32, 8>(self.l4p.val())
+                + bit_cast::<32, 17>(self.l4_len.val())
+                + self.ext_neg.val();
             self.c_cand.d.next = self.tcp_ok.val()
                 & self.pay_ok.val()
                 & !self.f_user.q.val()
@@ -978,6 +1183,7 @@ impl Logic for RxParser {
                 & !self.err_trunc.val()
                 & !self.err_bad_ip.val()
                 & !self.err_bad_l4.val()
+                & !(self.ip6.val() & self.ext6.val())
                 & ((self.l4_w3.q.val().get_bits::<8>(16) & 0x27) == 0);
         }
 

@@ -24,12 +24,21 @@
 //!    padding and ignored). A fragment is not parsed further (`l4` null).
 //! 4. IPv6 (`eth_type == 0x86DD`, `ip_version = 6`): `n < l3+40` → `truncated`, stop.
 //!    Version nibble ≠ 6 → `bad_ip_header`, stop. Report `ip_hdr_len = 40`,
-//!    addresses, `ip_proto` = next header, `fragment = (next header == 44)`,
-//!    `ip_options` = next header is an extension header (0, 43, 44, 50, 51, 60, 135,
-//!    139, 140, 253, 254). `n < l3+40+payload_len` → `truncated`, stop. **Extension
-//!    headers are not walked**: such a frame gets `l4` null and is not a candidate.
-//! 5. L4 spans `[l4 = l3 + ip_hdr_len, ip_end)`, `l4_len = ip_end - l4`. `ip_proto`
-//!    6 → `tcp`, 17 → `udp`, else `other` (nothing more).
+//!    addresses, `ip_proto` = the fixed header's next header, `ip_options` = that next
+//!    header is an extension header (0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254),
+//!    `fragment` = that next header is 44. `n < l3+40+payload_len` → `truncated`, stop.
+//!    **Extension headers are walked**: starting at `p = l3+40` with type `t` = next
+//!    header, while `t` is one of 0, 43, 51, 60, 135, 139, 140, 253, 254:
+//!    `p + 8 > ip_end` → `bad_ip_header`, stop; else `t = b[p]`, `p +=` `(b[p+1]+2)*4`
+//!    for AH (51) or `(b[p+1]+1)*8` for the others. Then `t == 44` (Fragment) →
+//!    `fragment = true`, stop; `p > ip_end` → `bad_ip_header`, stop; else the L4
+//!    header is at `p` with protocol `t` (ESP, 50, is `other`). The pseudo-header
+//!    uses the fixed header's destination address: at the final destination of a
+//!    Routing header (Segments Left 0) that is the final address.
+//! 5. L4 spans `[l4, ip_end)` (`l4 = l3 + ip_hdr_len` for IPv4, the end of the
+//!    extension-header chain for IPv6), `l4_len = ip_end - l4`. The L4 protocol (IPv4
+//!    protocol, or the type that ended the IPv6 walk) 6 → `tcp`, 17 → `udp`, else
+//!    `other` (nothing more).
 //!    TCP: `l4_len < 20` → `bad_l4_header`, stop. Ports, seq, ack, flags (byte 13),
 //!    `tcp_hdr_len = data offset * 4`, `l4_csum_ok` over pseudo-header + L4 bytes.
 //!    `tcp_hdr_len < 20` or `> l4_len` → `bad_l4_header` (no payload fields); else
@@ -38,10 +47,12 @@
 //!    UDP: `l4_len < 8` → `bad_l4_header`, stop. Ports; `l4_csum_ok` null when the
 //!    checksum field is 0, else checked. UDP length ≠ `l4_len` → `bad_l4_header`
 //!    (no payload fields); else `payload_offset = l4 + 8`, `payload_len = l4_len - 8`.
-//!    The pseudo-header always uses `l4_len` (derived from the IP header).
+//!    The pseudo-header always uses `l4_len` (derived from the IP header) and the L4
+//!    protocol.
 //! 6. `ip_checksum` / `l4_checksum` errors when the check ran and failed.
 //! 7. `candidate` = TCP with payload fields valid, no error at all, not a fragment,
-//!    `l4_csum_ok == true`, and none of SYN, FIN, RST, URG set.
+//!    no IPv6 extension header, `l4_csum_ok == true`, and none of SYN, FIN, RST, URG
+//!    set.
 
 use serde::Serialize;
 
@@ -89,7 +100,7 @@ macro_rules! rx_meta_fields {
             tcp_ack: 32,
             tcp_flags: 8,
             tcp_hdr_len: 8,
-            payload_offset: 8,
+            payload_offset: 16,
             payload_len: 16,
         }
     };

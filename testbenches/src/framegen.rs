@@ -385,7 +385,28 @@ impl FrameGen {
                 if self.chance(0.3) {
                     exts.destination_options = Some(self.ipv6_ext_raw());
                 }
-                if self.chance(0.5) {
+                if self.chance(0.3) {
+                    exts.routing = Some(etherparse::Ipv6RoutingExtensions {
+                        routing: self.ipv6_ext_raw(),
+                        final_destination_options: self.chance(0.3).then(|| self.ipv6_ext_raw()),
+                    });
+                }
+                if self.chance(0.3) {
+                    // AH: 12 bytes + ICV (a multiple of 4), so an odd number of 32-bit
+                    // words is common and shifts every later header by one word.
+                    let icv_len = 4 * self.rng.random_range(0..4usize);
+                    let icv = self.bytes(icv_len);
+                    exts.auth = Some(
+                        etherparse::IpAuthHeader::new(
+                            IpNumber(59),
+                            self.rng.random(),
+                            self.rng.random(),
+                            &icv,
+                        )
+                        .expect("ICV length is a multiple of 4"),
+                    );
+                }
+                if self.chance(0.3) {
                     let off = if self.chance(0.5) {
                         0
                     } else {

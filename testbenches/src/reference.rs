@@ -37,6 +37,9 @@ const PROTO_TCP: u8 = 6;
 const PROTO_UDP: u8 = 17;
 /// IPv6 next-header values the parser treats as extension headers.
 pub const IPV6_EXT_HEADERS: [u8; 11] = [0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254];
+
+/// IPv6 extension headers the parser walks past (all but Fragment and ESP).
+pub const IPV6_WALKED: [u8; 9] = [0, 43, 51, 60, 135, 139, 140, 253, 254];
 /// TCP flags (byte 13) that make a segment a non-candidate: URG, RST, SYN, FIN.
 const TCP_NON_CANDIDATE_FLAGS: u8 = 0x20 | 0x04 | 0x02 | 0x01;
 
@@ -123,6 +126,7 @@ pub fn reference(frame: &[u8], mac_error: bool, min_frame_len: u32) -> RxMeta {
         && m.payload_offset.is_some()
         && m.errors.is_empty()
         && m.fragment != Some(true)
+        && !(m.ip_version == Some(6) && m.ip_options == Some(true))
         && m.l4_csum_ok == Some(true)
         && m.tcp_flags
             .is_some_and(|f| f & TCP_NON_CANDIDATE_FLAGS == 0);
@@ -286,16 +290,39 @@ fn parse_ipv6(b: &[u8], l3: usize, m: &mut RxMeta, e: &mut Errs) -> Option<IpInf
         e.truncated = true;
         return None;
     }
-    if ext {
-        // Extension headers are not walked.
+    // Walk the extension-header chain (spec step 4): generic headers are
+    // (len+1)*8 bytes, AH (51) is (len+2)*4; a Fragment header (44) stops the walk.
+    let ip_end = l3 + end;
+    let mut p = l3 + 40;
+    let mut t = nh;
+    while IPV6_WALKED.contains(&t) {
+        if p + 8 > ip_end {
+            e.bad_ip_header = true;
+            return None;
+        }
+        let len = usize::from(b[p + 1]);
+        let size = if t == 51 {
+            (len + 2) * 4
+        } else {
+            (len + 1) * 8
+        };
+        t = b[p];
+        p += size;
+    }
+    if t == 44 {
+        m.fragment = Some(true);
+        return None;
+    }
+    if p > ip_end {
+        e.bad_ip_header = true;
         return None;
     }
     let mut addrs = h.source().to_vec();
     addrs.extend_from_slice(&h.destination());
     Some(IpInfo {
-        l4: l3 + 40,
-        ip_end: l3 + end,
-        proto: nh,
+        l4: p,
+        ip_end,
+        proto: t,
         addrs,
     })
 }
@@ -848,7 +875,7 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_extension_headers_are_not_walked() {
+    fn ipv6_extension_headers_are_walked() {
         let hbh = Ipv6RawExtHeader::new_raw(IpNumber(0), &[1, 4, 0, 0, 0, 0]).unwrap();
         let f = ipv6_with_exts(Ipv6Extensions {
             hop_by_hop_options: Some(hbh.clone()),
@@ -858,10 +885,42 @@ mod tests {
         assert_eq!(m.ip_proto, Some(0));
         assert_eq!(m.ip_options, Some(true));
         assert_eq!(m.fragment, Some(false));
-        assert_eq!(m.l4, None);
-        assert_eq!(m.src_port, None);
+        assert_eq!(m.l4, Some(L4Kind::Tcp));
+        assert_eq!((m.src_port, m.dst_port), (Some(1), Some(2)));
+        assert_eq!(m.payload_offset, Some(14 + 40 + 8 + 20));
+        assert_eq!(m.l4_csum_ok, Some(true));
         assert!(m.errors.is_empty());
-        assert!(!m.candidate);
+        assert!(
+            !m.candidate,
+            "extension headers keep a frame off the fast path"
+        );
+
+        // AH of 3 words (odd), then a routing header: walked. The pseudo-header uses the
+        // IPv6 header's destination, which is the final one at the final destination.
+        let ah = etherparse::IpAuthHeader::new(IpNumber(0), 7, 9, &[]).unwrap();
+        let rt = Ipv6RawExtHeader::new_raw(IpNumber(0), &[0, 0, 0, 0, 0, 0]).unwrap();
+        let f = ipv6_with_exts(Ipv6Extensions {
+            auth: Some(ah),
+            routing: Some(etherparse::Ipv6RoutingExtensions {
+                routing: rt,
+                final_destination_options: None,
+            }),
+            ..Default::default()
+        });
+        let m = reference(&f, false, 60);
+        assert_eq!(m.l4, Some(L4Kind::Tcp));
+        assert_eq!(m.payload_offset, Some(14 + 40 + 8 + 12 + 20));
+        assert_eq!(m.l4_csum_ok, Some(true));
+
+        // A hop-by-hop length pointing past the payload is a bad IP header.
+        let mut f = ipv6_with_exts(Ipv6Extensions {
+            hop_by_hop_options: Some(hbh.clone()),
+            ..Default::default()
+        });
+        f[14 + 40 + 1] = 200;
+        let m = reference(&f, false, 60);
+        assert_eq!(m.errors, vec!["bad_ip_header"]);
+        assert_eq!(m.l4, None);
 
         let frag = Ipv6FragmentHeader::new(IpNumber(0), IpFragOffset::ZERO, true, 77);
         let f = ipv6_with_exts(Ipv6Extensions {

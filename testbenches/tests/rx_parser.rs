@@ -237,3 +237,108 @@ fn empty_tiny_and_jumbo_frames() {
         },
     );
 }
+
+/// An IPv6 frame with a hand-built extension-header chain in front of a valid TCP
+/// segment: `chain` lists (type, length in bytes) of each extension header, in order.
+fn ipv6_chain_frame(vlan: bool, chain: &[(u8, usize)], payload_len: usize, seed: u32) -> Vec<u8> {
+    use etherparse::{IpNumber, Ipv6Header, TcpHeader};
+    let payload: Vec<u8> = (0..payload_len as u32).map(|i| (i ^ seed) as u8).collect();
+    let mut ip = Ipv6Header {
+        traffic_class: 0,
+        flow_label: Default::default(),
+        payload_length: 0,
+        next_header: IpNumber(chain.first().map_or(6, |c| c.0)),
+        hop_limit: 64,
+        source: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        destination: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+    };
+    let mut ext = Vec::new();
+    for (i, &(t, len)) in chain.iter().enumerate() {
+        let next = chain.get(i + 1).map_or(6, |c| c.0);
+        let len_field = if t == 51 { len / 4 - 2 } else { len / 8 - 1 };
+        let mut h = vec![next, len_field as u8];
+        h.extend((2..len).map(|k| (k as u32 * 31 + seed) as u8));
+        ext.extend(h);
+    }
+    let mut tcp = TcpHeader::new(4000 + seed as u16, 80, seed.wrapping_mul(977), 1000);
+    tcp.ack = true;
+    tcp.acknowledgment_number = seed;
+    tcp.checksum = tcp.calc_checksum_ipv6(&ip, &payload).unwrap();
+    let l4_len = tcp.header_len() + payload.len();
+    ip.payload_length = (ext.len() + l4_len) as u16;
+    let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];
+    if vlan {
+        f.extend([0x81, 0x00, 0x00, 0x2a]);
+    }
+    f.extend([0x86, 0xdd]);
+    f.extend(ip.to_bytes());
+    f.extend(ext);
+    f.extend(tcp.to_bytes());
+    f.extend(payload);
+    if f.len() < 60 {
+        f.resize(60, 0);
+    }
+    f
+}
+
+#[test]
+fn ipv6_extension_header_chains() {
+    let mut s = sim("rx_ipv6_ext");
+    let chains: Vec<Vec<(u8, usize)>> = vec![
+        vec![(0, 8)],
+        vec![(0, 8), (60, 16), (43, 24)],
+        vec![(51, 12)],           // AH of 3 words: shifts the L4 header by one word
+        vec![(51, 12), (51, 12)], // two odd AHs: back to even
+        vec![
+            (0, 8),
+            (51, 16),
+            (60, 8),
+            (135, 8),
+            (139, 8),
+            (140, 8),
+            (253, 8),
+            (254, 8),
+        ],
+        vec![(60, 8); 12],      // a long chain, one header per beat
+        vec![(0, 2048)],        // a long header
+        vec![(43, 8), (44, 8)], // ends at a fragment header
+        vec![(0, 8), (50, 8)],  // ESP: "other"
+    ];
+    let mut frames = Vec::new();
+    for (i, c) in chains.iter().enumerate() {
+        for vlan in [false, true] {
+            for pl in [0usize, 1, 5, 6, 7, 8, 100, 1001] {
+                frames.push((ipv6_chain_frame(vlan, c, pl, (i * 16 + pl) as u32), false));
+            }
+        }
+    }
+    // Malformed chains: a length pointing past the payload, a header that does not fit,
+    // and every truncation of one chained frame.
+    let good = ipv6_chain_frame(false, &[(0, 8), (60, 16)], 40, 3);
+    let mut bad = good.clone();
+    bad[14 + 40 + 1] = 40; // hop-by-hop of 328 bytes
+    frames.push((bad, false));
+    let mut bad = good.clone();
+    bad[14 + 40 + 8 + 1] = 9; // destination options running past the IP payload
+    frames.push((bad, false));
+    for n in 50..good.len() {
+        frames.push((good[..n].to_vec(), false));
+    }
+    let r = check(&mut s, &frames, Drive::default());
+    let walked = r
+        .metas
+        .iter()
+        .filter(|m| m.ip_options == Some(true) && m.l4.is_some())
+        .count();
+    assert!(walked >= 100, "only {walked} frames had a walked chain");
+    check(
+        &mut s,
+        &frames,
+        Drive {
+            gap_prob: 0.3,
+            out_ready_prob: 0.6,
+            meta_ready_prob: 0.6,
+            seed: 21,
+        },
+    );
+}
