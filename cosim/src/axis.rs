@@ -109,13 +109,15 @@ agents_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 agents_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 agents_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
-/// Runs one clock cycle of the protocol: (a) agents drive, (b) `eval`, (c) agents observe,
-/// (d) `tick`.
+/// Runs one clock cycle of the protocol: (a) agents drive, (b) clock low + `eval`
+/// ([`Model::settle_low`]), (c) agents observe, (d) the rising edge ([`Model::rise`]).
 pub fn step<A: Agents + ?Sized>(model: &mut Model, agents: &mut A) {
     agents.drive_all(model);
-    model.eval();
+    // Clock low + eval settles the new inputs: outputs are observed in the low phase,
+    // then the rising edge. Two evaluations per cycle.
+    model.settle_low();
     agents.observe_all(model);
-    model.tick();
+    model.rise();
 }
 
 /// Runs cycles until `done` returns `true` (checked before every cycle) or `max_cycles`

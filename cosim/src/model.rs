@@ -36,6 +36,8 @@ struct Vtable {
     get_words: GetWordsFn,
     eval: HandleFn,
     tick: HandleFn,
+    low: HandleFn,
+    high: HandleFn,
     finished: FinishedFn,
     trace_open: TraceOpenFn,
     trace_flush: HandleFn,
@@ -131,6 +133,8 @@ impl ModelLib {
             get_words: sym!("cosim_get_words", GetWordsFn),
             eval: sym!("cosim_eval", HandleFn),
             tick: sym!("cosim_tick", HandleFn),
+            low: sym!("cosim_low", HandleFn),
+            high: sym!("cosim_high", HandleFn),
             finished: sym!("cosim_finished", FinishedFn),
             trace_open: sym!("cosim_trace_open", TraceOpenFn),
             trace_flush: sym!("cosim_trace_flush", HandleFn),
@@ -327,6 +331,21 @@ impl Model {
     pub fn tick(&mut self) {
         // SAFETY: live handle.
         unsafe { (self.lib.vt.tick)(self.handle) };
+        self.cycles += 1;
+    }
+
+    /// First half of a cycle: clock low and eval, which also settles inputs set since
+    /// the last edge. Follow with [`rise`](Model::rise); `settle_low` + `rise` is a
+    /// [`tick`](Model::tick), with outputs observable in between.
+    pub fn settle_low(&mut self) {
+        // SAFETY: live handle.
+        unsafe { (self.lib.vt.low)(self.handle) };
+    }
+
+    /// Second half of a cycle: clock high and eval (the rising edge).
+    pub fn rise(&mut self) {
+        // SAFETY: live handle.
+        unsafe { (self.lib.vt.high)(self.handle) };
         self.cycles += 1;
     }
 

@@ -15,7 +15,7 @@ use crate::verilate::{Dir, PortSpec};
 
 /// Version of the C ABI between this crate and the shim. Bump on any change to the
 /// exported functions; it is part of the cache key and checked when loading.
-pub(crate) const ABI_VERSION: u32 = 1;
+pub(crate) const ABI_VERSION: u32 = 2;
 
 /// How a port of a given width is stored in the Verilated model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +277,36 @@ COSIM_EXPORT void cosim_eval(void* p) {{
     try {{
         Verilated::threadContextp(h->ctx);
         h->model->eval();
+    }} catch (...) {{
+    }}
+}}
+
+// First half of a cycle: clock low + eval (+ dump): settles the inputs just set.
+COSIM_EXPORT void cosim_low(void* p) {{
+    Handle* h = H(p);
+    {class}* m = h->model;
+    try {{
+        Verilated::threadContextp(h->ctx);
+        h->ctx->time(h->time);
+        m->{clock} = 0;
+        m->eval();
+        dump(h);
+        h->time += h->half;
+    }} catch (...) {{
+    }}
+}}
+
+// Second half: clock high + eval (+ dump): the rising edge.
+COSIM_EXPORT void cosim_high(void* p) {{
+    Handle* h = H(p);
+    {class}* m = h->model;
+    try {{
+        Verilated::threadContextp(h->ctx);
+        h->ctx->time(h->time);
+        m->{clock} = 1;
+        m->eval();
+        dump(h);
+        h->time += h->half;
     }} catch (...) {{
     }}
 }}

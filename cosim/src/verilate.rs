@@ -181,6 +181,8 @@ pub fn build_model(
     hasher.str("cosim model");
     hasher.u64(u64::from(RECIPE_VERSION));
     hasher.u64(u64::from(shim::ABI_VERSION));
+    // The shim's source itself, so that any change to it rebuilds the model.
+    hasher.str(&shim::generate(top, clock, ports, opts.trace));
     hasher.str(&version);
     hasher.str(top);
     hasher.str(clock);
