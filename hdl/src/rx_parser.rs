@@ -879,7 +879,11 @@ impl Logic for RxParser {
                         self.f_ntype.d.next = self.nh_now.val();
                     }
                 } else if self.is_v6_now.val() & (self.nh_now.val() == 44) {
-                    self.f_frag6.d.next = true;
+                    if bit_cast::<17, 8>(self.l3_now.val()) + 48 > self.ip_end_now.val() {
+                        self.f_walk_bad.d.next = true;
+                    } else {
+                        self.f_frag6.d.next = true;
+                    }
                 } else {
                     self.f_armed.d.next = true;
                     self.f_l4found.d.next = true;
@@ -901,7 +905,11 @@ impl Logic for RxParser {
                 } else {
                     self.f_walk.d.next = false;
                     if self.wk_t.val() == 44 {
-                        self.f_frag6.d.next = true;
+                        if self.wk_newbyte.val() + 8 > self.f_ip_end.q.val() {
+                            self.f_walk_bad.d.next = true;
+                        } else {
+                            self.f_frag6.d.next = true;
+                        }
                     } else if self.wk_newbyte.val() > self.f_ip_end.q.val() {
                         self.f_walk_bad.d.next = true;
                     } else {

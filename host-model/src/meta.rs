@@ -30,8 +30,9 @@
 //!    **Extension headers are walked**: starting at `p = l3+40` with type `t` = next
 //!    header, while `t` is one of 0, 43, 51, 60, 135, 139, 140, 253, 254:
 //!    `p + 8 > ip_end` → `bad_ip_header`, stop; else `t = b[p]`, `p +=` `(b[p+1]+2)*4`
-//!    for AH (51) or `(b[p+1]+1)*8` for the others. Then `t == 44` (Fragment) →
-//!    `fragment = true`, stop; `p > ip_end` → `bad_ip_header`, stop; else the L4
+//!    for AH (51) or `(b[p+1]+1)*8` for the others. Then `t == 44` (Fragment):
+//!    `p + 8 > ip_end` → `bad_ip_header`, else `fragment = true`; stop. Else
+//!    `p > ip_end` → `bad_ip_header`, stop; else the L4
 //!    header is at `p` with protocol `t` (ESP, 50, is `other`). The pseudo-header
 //!    uses the fixed header's destination address: at the final destination of a
 //!    Routing header (Segments Left 0) that is the final address.

@@ -310,7 +310,12 @@ fn parse_ipv6(b: &[u8], l3: usize, m: &mut RxMeta, e: &mut Errs) -> Option<IpInf
         p += size;
     }
     if t == 44 {
-        m.fragment = Some(true);
+        // A Fragment header (8 bytes) must fit in the payload like any other.
+        if p + 8 > ip_end {
+            e.bad_ip_header = true;
+        } else {
+            m.fragment = Some(true);
+        }
         return None;
     }
     if p > ip_end {

@@ -342,3 +342,35 @@ fn ipv6_extension_header_chains() {
         },
     );
 }
+
+#[test]
+fn ipv6_fragment_headers_must_fit() {
+    let mut s = sim("rx_ipv6_frag_fit");
+    // Hop-by-Hop (next header 44) running past a 16-byte payload; a fragment header
+    // that does not fit after it; and a fixed header whose next header is 44 with a
+    // 4-byte payload. All are bad IP headers; the fitting ones are fragments.
+    let hex = "02000000000102000000000286dd600000000010004020010db800000000000000000000000120010db80000000000000000000000022c02011400000000000000000000000000000000000000000000000000000000";
+    let bad: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let mut fits = bad.clone();
+    fits[14 + 40 + 1] = 0; // hop-by-hop of 8 bytes, fragment header fits in the 16 bytes
+    let mut short = bad.clone();
+    short[14 + 40 + 1] = 0;
+    short[14 + 5] = 12; // payload 12: the fragment header after 8 bytes does not fit
+    let mut fixed = bad.clone();
+    fixed[14 + 6] = 44;
+    fixed[14 + 5] = 4;
+    let frames: Vec<(Vec<u8>, bool)> = [bad, fits, short, fixed]
+        .into_iter()
+        .map(|f| (f, false))
+        .collect();
+    let r = check(&mut s, &frames, Drive::default());
+    assert_eq!(r.metas[0].errors, vec!["bad_ip_header"]);
+    assert_eq!(r.metas[1].fragment, Some(true));
+    assert!(r.metas[1].errors.is_empty());
+    assert_eq!(r.metas[2].errors, vec!["bad_ip_header"]);
+    assert_eq!(r.metas[3].errors, vec!["bad_ip_header"]);
+    assert_eq!(r.metas[3].fragment, Some(true));
+}
