@@ -4,6 +4,7 @@
 pub mod generate;
 pub mod rx_meta;
 pub mod rx_parser;
+pub mod synth;
 
 pub use generate::{Generated, GeneratedBlock, PortDir, PortInfo, generate};
 pub use rx_meta::RxMetaRecord;

@@ -34,6 +34,9 @@ pub struct Config {
     pub prefix: String,
     /// Width of the AXI4-Stream data path in bits.
     pub data_width: u32,
+    /// Target clock frequency in MHz: timing constraints and synthesis aim for it
+    /// (156.25 MHz carries 10 Gb/s at 64 bits).
+    pub clock_mhz: f64,
     /// Receive parser settings.
     pub rx: RxConfig,
 }
@@ -52,6 +55,7 @@ impl Default for Config {
             name: "default".into(),
             prefix: "toe".into(),
             data_width: 64,
+            clock_mhz: 156.25,
             rx: RxConfig::default(),
         }
     }
@@ -78,6 +82,8 @@ pub struct Resolved {
     pub keep_width: u32,
     /// `log2(keep_width)`: bits of a byte offset inside a beat.
     pub lane_bits: u32,
+    /// Clock period in ns (`1000 / clock_mhz`).
+    pub clock_period_ns: f64,
 }
 
 impl Config {
@@ -132,6 +138,13 @@ impl Config {
                 reason: format!("supported widths today: {SUPPORTED_DATA_WIDTHS:?} bits"),
             });
         }
+        if !(self.clock_mhz.is_finite() && (1.0..=1000.0).contains(&self.clock_mhz)) {
+            return Err(ConfigError::Invalid {
+                key: "clock_mhz",
+                value: self.clock_mhz.to_string(),
+                reason: "must be between 1 and 1000 MHz".into(),
+            });
+        }
         if !(14..=1518).contains(&self.rx.min_frame_len) {
             return Err(ConfigError::Invalid {
                 key: "rx.min_frame_len",
@@ -141,6 +154,7 @@ impl Config {
         }
         let keep_width = self.data_width / 8;
         Ok(Resolved {
+            clock_period_ns: 1000.0 / self.clock_mhz,
             keep_width,
             lane_bits: keep_width.trailing_zeros(),
             config: self,
@@ -205,6 +219,14 @@ mod tests {
             .resolve()
             .unwrap_err();
         assert!(e.to_string().contains("rx.min_frame_len"));
+    }
+
+    #[test]
+    fn clock_is_checked() {
+        let e = Config::from_toml_str("clock_mhz = 0.0", "t").unwrap().resolve().unwrap_err();
+        assert!(e.to_string().contains("clock_mhz"), "{e}");
+        let r = Config::from_toml_str("clock_mhz = 250.0", "t").unwrap().resolve().unwrap();
+        assert!((r.clock_period_ns - 4.0).abs() < 1e-9);
     }
 
     #[test]
