@@ -388,6 +388,22 @@ struct Manifest<'a> {
     config: &'a Resolved,
     blocks: Vec<ManifestBlock<'a>>,
     rx_meta: ManifestMeta,
+    /// Per-configuration timing constraints (`constraints/`), see `crate::constraints`.
+    constraints: Vec<crate::constraints::ConstraintFile>,
+    /// Board bring-up tops (`boards/`), see `crate::constraints::board_top`.
+    boards: Vec<ManifestBoard>,
+}
+
+#[derive(Serialize)]
+struct ManifestBoard {
+    #[serde(flatten)]
+    top: crate::constraints::BoardTop,
+    /// Every file the board top needs, relative to the output folder, in read order
+    /// (the parser's RTL, the bring-up module, the top, then the pin file).
+    files: Vec<String>,
+    /// The hand-written pin file (copied from `constraints/boards/`).
+    pin_file: String,
+    pin_file_format: &'static str,
 }
 
 #[derive(Serialize)]
@@ -424,13 +440,16 @@ impl Generated {
                 tdata_bits: RX_META_TDATA_BITS,
                 fields: &RX_META_LAYOUT,
             },
+            constraints: self.constraint_files(),
+            boards: self.board_manifest(),
         };
         let mut s = serde_json::to_string_pretty(&m).expect("manifest serializes");
         s.push('\n');
         s
     }
 
-    /// Write `rtl/*.v` and `manifest.json` under `out`. Returns the files written.
+    /// Write `rtl/*.v`, the timing constraints (`constraints/`), the board bring-up tops
+    /// (`boards/`) and `manifest.json` under `out`. Returns the files written.
     pub fn write_to(&self, out: &Path) -> Result<Vec<PathBuf>, GenerateError> {
         let rtl = out.join("rtl");
         std::fs::create_dir_all(&rtl).map_err(|source| GenerateError::Io {
@@ -451,8 +470,59 @@ impl Generated {
                 put(rtl.join(name), text)?;
             }
         }
+        for c in self.constraint_files() {
+            put(mkdirs(&out.join(&c.path))?, &c.text)?;
+        }
+        for (path, text) in self.board_files() {
+            put(mkdirs(&out.join(path))?, &text)?;
+        }
         put(out.join("manifest.json"), &self.manifest_json())?;
         Ok(written)
+    }
+
+    /// Timing constraint files of every block (paths relative to the output folder).
+    pub fn constraint_files(&self) -> Vec<crate::constraints::ConstraintFile> {
+        self.blocks
+            .iter()
+            .flat_map(|b| crate::constraints::timing_constraints(&self.config, b))
+            .collect()
+    }
+
+    /// Board bring-up files: the shared bring-up module, then each board's top and pin
+    /// file (paths relative to the output folder).
+    pub fn board_files(&self) -> Vec<(String, String)> {
+        let prefix = &self.config.config.prefix;
+        let mut files = vec![(
+            crate::constraints::bringup_path(prefix),
+            crate::constraints::bringup_module(&self.config),
+        )];
+        for t in crate::constraints::board_tops(&self.config) {
+            files.extend(t.files);
+        }
+        files
+    }
+
+    fn board_manifest(&self) -> Vec<ManifestBoard> {
+        let prefix = &self.config.config.prefix;
+        let mut rtl: Vec<String> = vec![];
+        if let Some(b) = self.block("rx_parser") {
+            rtl.extend(b.files.iter().map(|(n, _)| format!("rtl/{n}")));
+        }
+        rtl.push(crate::constraints::bringup_path(prefix));
+        crate::constraints::board_tops(&self.config)
+            .into_iter()
+            .map(|t| {
+                let mut files = rtl.clone();
+                files.extend(t.files.iter().map(|(p, _)| p.clone()));
+                let pin_file = t.files.last().map(|(p, _)| p.clone()).unwrap_or_default();
+                ManifestBoard {
+                    pin_file,
+                    pin_file_format: t.board.pin_file_format(),
+                    files,
+                    top: t,
+                }
+            })
+            .collect()
     }
 
     /// The block named `block` (`rx_parser`).
@@ -469,6 +539,17 @@ impl GeneratedBlock {
             .map(|(n, _)| out.join("rtl").join(n))
             .collect()
     }
+}
+
+/// Create the parent folder of `path`; returns `path`.
+fn mkdirs(path: &Path) -> Result<PathBuf, GenerateError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| GenerateError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(path.to_path_buf())
 }
 
 fn run_tool(
@@ -575,8 +656,10 @@ mod tests {
 
     #[test]
     fn prefix_renames_every_module() {
-        let mut c = host_model::Config::default();
-        c.prefix = "nic1".into();
+        let c = host_model::Config {
+            prefix: "nic1".into(),
+            ..host_model::Config::default()
+        };
         let g = generate(&c.resolve().unwrap()).unwrap();
         for (_, text) in &g.blocks[0].files {
             for line in text.lines().filter(|l| l.starts_with("module ")) {

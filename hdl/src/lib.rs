@@ -1,6 +1,7 @@
 //! rust-hdl descriptions of the TCP offload engine's blocks, and the generator that
 //! emits them as Verilog a user can drop into a design.
 
+pub mod constraints;
 pub mod generate;
 pub mod rx_meta;
 pub mod rx_parser;

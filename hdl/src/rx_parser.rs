@@ -1165,7 +1165,7 @@ impl Logic for RxParser {
             self.rec_c.d.next.tcp_valid = self.tcp_ok.val().into();
             self.rec_c.d.next.tcp_seq = self.l4_w1.q.val();
             self.rec_c.d.next.tcp_ack = self.l4_w2.q.val();
-            self.rec_c.d.next.tcp_flags = self.l4_w3.q.val().get_bits::<8>(16);
+            self.rec_c.d.next.tcp_flags = self.l4_w3.q.val().get_bits::<12>(16);
             self.rec_c.d.next.tcp_hdr_len = self.thl.val().get_bits::<8>(0);
             self.rec_c.d.next.tcp_options = (self.thl.val() > 20).into();
             self.rec_c.d.next.payload_valid = self.pay_ok.val().into();

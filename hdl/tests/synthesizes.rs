@@ -26,8 +26,10 @@ fn two_prefixes_live_in_one_design() {
     let mut files = vec![];
     let mut tops = vec![];
     for prefix in ["nic_a", "nic_b"] {
-        let mut c = Config::default();
-        c.prefix = prefix.into();
+        let c = Config {
+            prefix: prefix.into(),
+            ..Config::default()
+        };
         let g = hdl::generate(&c.resolve().unwrap()).unwrap();
         let dir = out.join(prefix);
         g.write_to(&dir).unwrap();

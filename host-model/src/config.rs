@@ -223,9 +223,15 @@ mod tests {
 
     #[test]
     fn clock_is_checked() {
-        let e = Config::from_toml_str("clock_mhz = 0.0", "t").unwrap().resolve().unwrap_err();
+        let e = Config::from_toml_str("clock_mhz = 0.0", "t")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
         assert!(e.to_string().contains("clock_mhz"), "{e}");
-        let r = Config::from_toml_str("clock_mhz = 250.0", "t").unwrap().resolve().unwrap();
+        let r = Config::from_toml_str("clock_mhz = 250.0", "t")
+            .unwrap()
+            .resolve()
+            .unwrap();
         assert!((r.clock_period_ns - 4.0).abs() < 1e-9);
     }
 

@@ -40,7 +40,8 @@
 //!    extension-header chain for IPv6), `l4_len = ip_end - l4`. The L4 protocol (IPv4
 //!    protocol, or the type that ended the IPv6 walk) 6 → `tcp`, 17 → `udp`, else
 //!    `other` (nothing more).
-//!    TCP: `l4_len < 20` → `bad_l4_header`, stop. Ports, seq, ack, flags (byte 13),
+//!    TCP: `l4_len < 20` → `bad_l4_header`, stop. Ports, seq, ack, flags (the 12 bits
+//!    after the data offset: reserved, AE/NS, CWR ... FIN, as tshark's `tcp.flags`),
 //!    `tcp_hdr_len = data offset * 4`, `l4_csum_ok` over pseudo-header + L4 bytes.
 //!    `tcp_hdr_len < 20` or `> l4_len` → `bad_l4_header` (no payload fields); else
 //!    `payload_offset = l4 + tcp_hdr_len`, `payload_len = l4_len - tcp_hdr_len`,
@@ -99,7 +100,7 @@ macro_rules! rx_meta_fields {
             dst_port: 16,
             tcp_seq: 32,
             tcp_ack: 32,
-            tcp_flags: 8,
+            tcp_flags: 12,
             tcp_hdr_len: 8,
             payload_offset: 16,
             payload_len: 16,
@@ -251,7 +252,7 @@ pub struct RxMeta {
     pub dst_port: Option<u16>,
     pub tcp_seq: Option<u32>,
     pub tcp_ack: Option<u32>,
-    pub tcp_flags: Option<u8>,
+    pub tcp_flags: Option<u16>,
     pub tcp_hdr_len: Option<u8>,
     pub tcp_options: Option<bool>,
     pub payload_offset: Option<u32>,
@@ -345,7 +346,7 @@ impl RxMeta {
             dst_port: ports.then(|| r.num("dst_port") as u16),
             tcp_seq: tcp.then(|| r.num("tcp_seq") as u32),
             tcp_ack: tcp.then(|| r.num("tcp_ack") as u32),
-            tcp_flags: tcp.then(|| r.num("tcp_flags") as u8),
+            tcp_flags: tcp.then(|| r.num("tcp_flags") as u16),
             tcp_hdr_len: tcp.then(|| r.num("tcp_hdr_len") as u8),
             tcp_options: (tcp && payload).then(|| r.flag("tcp_options")),
             payload_offset: payload.then(|| r.num("payload_offset") as u32),

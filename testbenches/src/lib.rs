@@ -2,4 +2,5 @@
 
 pub mod framegen;
 pub mod reference;
+pub mod report;
 pub mod rx;

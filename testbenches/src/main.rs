@@ -73,13 +73,33 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Co-simulation speed of the parser (cycles/s, frames/s) and simulated throughput.
+    /// Synthesize and place-and-route the generated blocks; report area and Fmax
+    /// (JSON and Markdown under <out>/reports/).
+    Synth {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// ecp5 (yosys + nextpnr-ecp5, LFE5U-85F speed 8 and 6, out of context), ice40
+        /// (UP5K, HX8K) or xilinx (7-series resource estimate).
+        #[arg(long, default_value = "ecp5")]
+        target: String,
+        /// Block to synthesize (rx_parser), or all.
+        #[arg(long, default_value = "all")]
+        block: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Benchmark report: co-simulation speed (cycles/s, frames/s), simulated throughput
+    /// (beats/cycle, idle cycles), joined with <out>/reports/synth-*.json into
+    /// <out>/reports/bench.{md,html,json} and bench-fps.svg; prints the Markdown.
     Bench {
-        /// Frames per measurement.
+        /// Frames per measurement (1518-byte frames: a sixteenth of this).
         #[arg(long, default_value_t = 200_000)]
         frames: u64,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Output folder: RTL, and reports/ read and written [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The main job on the default configuration: generate, lint, Verilate, parse a
     /// sample capture made here, and print a summary.
@@ -225,61 +245,47 @@ fn cmd_diff(cfg: &Resolved, frames: u64, seed: u64, gap: f64, ready: f64) -> Res
     Ok(())
 }
 
-fn cmd_bench(cfg: &Resolved, frames: u64) -> Result<()> {
-    let mut sim = RxParserSim::build(cfg, &out_dir(cfg, &None), None)?;
-    let mut g = FrameGen::new(7);
-    let mut seq = 0u32;
-    let sizes: [(&str, Option<usize>); 3] = [
-        ("64-byte", Some(64)),
-        ("1518-byte", Some(1518)),
-        ("mixed", None),
-    ];
-    let raw_cycles = 4_000_000;
-    let secs = sim.raw_speed(&testbenches::rx::tcp_frame(64, 1), raw_cycles)?;
-    println!(
-        "parser alone (64-byte frames back to back, ports set directly): {:.2} M cycles/s",
-        raw_cycles as f64 / secs / 1e6
-    );
-    println!("with stream agents collecting and decoding every frame and record:");
-    println!("| frames | count | cycles | idle input cycles/frame | cycles/s | frames/s |");
-    println!("|---|---|---|---|---|---|");
-    for (name, size) in sizes {
-        let count = match size {
-            Some(1518) => frames / 16,
-            _ => frames,
-        };
-        let batch: Vec<(Vec<u8>, bool)> = (0..count)
-            .map(|_| {
-                let f = match size {
-                    Some(s) => {
-                        seq = seq.wrapping_add(1);
-                        testbenches::rx::tcp_frame(s, seq)
-                    }
-                    None => g.valid(),
-                };
-                (f, false)
-            })
-            .collect();
-        let beats: u64 = batch
-            .iter()
-            .map(|(f, _)| f.len().div_ceil(8).max(1) as u64)
-            .sum();
-        let t0 = Instant::now();
-        let mut cycles = 0;
-        for chunk in batch.chunks(CHUNK * 4) {
-            cycles += sim.run(chunk, Drive::default())?.cycles;
+fn cmd_bench(
+    cfg: &Resolved,
+    frames: u64,
+    config: &Option<PathBuf>,
+    out: &Option<PathBuf>,
+) -> Result<()> {
+    // The arguments a `toe synth` run needs to write its report where this one looks.
+    let mut synth_args = String::new();
+    for (flag, path) in [("--config", config), ("--out", out)] {
+        if let Some(p) = path {
+            let p = p.display().to_string();
+            if p.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
+                synth_args.push_str(&format!(" {flag} '{}'", p.replace('\'', r"'\''")));
+            } else {
+                synth_args.push_str(&format!(" {flag} {p}"));
+            }
         }
-        let secs = t0.elapsed().as_secs_f64();
-        let runs = batch.len().div_ceil(CHUNK * 4) as u64;
-        // Each run ends with the pipeline drain and 16 idle cycles; count only input idles.
-        let idle = cycles.saturating_sub(beats);
-        println!(
-            "| {name} | {count} | {cycles} | {:.3} (incl. {runs} end-of-run drains) | {:.2} M | {:.0} |",
-            idle as f64 / count as f64,
-            cycles as f64 / secs / 1e6,
-            count as f64 / secs
-        );
     }
+    let params = testbenches::report::BenchParams::new(frames);
+    let (report, files) =
+        testbenches::report::run_bench(cfg, &out_dir(cfg, out), &params, &synth_args, true)?;
+    print!("{}", report.markdown());
+    for p in [&files.markdown, &files.html, &files.svg, &files.json] {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn cmd_synth(cfg: &Resolved, target: &str, block: &str, out: &Path) -> Result<()> {
+    let target = hdl::synth::Target::parse(target)
+        .with_context(|| format!("unknown --target `{target}`: use ecp5, ice40 or xilinx"))?;
+    let g = hdl::generate(cfg)?;
+    g.write_to(out)?;
+    eprintln!(
+        "synthesizing for {} (this takes a minute or two per block)...",
+        target.name()
+    );
+    let report = hdl::synth::synth(&g, out, target, block, &hdl::synth::Tools::discover())?;
+    let (json, md) = report.write(&out.join("reports"))?;
+    println!("{}", report.markdown());
+    println!("wrote {} and {}", json.display(), md.display());
     Ok(())
 }
 
@@ -366,7 +372,20 @@ fn main() -> Result<()> {
             ready,
             config,
         } => cmd_diff(&load(config)?, *frames, *seed, *gap, *ready),
-        Cmd::Bench { frames, config } => cmd_bench(&load(config)?, *frames),
+        Cmd::Synth {
+            config,
+            target,
+            block,
+            out,
+        } => {
+            let cfg = load(config)?;
+            cmd_synth(&cfg, target, block, &out_dir(&cfg, out))
+        }
+        Cmd::Bench {
+            frames,
+            config,
+            out,
+        } => cmd_bench(&load(config)?, *frames, config, out),
         Cmd::Demo { config, out } => {
             let cfg = load(config)?;
             cmd_demo(&cfg, &out_dir(&cfg, out))

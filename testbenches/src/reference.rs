@@ -41,7 +41,7 @@ pub const IPV6_EXT_HEADERS: [u8; 11] = [0, 43, 44, 50, 51, 60, 135, 139, 140, 25
 /// IPv6 extension headers the parser walks past (all but Fragment and ESP).
 pub const IPV6_WALKED: [u8; 9] = [0, 43, 51, 60, 135, 139, 140, 253, 254];
 /// TCP flags (byte 13) that make a segment a non-candidate: URG, RST, SYN, FIN.
-const TCP_NON_CANDIDATE_FLAGS: u8 = 0x20 | 0x04 | 0x02 | 0x01;
+const TCP_NON_CANDIDATE_FLAGS: u16 = 0x20 | 0x04 | 0x02 | 0x01;
 
 /// Error flags, turned into the ordered `errors` list at the end.
 #[derive(Default)]
@@ -338,7 +338,7 @@ struct TcpFixed {
     dst_port: u16,
     seq: u32,
     ack: u32,
-    flags: u8,
+    flags: u16,
     data_offset: u8,
 }
 
@@ -359,14 +359,17 @@ fn parse_l4(b: &[u8], ip: &IpInfo, m: &mut RxMeta, e: &mut Errs) {
                     dst_port: h.destination_port(),
                     seq: h.sequence_number(),
                     ack: h.acknowledgment_number(),
-                    flags: u8::from(h.fin())
-                        | u8::from(h.syn()) << 1
-                        | u8::from(h.rst()) << 2
-                        | u8::from(h.psh()) << 3
-                        | u8::from(h.ack()) << 4
-                        | u8::from(h.urg()) << 5
-                        | u8::from(h.ece()) << 6
-                        | u8::from(h.cwr()) << 7,
+                    // etherparse has no accessor for the three reserved bits.
+                    flags: u16::from(h.fin())
+                        | u16::from(h.syn()) << 1
+                        | u16::from(h.rst()) << 2
+                        | u16::from(h.psh()) << 3
+                        | u16::from(h.ack()) << 4
+                        | u16::from(h.urg()) << 5
+                        | u16::from(h.ece()) << 6
+                        | u16::from(h.cwr()) << 7
+                        | u16::from(h.ns()) << 8
+                        | u16::from(seg[12] & 0x0E) << 8,
                     data_offset: h.data_offset(),
                 },
                 // etherparse refuses a data offset < 5 and a header longer than the
@@ -378,7 +381,7 @@ fn parse_l4(b: &[u8], ip: &IpInfo, m: &mut RxMeta, e: &mut Errs) {
                     dst_port: u16::from_be_bytes([seg[2], seg[3]]),
                     seq: u32::from_be_bytes([seg[4], seg[5], seg[6], seg[7]]),
                     ack: u32::from_be_bytes([seg[8], seg[9], seg[10], seg[11]]),
-                    flags: seg[13],
+                    flags: u16::from(seg[12] & 0x0F) << 8 | u16::from(seg[13]),
                     data_offset: seg[12] >> 4,
                 },
             };
@@ -993,13 +996,13 @@ mod tests {
         };
         for flag in [0x01u8, 0x02, 0x04, 0x20] {
             let m = reference(&build(flag), false, 60);
-            assert_eq!(m.tcp_flags, Some(0x10 | flag));
+            assert_eq!(m.tcp_flags, Some(0x10 | u16::from(flag)));
             assert!(m.errors.is_empty());
             assert!(!m.candidate, "flag {flag:#x}");
         }
         for flag in [0x00u8, 0x08, 0x40, 0x80] {
             let m = reference(&build(flag), false, 60);
-            assert_eq!(m.tcp_flags, Some(0x10 | flag));
+            assert_eq!(m.tcp_flags, Some(0x10 | u16::from(flag)));
             assert!(m.candidate, "flag {flag:#x}");
         }
         // Bare SYN (no ACK).

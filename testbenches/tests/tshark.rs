@@ -152,7 +152,7 @@ struct Toe {
     dst_port: Option<u16>,
     tcp_seq: Option<u32>,
     tcp_ack: Option<u32>,
-    tcp_flags: Option<u8>,
+    tcp_flags: Option<u16>,
     tcp_hdr_len: Option<u8>,
     tcp_options: Option<bool>,
     payload_offset: Option<u32>,
@@ -1336,11 +1336,11 @@ fn compare_frame(
             c.skip("TCP ack, flags, checksum after a data offset < 5 (tshark stops)");
         } else {
             c.check_opt("tcp_ack", num(ours.tcp_ack), ts.num("tcp.ack_raw"));
-            // tcp.flags has 12 bits (reserved bits, AE); ours is byte 13 alone.
+            // tcp.flags has 12 bits (reserved bits, AE/NS, CWR..FIN), as ours.
             c.check_opt(
                 "tcp_flags",
                 ours.tcp_flags.map(u64::from),
-                ts.num("tcp.flags").map(|f| f & 0xFF),
+                ts.num("tcp.flags"),
             );
             if let Some(p) = l3x.pseudo {
                 // See `Pseudo`: tshark's pseudo-header has other addresses than ours.

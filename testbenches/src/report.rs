@@ -1,0 +1,1376 @@
+//! The `toe bench` report: co-simulation speed, simulated throughput, the synthesis
+//! reports' Fmax, and a frames-per-second chart.
+//!
+//! [`run_bench`] measures the receive parser under Verilator ([`measure`]), joins the
+//! measurements with every `<out>/reports/synth-*.json` it finds ([`find_synth_reports`])
+//! and writes, under `<out>/reports/`:
+//!
+//! - `bench.md`: the report (also what `toe bench` prints);
+//! - `bench.html`: the same, self-contained, with the chart inline;
+//! - `bench-fps.svg`: frames per second against frame size at each Fmax, with the 10 GbE
+//!   and 25 GbE line rates;
+//! - `bench.json`: [`BenchReport`] (measurements, synthesis reports used, chart lines), for
+//!   later tooling. `schema` names its version.
+//!
+//! Conventions. *Frame size* on the chart is the Ethernet frame on the wire from the
+//! destination MAC address to the end of the FCS (64 to 1518 bytes, jumbo up to 9000
+//! here); preamble, SFD and inter-frame gap (7 + 1 + 12 = 20 bytes) are added for the
+//! line rate: frames/s = rate / ((size + 20) · 8). The parser curves take one beat per
+//! clock with no idle cycle between frames (what the simulation measures):
+//! frames/s = Fmax / ⌈size / bytes per beat⌉. That counts the FCS as if the MAC handed it
+//! to the parser; a MAC that strips it saves at most one beat per frame, so the curves
+//! are a lower bound.
+
+use crate::framegen::FrameGen;
+use crate::rx::{Drive, RunResult, RxParserSim, tcp_frame};
+use anyhow::{Context, Result, bail};
+use hdl::synth::{SynthReport, Target};
+use host_model::Resolved;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+/// Version of the `bench.json` layout.
+pub const SCHEMA: &str = "toe-bench/1";
+
+/// Bytes of preamble (7), start-of-frame delimiter (1) and minimum inter-frame gap (12)
+/// around every frame on the wire.
+pub const WIRE_OVERHEAD_BYTES: u64 = 20;
+
+/// Smallest and largest frame size on the chart (bytes on the wire, FCS included).
+pub const CHART_SIZES: (u64, u64) = (64, 9000);
+
+/// Line rates drawn as reference lines, in Gb/s.
+pub const LINE_RATES_GBPS: [f64; 2] = [10.0, 25.0];
+
+/// Frames per co-simulation run (each run ends with a pipeline drain).
+pub const RUN_FRAMES: usize = 16_384;
+
+/// Every synthesis target `toe synth` knows.
+pub const TARGETS: [Target; 3] = [Target::Ecp5, Target::Ice40, Target::Xilinx];
+
+/// How much to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchParams {
+    /// Frames per workload (64-byte and mixed; 1518-byte frames get 1/16 of this).
+    pub frames: u64,
+    /// Cycles of the parser-alone speed measurement.
+    pub raw_cycles: u64,
+}
+
+impl BenchParams {
+    /// `frames` per workload and 4 million cycles for the parser alone.
+    pub fn new(frames: u64) -> Self {
+        BenchParams {
+            frames,
+            raw_cycles: 4_000_000,
+        }
+    }
+}
+
+/// The parser's co-simulation speed alone ([`RxParserSim::raw_speed`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawSpeed {
+    /// Size of the frame streamed back to back.
+    pub frame_bytes: u64,
+    pub cycles: u64,
+    pub seconds: f64,
+    pub cycles_per_sec: f64,
+}
+
+/// One workload: frames streamed back to back (input `tvalid` held high, both outputs
+/// always ready) through [`RxParserSim::run`], in runs of up to [`RUN_FRAMES`] frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    /// `64-byte`, `1518-byte` or `mixed`.
+    pub name: String,
+    pub frames: u64,
+    /// Bytes handed to the parser (no FCS), all frames.
+    pub bytes: u64,
+    pub min_frame_bytes: u64,
+    pub max_frame_bytes: u64,
+    /// Input beats (⌈bytes / bytes per beat⌉ per frame).
+    pub beats: u64,
+    /// Co-simulation runs the frames were split into.
+    pub runs: u64,
+    // --- wall clock (Verilator with the stream agents)
+    /// Simulated cycles, including each run's pipeline drain and trailing idle cycles.
+    pub sim_cycles: u64,
+    /// Wall-clock seconds inside [`RxParserSim::run`].
+    pub seconds: f64,
+    pub cycles_per_sec: f64,
+    pub frames_per_sec: f64,
+    // --- simulated throughput, from the output frames' first and last beat cycles
+    /// Cycles from the first beat of each run's first output frame to the last beat of
+    /// its last frame, summed over runs.
+    pub span_cycles: u64,
+    /// `beats / span_cycles` (1 = one beat every clock).
+    pub beats_per_cycle: f64,
+    /// Frame-to-frame gaps measured: `frames - runs` (no gap is measured across runs).
+    pub gaps: u64,
+    /// Sum over gaps of `first beat of frame i+1 - last beat of frame i - 1`.
+    pub idle_cycles_between_frames: u64,
+    /// Largest single gap, cycles.
+    pub max_idle_cycles: u64,
+    /// `idle_cycles_between_frames / gaps`.
+    pub idle_cycles_per_frame: f64,
+    /// Cycles without a beat inside frames (first to last beat), all frames.
+    pub idle_cycles_inside_frames: u64,
+}
+
+/// Everything measured in simulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurements {
+    pub raw: RawSpeed,
+    pub workloads: Vec<Workload>,
+}
+
+impl Measurements {
+    /// The workload called `name`.
+    pub fn workload(&self, name: &str) -> Option<&Workload> {
+        self.workloads.iter().find(|w| w.name == name)
+    }
+}
+
+/// A synthesis report used by the bench report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SynthSource {
+    pub path: String,
+    /// Modification time of the file (UTC, ISO 8601), when known.
+    pub modified_utc: Option<String>,
+    /// Mismatches with the benchmarked configuration, and other remarks.
+    pub warnings: Vec<String>,
+    pub report: SynthReport,
+}
+
+/// A target with no synthesis report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingSynth {
+    pub target: Target,
+    /// Where the report would be.
+    pub expected: String,
+    /// The command that writes it.
+    pub command: String,
+}
+
+/// A `synth-*.json` that could not be used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedSynth {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What [`find_synth_reports`] found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SynthFindings {
+    pub found: Vec<SynthSource>,
+    pub missing: Vec<MissingSynth>,
+    pub skipped: Vec<SkippedSynth>,
+}
+
+/// One receive-parser result with an Fmax: a parser line on the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FmaxLine {
+    pub target: Target,
+    pub block: String,
+    pub device: String,
+    /// The clock whose Fmax is used (the slowest when a result has several).
+    pub clock: String,
+    pub fmax_mhz: f64,
+    pub source: String,
+}
+
+/// A parser result without an Fmax, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoFmax {
+    pub target: Target,
+    pub block: String,
+    pub device: String,
+    pub reason: String,
+}
+
+/// What a chart line is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SeriesKind {
+    /// The parser at a clock: frames/s = clock / ⌈size / bytes per beat⌉.
+    Parser { mhz: f64, measured_fmax: bool },
+    /// Ethernet line rate: frames/s = rate / ((size + 20) · 8).
+    LineRate { gbps: f64 },
+}
+
+/// One line of the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub label: String,
+    pub kind: SeriesKind,
+    /// `#rrggbb`.
+    pub color: String,
+}
+
+/// Host the simulation ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    pub os: String,
+    pub arch: String,
+    pub cpu: Option<String>,
+    pub threads: usize,
+}
+
+/// The whole report; `bench.json` is this, serialized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchReport {
+    pub schema: String,
+    pub generator: String,
+    pub version: String,
+    pub generated_utc: String,
+    pub host: Host,
+    pub config: String,
+    pub prefix: String,
+    pub data_width: u32,
+    /// Target clock of the configuration, MHz.
+    pub clock_mhz: f64,
+    pub measurements: Measurements,
+    pub synth: SynthFindings,
+    pub fmax: Vec<FmaxLine>,
+    pub no_fmax: Vec<NoFmax>,
+    /// The chart's lines, in drawing order.
+    pub series: Vec<Series>,
+    /// Conventions and assumptions behind the chart, as printed in the report.
+    pub assumptions: Vec<String>,
+}
+
+/// Paths written by [`BenchReport::write`].
+#[derive(Debug, Clone)]
+pub struct BenchFiles {
+    pub markdown: PathBuf,
+    pub html: PathBuf,
+    pub svg: PathBuf,
+    pub json: PathBuf,
+}
+
+// ------------------------------------------------------------------ measurement
+
+/// Measure the parser: speed alone, then 64-byte, 1518-byte and mixed frames back to
+/// back. With `progress`, say what is running on stderr.
+pub fn measure(
+    sim: &mut RxParserSim,
+    params: &BenchParams,
+    progress: bool,
+) -> Result<Measurements> {
+    let bpb = sim.config().keep_width as u64;
+    let frame = tcp_frame(64, 1);
+    let frame_beats = (frame.len() as u64).div_ceil(bpb);
+    // Whole frames only, so that the parser is between frames when the run stops.
+    let raw_cycles = params.raw_cycles.max(frame_beats).div_ceil(frame_beats) * frame_beats;
+    if progress {
+        eprintln!("parser alone: {raw_cycles} cycles of 64-byte frames...");
+    }
+    let secs = sim.raw_speed(&frame, raw_cycles)?;
+    sim.reset();
+    let raw = RawSpeed {
+        frame_bytes: frame.len() as u64,
+        cycles: raw_cycles,
+        seconds: secs,
+        cycles_per_sec: raw_cycles as f64 / secs,
+    };
+
+    let frames = params.frames.max(2);
+    let mut seq = 0u32;
+    let mut fixed = |size: usize, n: u64| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|_| {
+                seq = seq.wrapping_add(1);
+                tcp_frame(size, seq)
+            })
+            .collect()
+    };
+    let small = fixed(64, frames);
+    let large = fixed(1518, (frames / 16).max(2));
+    let mut g = FrameGen::new(7);
+    let mixed: Vec<Vec<u8>> = (0..frames).map(|_| g.valid()).collect();
+    let mut workloads = vec![];
+    for (name, batch) in [("64-byte", small), ("1518-byte", large), ("mixed", mixed)] {
+        if progress {
+            eprintln!("{name} frames: {} back to back...", batch.len());
+        }
+        workloads.push(measure_workload(sim, name, batch, bpb)?);
+    }
+    Ok(Measurements { raw, workloads })
+}
+
+/// Cycle figures of one run, from its output frames' first and last beat cycles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunCycles {
+    /// First beat of the first frame to last beat of the last frame, inclusive.
+    pub span: u64,
+    /// Gaps measured (frames - 1).
+    pub gaps: u64,
+    /// Sum of `first[i+1] - last[i] - 1`.
+    pub idle_between: u64,
+    pub max_idle: u64,
+    /// Sum over frames of `last - first + 1 - beats`.
+    pub idle_inside: u64,
+}
+
+/// Exact idle cycles of one run: `frame_cycles` are each output frame's (first, last)
+/// beat cycle, `beats` each frame's beat count.
+pub fn run_cycles(frame_cycles: &[(u64, u64)], beats: &[u64]) -> Result<RunCycles> {
+    if frame_cycles.len() != beats.len() {
+        bail!(
+            "{} output frames for {} input frames",
+            frame_cycles.len(),
+            beats.len()
+        );
+    }
+    let mut c = RunCycles::default();
+    let (Some(first), Some(last)) = (frame_cycles.first(), frame_cycles.last()) else {
+        return Ok(c);
+    };
+    c.span = last.1 - first.0 + 1;
+    for (i, (&(a, b), &n)) in frame_cycles.iter().zip(beats).enumerate() {
+        let len = (b + 1)
+            .checked_sub(a)
+            .filter(|&len| len >= n)
+            .with_context(|| format!("frame {i}: {n} beats between cycles {a} and {b}"))?;
+        c.idle_inside += len - n;
+        if i > 0 {
+            let prev = frame_cycles[i - 1].1;
+            let gap = a.checked_sub(prev + 1).with_context(|| {
+                format!(
+                    "frame {i} starts at cycle {a}, before frame {} ended ({prev})",
+                    i - 1
+                )
+            })?;
+            c.idle_between += gap;
+            c.max_idle = c.max_idle.max(gap);
+            c.gaps += 1;
+        }
+    }
+    Ok(c)
+}
+
+fn measure_workload(
+    sim: &mut RxParserSim,
+    name: &str,
+    frames: Vec<Vec<u8>>,
+    bpb: u64,
+) -> Result<Workload> {
+    let batch: Vec<(Vec<u8>, bool)> = frames.into_iter().map(|f| (f, false)).collect();
+    let beats_of = |f: &[u8]| (f.len() as u64).div_ceil(bpb).max(1);
+    let mut w = Workload {
+        name: name.into(),
+        frames: batch.len() as u64,
+        bytes: batch.iter().map(|(f, _)| f.len() as u64).sum(),
+        min_frame_bytes: batch.iter().map(|(f, _)| f.len() as u64).min().unwrap_or(0),
+        max_frame_bytes: batch.iter().map(|(f, _)| f.len() as u64).max().unwrap_or(0),
+        beats: batch.iter().map(|(f, _)| beats_of(f)).sum(),
+        runs: 0,
+        sim_cycles: 0,
+        seconds: 0.0,
+        cycles_per_sec: 0.0,
+        frames_per_sec: 0.0,
+        span_cycles: 0,
+        beats_per_cycle: 0.0,
+        gaps: 0,
+        idle_cycles_between_frames: 0,
+        max_idle_cycles: 0,
+        idle_cycles_per_frame: 0.0,
+        idle_cycles_inside_frames: 0,
+    };
+    for chunk in batch.chunks(RUN_FRAMES) {
+        let t0 = Instant::now();
+        let r: RunResult = sim.run(chunk, Drive::default())?;
+        w.seconds += t0.elapsed().as_secs_f64();
+        if r.frames.len() != chunk.len() || r.frames.iter().zip(chunk).any(|(a, b)| a != b) {
+            bail!("{name} frames: the parser's output frames differ from its input");
+        }
+        let beats: Vec<u64> = chunk.iter().map(|(f, _)| beats_of(f)).collect();
+        let c = run_cycles(&r.frame_cycles, &beats).with_context(|| format!("{name} frames"))?;
+        w.runs += 1;
+        w.sim_cycles += r.cycles;
+        w.span_cycles += c.span;
+        w.gaps += c.gaps;
+        w.idle_cycles_between_frames += c.idle_between;
+        w.max_idle_cycles = w.max_idle_cycles.max(c.max_idle);
+        w.idle_cycles_inside_frames += c.idle_inside;
+    }
+    w.cycles_per_sec = w.sim_cycles as f64 / w.seconds;
+    w.frames_per_sec = w.frames as f64 / w.seconds;
+    w.beats_per_cycle = w.beats as f64 / w.span_cycles as f64;
+    w.idle_cycles_per_frame = if w.gaps == 0 {
+        0.0
+    } else {
+        w.idle_cycles_between_frames as f64 / w.gaps as f64
+    };
+    Ok(w)
+}
+
+// ------------------------------------------------------------- synthesis reports
+
+/// Read every `synth-*.json` under `reports_dir`. When several files hold the same
+/// target, the most recently modified one is used and the others are listed as skipped.
+/// Targets without a report are listed as missing with the `toe synth` command that makes
+/// them; `synth_args` is appended to that command (e.g. ` --config my.toml`).
+pub fn find_synth_reports(reports_dir: &Path, cfg: &Resolved, synth_args: &str) -> SynthFindings {
+    let mut findings = SynthFindings::default();
+    let mut candidates: Vec<(Option<SystemTime>, SynthSource)> = vec![];
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(reports_dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    entries.sort();
+    for path in entries {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !(name.starts_with("synth-") && name.ends_with(".json") && path.is_file()) {
+            continue;
+        }
+        let shown = path.display().to_string();
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<SynthReport>(&t).map_err(|e| e.to_string()));
+        let report = match parsed {
+            Ok(r) => r,
+            Err(e) => {
+                findings.skipped.push(SkippedSynth {
+                    path: shown,
+                    reason: format!("not a `toe synth` report: {e}"),
+                });
+                continue;
+            }
+        };
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let c = &cfg.config;
+        let mut warnings = vec![];
+        if report.config != c.name {
+            warnings.push(format!(
+                "written for config `{}`, not `{}`",
+                report.config, c.name
+            ));
+        }
+        if report.prefix != c.prefix {
+            warnings.push(format!(
+                "module prefix `{}`, not `{}`",
+                report.prefix, c.prefix
+            ));
+        }
+        if report.data_width != c.data_width {
+            warnings.push(format!(
+                "{}-bit datapath, not {}-bit",
+                report.data_width, c.data_width
+            ));
+        }
+        if report.version != env!("CARGO_PKG_VERSION") {
+            warnings.push(format!(
+                "written by toe {}, this is {}",
+                report.version,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        candidates.push((
+            modified,
+            SynthSource {
+                path: shown,
+                modified_utc: modified.map(utc_iso),
+                warnings,
+                report,
+            },
+        ));
+    }
+    for t in TARGETS {
+        let mut same: Vec<(Option<SystemTime>, SynthSource)> = vec![];
+        let mut i = 0;
+        while i < candidates.len() {
+            if candidates[i].1.report.target == t {
+                same.push(candidates.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        // Latest first (files without a time last).
+        same.sort_by_key(|s| std::cmp::Reverse(s.0));
+        let mut it = same.into_iter();
+        match it.next() {
+            Some((_, s)) => {
+                findings.found.push(s);
+                for (_, older) in it {
+                    findings.skipped.push(SkippedSynth {
+                        path: older.path,
+                        reason: format!(
+                            "an older {} report than {}",
+                            t.name(),
+                            findings.found.last().map_or("", |f| f.path.as_str())
+                        ),
+                    });
+                }
+            }
+            None => findings.missing.push(MissingSynth {
+                target: t,
+                expected: reports_dir
+                    .join(format!("synth-{}.json", t.name()))
+                    .display()
+                    .to_string(),
+                command: format!("toe synth --target {}{synth_args}", t.name()),
+            }),
+        }
+    }
+    findings
+}
+
+/// Parser results with and without an Fmax.
+fn fmax_lines(found: &[SynthSource]) -> (Vec<FmaxLine>, Vec<NoFmax>) {
+    let (mut with, mut without) = (vec![], vec![]);
+    for s in found {
+        for b in s.report.blocks.iter().filter(|b| b.block == "rx_parser") {
+            for r in &b.results {
+                let slowest = r
+                    .fmax_mhz
+                    .iter()
+                    .filter(|(_, f)| f.is_finite() && **f > 0.0)
+                    .min_by(|a, b| a.1.total_cmp(b.1));
+                match slowest {
+                    Some((clock, f)) if r.fits => with.push(FmaxLine {
+                        target: s.report.target,
+                        block: b.block.clone(),
+                        device: r.device.clone(),
+                        clock: clock.clone(),
+                        fmax_mhz: *f,
+                        source: s.path.clone(),
+                    }),
+                    _ => without.push(NoFmax {
+                        target: s.report.target,
+                        block: b.block.clone(),
+                        device: r.device.clone(),
+                        reason: if !r.fits {
+                            r.note.clone().unwrap_or_else(|| "does not fit".into())
+                        } else if r.estimate_only {
+                            "resource estimate only (no place and route)".into()
+                        } else {
+                            "no Fmax in the report".into()
+                        },
+                    }),
+                }
+            }
+        }
+    }
+    (with, without)
+}
+
+// ------------------------------------------------------------------ the figures
+
+/// Frames per second of the parser at `mhz`, one beat of `bytes_per_beat` per clock and
+/// no idle cycle between frames.
+pub fn parser_fps(mhz: f64, size: u64, bytes_per_beat: u64) -> f64 {
+    mhz * 1e6 / size.div_ceil(bytes_per_beat).max(1) as f64
+}
+
+/// Frames per second of an Ethernet link of `gbps` for frames of `size` bytes (FCS
+/// included), with 20 bytes of preamble, SFD and inter-frame gap each.
+pub fn line_fps(gbps: f64, size: u64) -> f64 {
+    gbps * 1e9 / ((size + WIRE_OVERHEAD_BYTES) * 8) as f64
+}
+
+/// Smallest clock (MHz) at which the parser keeps up with `gbps` for every frame size in
+/// [`CHART_SIZES`], and the size that needs it.
+pub fn clock_for_line_rate(gbps: f64, bytes_per_beat: u64) -> (f64, u64) {
+    (CHART_SIZES.0..=CHART_SIZES.1)
+        .map(|s| {
+            (
+                s.div_ceil(bytes_per_beat) as f64 * line_fps(gbps, s) / 1e6,
+                s,
+            )
+        })
+        .fold((0.0, 0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// Frame sizes sampled for the chart: log-spaced from 64 to 9000, integers.
+pub fn chart_sizes() -> Vec<u64> {
+    let (lo, hi) = (CHART_SIZES.0 as f64, CHART_SIZES.1 as f64);
+    let n = 240;
+    let mut v: Vec<u64> = (0..=n)
+        .map(|i| (lo * (hi / lo).powf(i as f64 / n as f64)).round() as u64)
+        .chain([1518])
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+const PALETTE: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+];
+
+impl Series {
+    /// Frames per second of this line at `size`.
+    pub fn fps(&self, size: u64, bytes_per_beat: u64) -> f64 {
+        match self.kind {
+            SeriesKind::Parser { mhz, .. } => parser_fps(mhz, size, bytes_per_beat),
+            SeriesKind::LineRate { gbps } => line_fps(gbps, size),
+        }
+    }
+}
+
+fn rgb(hex: &str) -> plotters::style::RGBColor {
+    let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0);
+    plotters::style::RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
+}
+
+/// `12.3M`, `456k`, `7.89`.
+fn si(v: f64) -> String {
+    let (d, unit) = if v.abs() >= 1e9 {
+        (1e9, "G")
+    } else if v.abs() >= 1e6 {
+        (1e6, "M")
+    } else if v.abs() >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    let x = v / d;
+    let s = if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        trim_float(&format!("{x:.1}"))
+    } else {
+        trim_float(&format!("{x:.2}"))
+    };
+    format!("{s}{unit}")
+}
+
+/// Thousands separators: `1234567` → `1,234,567`.
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// UTC ISO 8601 of a time (seconds resolution).
+fn utc_iso(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn host() -> Host {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|t| {
+        t.lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    });
+    Host {
+        os: std::env::consts::OS.into(),
+        arch: std::env::consts::ARCH.into(),
+        cpu,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+// ------------------------------------------------------------------ the document
+
+/// A document block, rendered both to Markdown and to HTML. Inline text may use
+/// `` `code` `` and `**bold**`.
+enum Block {
+    Heading(u8, String),
+    Para(String),
+    List(Vec<String>),
+    Table(Vec<String>, Vec<Vec<String>>),
+    Chart,
+}
+
+fn md_inline_html(s: &str) -> String {
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{}</code>", esc(part)));
+        } else {
+            for (j, p) in part.split("**").enumerate() {
+                if j % 2 == 1 {
+                    out.push_str(&format!("<strong>{}</strong>", esc(p)));
+                } else {
+                    out.push_str(&esc(p));
+                }
+            }
+        }
+    }
+    out
+}
+
+impl BenchReport {
+    /// Bytes per beat of the datapath.
+    pub fn bytes_per_beat(&self) -> u64 {
+        u64::from(self.data_width / 8).max(1)
+    }
+
+    /// Join measurements and synthesis findings.
+    pub fn new(cfg: &Resolved, measurements: Measurements, synth: SynthFindings) -> Self {
+        let (fmax, no_fmax) = fmax_lines(&synth.found);
+        let mut series: Vec<Series> = fmax
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Series {
+                label: format!("{}: {}, Fmax {} MHz", f.target.name(), f.device, f.fmax_mhz),
+                kind: SeriesKind::Parser {
+                    mhz: f.fmax_mhz,
+                    measured_fmax: true,
+                },
+                color: PALETTE[i % PALETTE.len()].into(),
+            })
+            .collect();
+        series.push(Series {
+            label: format!(
+                "config target clock {} MHz (not a measured Fmax)",
+                cfg.config.clock_mhz
+            ),
+            kind: SeriesKind::Parser {
+                mhz: cfg.config.clock_mhz,
+                measured_fmax: false,
+            },
+            color: "#ff7f0e".into(),
+        });
+        for (gbps, color) in LINE_RATES_GBPS.iter().zip(["#000000", "#7f7f7f"]) {
+            series.push(Series {
+                label: format!("{gbps} GbE line rate"),
+                kind: SeriesKind::LineRate { gbps: *gbps },
+                color: color.into(),
+            });
+        }
+        let bpb = u64::from(cfg.keep_width);
+        let idle: u64 = measurements
+            .workloads
+            .iter()
+            .map(|w| w.idle_cycles_between_frames + w.idle_cycles_inside_frames)
+            .sum();
+        let worst = measurements
+            .workloads
+            .iter()
+            .map(|w| w.idle_cycles_per_frame)
+            .fold(0.0, f64::max);
+        let idle_note = if measurements.workloads.is_empty() {
+            "nothing measured".to_string()
+        } else if idle == 0 {
+            "zero idle cycles between and inside frames in every workload above".to_string()
+        } else {
+            format!(
+                "**but the simulation above measured {idle} idle cycles (up to {worst:.3} per frame between frames), so the curves are optimistic**"
+            )
+        };
+        let assumptions = vec![
+            format!(
+                "Frame size is the Ethernet frame on the wire from destination MAC to the end of the FCS (64..1518 bytes, jumbo up to {} here); the {WIRE_OVERHEAD_BYTES} bytes of preamble (7), SFD (1) and minimum inter-frame gap (12) are added for the line rate: frames/s = rate / ((size + {WIRE_OVERHEAD_BYTES}) × 8).",
+                CHART_SIZES.1
+            ),
+            format!(
+                "Parser lines: frames/s = Fmax / ⌈size / {bpb}⌉, i.e. one {}-bit beat per clock and no idle cycle between frames, as measured in simulation ({idle_note}); Fmax is the synthesis report's (slowest clock when several). The FCS is counted as if the MAC passed it to the parser; a MAC that strips it saves at most one beat per frame, so these lines are a lower bound.",
+                cfg.config.data_width
+            ),
+            "Measured rows use the bytes handed to the parser on `s_axis` (the test frames carry no FCS); wall-clock figures depend on this machine, cycle figures do not.".into(),
+        ];
+        let now = SystemTime::now();
+        BenchReport {
+            schema: SCHEMA.into(),
+            generator: "toe bench".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            generated_utc: utc_iso(now),
+            host: host(),
+            config: cfg.config.name.clone(),
+            prefix: cfg.config.prefix.clone(),
+            data_width: cfg.config.data_width,
+            clock_mhz: cfg.config.clock_mhz,
+            measurements,
+            synth,
+            fmax,
+            no_fmax,
+            series,
+            assumptions,
+        }
+    }
+
+    fn blocks(&self) -> Vec<Block> {
+        use Block::*;
+        let m = &self.measurements;
+        let bpb = self.bytes_per_beat();
+        let mut b = vec![Heading(
+            1,
+            format!(
+                "toe bench: config `{}` (prefix `{}`, {}-bit datapath, target clock {} MHz)",
+                self.config, self.prefix, self.data_width, self.clock_mhz
+            ),
+        )];
+        b.push(Para(format!(
+            "Generated {} by toe {} on {} ({} {}, {} threads). Files in the same folder: `bench.md`, `bench.html`, `bench-fps.svg`, `bench.json`.",
+            self.generated_utc,
+            self.version,
+            self.host.cpu.as_deref().unwrap_or("an unknown CPU"),
+            self.host.os,
+            self.host.arch,
+            self.host.threads
+        )));
+
+        b.push(Heading(
+            2,
+            "Co-simulation speed (wall clock, Verilator)".into(),
+        ));
+        b.push(Para(format!(
+            "Parser alone ({}-byte frames back to back, ports set directly, nothing collected): **{:.2} M cycles/s** ({} cycles in {:.2} s).",
+            m.raw.frame_bytes,
+            m.raw.cycles_per_sec / 1e6,
+            grouped(m.raw.cycles),
+            m.raw.seconds
+        )));
+        b.push(Para(
+            "With the stream agents driving every beat and collecting and decoding every frame and record:".into(),
+        ));
+        b.push(Table(
+            [
+                "frames",
+                "count",
+                "bytes/frame",
+                "simulated cycles",
+                "seconds",
+                "cycles/s",
+                "frames/s",
+            ]
+            .map(String::from)
+            .to_vec(),
+            m.workloads
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.name.clone(),
+                        grouped(w.frames),
+                        size_range(w),
+                        grouped(w.sim_cycles),
+                        format!("{:.2}", w.seconds),
+                        format!("{:.2} M", w.cycles_per_sec / 1e6),
+                        grouped(w.frames_per_sec.round() as u64),
+                    ]
+                })
+                .collect(),
+        ));
+
+        b.push(Heading(2, "Simulated throughput (clock cycles)".into()));
+        b.push(Para(format!(
+            "Input `tvalid` held high, both outputs always ready, runs of up to {} frames. Idle cycles are exact, from each output frame's first and last beat cycle: the gap between a frame's last beat and the next frame's first beat (the pipeline drain at the end of a run is not a gap). Beats/cycle = beats / cycles from the first beat to the last beat of each run.",
+            grouped(RUN_FRAMES as u64)
+        )));
+        b.push(Table(
+            [
+                "frames",
+                "count",
+                "beats",
+                "cycles first→last beat",
+                "beats/cycle",
+                "idle input cycles/frame",
+                "largest gap",
+                "idle cycles inside frames",
+            ]
+            .map(String::from)
+            .to_vec(),
+            m.workloads
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.name.clone(),
+                        grouped(w.frames),
+                        grouped(w.beats),
+                        grouped(w.span_cycles),
+                        format!("{:.4}", w.beats_per_cycle),
+                        format!(
+                            "{} ({} cycles / {} gaps)",
+                            trim_float(&format!("{:.3}", w.idle_cycles_per_frame)),
+                            grouped(w.idle_cycles_between_frames),
+                            grouped(w.gaps)
+                        ),
+                        grouped(w.max_idle_cycles),
+                        grouped(w.idle_cycles_inside_frames),
+                    ]
+                })
+                .collect(),
+        ));
+
+        b.push(Heading(2, "Synthesis".into()));
+        if self.synth.found.is_empty() {
+            b.push(Para("No synthesis report found.".into()));
+        } else {
+            let mut rows = vec![];
+            for s in &self.synth.found {
+                for blk in &s.report.blocks {
+                    for r in &blk.results {
+                        let fmax = if r.fmax_mhz.is_empty() {
+                            "—".to_string()
+                        } else {
+                            r.fmax_mhz
+                                .iter()
+                                .map(|(c, f)| format!("{c}: {f}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        };
+                        rows.push(vec![
+                            s.report.target.name().to_string(),
+                            blk.block.clone(),
+                            r.device.clone(),
+                            if r.fits {
+                                "yes".into()
+                            } else {
+                                "**no**".into()
+                            },
+                            grouped(r.resources.lut),
+                            grouped(r.resources.ff),
+                            format!("{}", r.resources.bram),
+                            grouped(r.resources.dsp),
+                            fmax,
+                        ]);
+                    }
+                }
+            }
+            b.push(Table(
+                [
+                    "target",
+                    "block",
+                    "device",
+                    "fits",
+                    "LUT",
+                    "FF",
+                    "BRAM",
+                    "DSP",
+                    "Fmax (MHz)",
+                ]
+                .map(String::from)
+                .to_vec(),
+                rows,
+            ));
+            b.push(List(
+                self.synth
+                    .found
+                    .iter()
+                    .map(|s| {
+                        let mut line = format!(
+                            "{}: `{}`{}",
+                            s.report.target.name(),
+                            s.path,
+                            s.modified_utc
+                                .as_ref()
+                                .map_or(String::new(), |t| format!(", written {t}"))
+                        );
+                        if !s.warnings.is_empty() {
+                            line.push_str(&format!(" (**warning**: {})", s.warnings.join("; ")));
+                        }
+                        line
+                    })
+                    .collect(),
+            ));
+        }
+        if !self.synth.missing.is_empty() {
+            b.push(Para(
+                "**Missing synthesis reports** (no Fmax from these targets on the chart):".into(),
+            ));
+            b.push(List(
+                self.synth
+                    .missing
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{}: no `{}`; make it with `{}`",
+                            x.target.name(),
+                            x.expected,
+                            x.command
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+        if !self.synth.skipped.is_empty() {
+            b.push(Para("Skipped:".into()));
+            b.push(List(
+                self.synth
+                    .skipped
+                    .iter()
+                    .map(|s| format!("`{}`: {}", s.path, s.reason))
+                    .collect(),
+            ));
+        }
+        if !self.no_fmax.is_empty() {
+            b.push(Para(
+                "Parser results without an Fmax (not on the chart):".into(),
+            ));
+            b.push(List(
+                self.no_fmax
+                    .iter()
+                    .map(|n| format!("{} {}: {}", n.target.name(), n.device, n.reason))
+                    .collect(),
+            ));
+        }
+
+        b.push(Heading(2, "Frames per second at Fmax".into()));
+        b.push(Chart);
+        b.push(List(self.assumptions.clone()));
+        let sizes = [64u64, 128, 512, 1518, 9000];
+        let mut head = vec!["line".to_string(), "clock (MHz)".to_string()];
+        head.extend(sizes.iter().map(|s| format!("{s} B")));
+        head.extend(
+            LINE_RATES_GBPS
+                .iter()
+                .map(|g| format!("≥ {g} GbE at 64..{} B", CHART_SIZES.1)),
+        );
+        let needed: Vec<(f64, u64)> = LINE_RATES_GBPS
+            .iter()
+            .map(|g| clock_for_line_rate(*g, bpb))
+            .collect();
+        let rows = self
+            .series
+            .iter()
+            .map(|s| {
+                let mut row = vec![s.label.clone()];
+                match s.kind {
+                    SeriesKind::Parser { mhz, .. } => row.push(format!("{mhz:.2}")),
+                    SeriesKind::LineRate { .. } => row.push("—".into()),
+                }
+                row.extend(sizes.iter().map(|&z| si(s.fps(z, bpb))));
+                for (need, _) in &needed {
+                    row.push(match s.kind {
+                        SeriesKind::Parser { mhz, .. } if mhz >= *need => {
+                            format!("yes (×{:.3})", mhz / need)
+                        }
+                        SeriesKind::Parser { mhz, .. } => format!("**no** (×{:.3})", mhz / need),
+                        SeriesKind::LineRate { .. } => "—".into(),
+                    });
+                }
+                row
+            })
+            .collect();
+        b.push(Table(head, rows));
+        b.push(Para(format!(
+            "Frames per second (k = 10³, M = 10⁶). To keep up with the line rate at every frame size from {} to {} bytes the parser needs {} (the ×factor is clock / that).",
+            CHART_SIZES.0,
+            CHART_SIZES.1,
+            LINE_RATES_GBPS
+                .iter()
+                .zip(&needed)
+                .map(|(g, (mhz, size))| format!("**{mhz:.2} MHz** for {g} GbE (worst at {size} bytes)"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )));
+        b
+    }
+
+    /// The report as Markdown (what `toe bench` prints and `bench.md` holds).
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        for block in self.blocks() {
+            match block {
+                Block::Heading(level, t) => {
+                    s.push_str(&format!("{} {t}\n\n", "#".repeat(level as usize)));
+                }
+                Block::Para(t) => s.push_str(&format!("{t}\n\n")),
+                Block::List(items) => {
+                    for i in items {
+                        s.push_str(&format!("- {i}\n"));
+                    }
+                    s.push('\n');
+                }
+                Block::Table(head, rows) => {
+                    let cell = |c: &String| c.replace('|', "\\|");
+                    s.push_str(&format!(
+                        "| {} |\n",
+                        head.iter().map(cell).collect::<Vec<_>>().join(" | ")
+                    ));
+                    s.push_str(&format!("|{}\n", "---|".repeat(head.len())));
+                    for r in rows {
+                        s.push_str(&format!(
+                            "| {} |\n",
+                            r.iter().map(cell).collect::<Vec<_>>().join(" | ")
+                        ));
+                    }
+                    s.push('\n');
+                }
+                Block::Chart => {
+                    s.push_str("![frames per second against frame size](bench-fps.svg)\n\n")
+                }
+            }
+        }
+        s.truncate(s.trim_end().len());
+        s.push('\n');
+        s
+    }
+
+    /// The report as a self-contained HTML page, the chart inline.
+    pub fn html(&self) -> Result<String> {
+        let svg = self.svg()?;
+        let mut s =
+            String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        s.push_str(&format!(
+            "<title>toe bench: {}</title>\n",
+            md_inline_html(&self.config)
+        ));
+        s.push_str(
+            "<style>\nbody{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}\n\
+             table{border-collapse:collapse;margin:.5em 0 1em}\nth,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}\n\
+             th{background:#f3f3f3}\ntd:first-child,th:first-child{text-align:left}\ncode{background:#f3f3f3;padding:0 .2em}\n\
+             figure{margin:1em 0}\nfigure svg{max-width:100%;height:auto}\n</style>\n</head>\n<body>\n",
+        );
+        for block in self.blocks() {
+            match block {
+                Block::Heading(level, t) => {
+                    s.push_str(&format!("<h{level}>{}</h{level}>\n", md_inline_html(&t)));
+                }
+                Block::Para(t) => s.push_str(&format!("<p>{}</p>\n", md_inline_html(&t))),
+                Block::List(items) => {
+                    s.push_str("<ul>\n");
+                    for i in items {
+                        s.push_str(&format!("<li>{}</li>\n", md_inline_html(&i)));
+                    }
+                    s.push_str("</ul>\n");
+                }
+                Block::Table(head, rows) => {
+                    s.push_str("<table>\n<thead><tr>");
+                    for h in head {
+                        s.push_str(&format!("<th>{}</th>", md_inline_html(&h)));
+                    }
+                    s.push_str("</tr></thead>\n<tbody>\n");
+                    for r in rows {
+                        s.push_str("<tr>");
+                        for c in r {
+                            s.push_str(&format!("<td>{}</td>", md_inline_html(&c)));
+                        }
+                        s.push_str("</tr>\n");
+                    }
+                    s.push_str("</tbody>\n</table>\n");
+                }
+                Block::Chart => {
+                    s.push_str("<figure>\n");
+                    s.push_str(&svg);
+                    s.push_str(
+                        "\n<figcaption>Frames per second against frame size (log–log); also in <code>bench-fps.svg</code>.</figcaption>\n</figure>\n",
+                    );
+                }
+            }
+        }
+        s.push_str("</body>\n</html>\n");
+        Ok(s)
+    }
+
+    /// The chart: frames/s against frame size, log–log, one polyline per [`Series`].
+    pub fn svg(&self) -> Result<String> {
+        use plotters::prelude::*;
+        let bpb = self.bytes_per_beat();
+        let sizes = chart_sizes();
+        let lines: Vec<(&Series, Vec<(f64, f64)>)> = self
+            .series
+            .iter()
+            .map(|s| {
+                (
+                    s,
+                    sizes.iter().map(|&z| (z as f64, s.fps(z, bpb))).collect(),
+                )
+            })
+            .collect();
+        let (lo, hi) = lines
+            .iter()
+            .flat_map(|(_, p)| p.iter().map(|q| q.1))
+            .fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
+        let (lo, hi) = (lo / 1.6, hi * 1.6);
+        let mut out = String::new();
+        let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("drawing the chart: {e}");
+        {
+            let root = SVGBackend::with_string(&mut out, (960, 600)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| err(&e))?;
+            let x_keys = vec![
+                64.0, 128.0, 256.0, 512.0, 1024.0, 1518.0, 2048.0, 4096.0, 9000.0,
+            ];
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!(
+                        "toe rx_parser ({}-bit): frames/s vs frame size, one beat/clock",
+                        self.data_width
+                    ),
+                    ("sans-serif", 20),
+                )
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(72)
+                .build_cartesian_2d(
+                    (CHART_SIZES.0 as f64..CHART_SIZES.1 as f64)
+                        .log_scale()
+                        .with_key_points(x_keys),
+                    (lo..hi).log_scale(),
+                )
+                .map_err(|e| err(&e))?;
+            chart
+                .configure_mesh()
+                .x_desc("frame size on the wire, FCS included (bytes, log scale)")
+                .y_desc("frames per second (log scale)")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| si(*y))
+                .light_line_style(RGBColor(235, 235, 235))
+                .draw()
+                .map_err(|e| err(&e))?;
+            // Reference lines first, so that the parser lines are drawn over them.
+            for (s, points) in lines.into_iter().rev() {
+                let color = rgb(&s.color);
+                chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                    .map_err(|e| err(&e))?
+                    .label(s.label.clone())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 3), (x + 18, y + 3)], color.filled())
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 13))
+                .draw()
+                .map_err(|e| err(&e))?;
+            root.present().map_err(|e| err(&e))?;
+        }
+        Ok(out)
+    }
+
+    /// Write `bench.md`, `bench.html`, `bench-fps.svg` and `bench.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<BenchFiles> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let files = BenchFiles {
+            markdown: dir.join("bench.md"),
+            html: dir.join("bench.html"),
+            svg: dir.join("bench-fps.svg"),
+            json: dir.join("bench.json"),
+        };
+        let mut json = serde_json::to_string_pretty(self)?;
+        json.push('\n');
+        for (path, text) in [
+            (&files.markdown, self.markdown()),
+            (&files.html, self.html()?),
+            (&files.svg, self.svg()?),
+            (&files.json, json),
+        ] {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(files)
+    }
+}
+
+fn size_range(w: &Workload) -> String {
+    if w.min_frame_bytes == w.max_frame_bytes {
+        w.min_frame_bytes.to_string()
+    } else {
+        format!(
+            "{}..{} (mean {:.0})",
+            w.min_frame_bytes,
+            w.max_frame_bytes,
+            w.bytes as f64 / w.frames.max(1) as f64
+        )
+    }
+}
+
+/// `"0.000"` → `0`, `"1.250"` → `1.25`: a formatted number without trailing zeros.
+fn trim_float(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Build the parser for `cfg` (RTL under `out`), measure it, join the synthesis reports
+/// under `<out>/reports/` and write the bench report there. `synth_args` is appended to
+/// the `toe synth` command suggested for missing reports.
+pub fn run_bench(
+    cfg: &Resolved,
+    out: &Path,
+    params: &BenchParams,
+    synth_args: &str,
+    progress: bool,
+) -> Result<(BenchReport, BenchFiles)> {
+    let mut sim = RxParserSim::build(cfg, out, None)?;
+    let measurements = measure(&mut sim, params, progress)?;
+    let reports = out.join("reports");
+    let synth = find_synth_reports(&reports, cfg, synth_args);
+    let report = BenchReport::new(cfg, measurements, synth);
+    let files = report.write(&reports)?;
+    Ok((report, files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_cycles_are_exact() {
+        // Three 8-beat frames back to back, then a 2-cycle gap and a bubble inside.
+        let fc = [(10, 17), (18, 25), (28, 36)];
+        let c = run_cycles(&fc, &[8, 8, 8]).unwrap();
+        assert_eq!(c.span, 27);
+        assert_eq!(
+            (c.gaps, c.idle_between, c.max_idle, c.idle_inside),
+            (2, 2, 2, 1)
+        );
+        assert!(run_cycles(&fc, &[8, 8]).is_err());
+        assert!(run_cycles(&[(10, 12)], &[8]).is_err());
+        assert_eq!(run_cycles(&[], &[]).unwrap(), RunCycles::default());
+    }
+
+    #[test]
+    fn line_rate_figures() {
+        // 10 GbE, 64-byte frames: 14.88 M frames/s.
+        assert!((line_fps(10.0, 64) - 14_880_952.38).abs() < 1.0);
+        assert_eq!(parser_fps(156.25, 64, 8), 156.25e6 / 8.0);
+        assert_eq!(parser_fps(100.0, 65, 8), 100e6 / 9.0);
+        // 156.25 MHz × 64 bits carries 10 GbE at every size.
+        let (mhz, _) = clock_for_line_rate(10.0, 8);
+        assert!(mhz < 156.25 && mhz > 155.0, "{mhz}");
+        let s = chart_sizes();
+        assert_eq!((s[0], *s.last().unwrap()), CHART_SIZES);
+        assert!(s.contains(&1518));
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(utc_iso(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_709_251_199);
+        assert_eq!(utc_iso(t), "2024-02-29T23:59:59Z");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(12), "12");
+        assert_eq!(si(14_880_952.0), "14.9M");
+        assert_eq!(si(1e6), "1M");
+        assert_eq!(si(2_441_406.25), "2.44M");
+        assert_eq!(trim_float("0.000"), "0");
+        assert_eq!(trim_float("1.250"), "1.25");
+        assert_eq!(trim_float("100"), "100");
+        assert_eq!(
+            md_inline_html("a `<b>` **c** & d"),
+            "a <code>&lt;b&gt;</code> <strong>c</strong> &amp; d"
+        );
+    }
+}
