@@ -194,6 +194,21 @@ fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T, SynthError> {
     })
 }
 
+/// `path` relative to `base` (both absolute), e.g. `../../../rtl/x.v`.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c);
+    }
+    out
+}
+
 /// Run a tool with its output to `log`; fail with the log's tail.
 fn run(
     tool: &Path,
@@ -371,10 +386,16 @@ pub fn synth_block(
     let t0 = Instant::now();
     let dir = work.join(target.name()).join(&block.block);
     io(&dir, std::fs::create_dir_all(&dir))?;
+    // Paths relative to the tools' working folder: YoWASP's WebAssembly sandbox maps its
+    // own temporary folder over /tmp, so absolute paths there would not resolve.
+    let base = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
     let files: Vec<PathBuf> = block
         .paths(rtl_out)
         .into_iter()
-        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
+        .map(|p| {
+            let abs = std::fs::canonicalize(&p).unwrap_or(p);
+            relative_to(&abs, &base)
+        })
         .collect();
     let top = &block.top;
     let io_ports = block.ports.len();
@@ -758,5 +779,25 @@ impl SynthReport {
         io(&json, std::fs::write(&json, text))?;
         io(&md, std::fs::write(&md, self.markdown()))?;
         Ok((json, md))
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_to(
+                Path::new("/tmp/x/rtl/a.v"),
+                Path::new("/tmp/x/synth/ecp5/b")
+            ),
+            PathBuf::from("../../../rtl/a.v")
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/b"), Path::new("/a/b")),
+            PathBuf::from("")
+        );
     }
 }
