@@ -61,7 +61,7 @@ fn rust_hdl_simulation_agrees_with_the_reference_on_a_few_frames() {
             let mut w = [0u8; 8];
             w[..c.len()].copy_from_slice(c);
             uut.s_tdata.next = u64::from_le_bytes(w).to_bits();
-            uut.s_tkeep.next = (((1u64 << c.len()) - 1) as u64).to_bits();
+            uut.s_tkeep.next = ((1u64 << c.len()) - 1).to_bits();
             uut.s_tlast.next = i + 1 == beats.len();
             uut.s_tuser.next = false;
             uut.s_tvalid.next = true;
