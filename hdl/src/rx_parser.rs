@@ -97,6 +97,13 @@ pub struct RxParser {
     a_user: DFF<Bit>,
     a_beat: DFF<Bits<14>>,
     beat_cnt: DFF<Bits<14>>,
+    a_jw: DFF<Bits<15>>,
+    a_b0: DFF<Bit>,
+    a_b1: DFF<Bit>,
+    a_b2: DFF<Bit>,
+    a_b3: DFF<Bit>,
+    a_ge2: DFF<Bit>,
+    jw2_cnt: DFF<Bits<15>>,
 
     // Stage B: per-beat views (combinational)
     be: Signal<Local, Bits<64>>,
@@ -115,8 +122,7 @@ pub struct RxParser {
     l4_hi_ok: Signal<Local, Bit>,
     l4_lo_ok: Signal<Local, Bit>,
     t0_now: Signal<Local, Bits<16>>,
-    ip_q: Signal<Local, Bits<14>>,
-    in_ip: Signal<Local, Bit>,
+    ip_q0: Signal<Local, Bit>,
     // q0 decode (combinational)
     eth_eff: Signal<Local, Bits<16>>,
     is_v6_now: Signal<Local, Bit>,
@@ -126,6 +132,8 @@ pub struct RxParser {
     nh_now: Signal<Local, Bits<8>>,
     nh_walk: Signal<Local, Bit>,
     ip_end_now: Signal<Local, Bits<17>>,
+    lim_w_now: Signal<Local, Bits<17>>,
+    lim_l4_now: Signal<Local, Bits<17>>,
     // IPv6 extension-header walker (combinational)
     jw_hi: Signal<Local, Bits<15>>,
     jw_lo: Signal<Local, Bits<15>>,
@@ -192,6 +200,8 @@ pub struct RxParser {
     f_hdr_words: DFF<Bits<5>>,
     f_l4off: DFF<Bits<17>>,
     f_raw_start: DFF<Bits<17>>,
+    f_lim_w: DFF<Bits<15>>,
+    f_lim_l4: DFF<Bits<15>>,
     f_geom: DFF<Bit>,
     f_walk: DFF<Bit>,
     f_npos: DFF<Bits<15>>,
@@ -307,6 +317,13 @@ impl RxParser {
             a_user: Default::default(),
             a_beat: Default::default(),
             beat_cnt: Default::default(),
+            a_jw: Default::default(),
+            a_b0: Default::default(),
+            a_b1: Default::default(),
+            a_b2: Default::default(),
+            a_b3: Default::default(),
+            a_ge2: Default::default(),
+            jw2_cnt: Default::default(),
             be: Default::default(),
             rv: Default::default(),
             sv: Default::default(),
@@ -323,8 +340,7 @@ impl RxParser {
             l4_hi_ok: Default::default(),
             l4_lo_ok: Default::default(),
             t0_now: Default::default(),
-            ip_q: Default::default(),
-            in_ip: Default::default(),
+            ip_q0: Default::default(),
             eth_eff: Default::default(),
             is_v6_now: Default::default(),
             hdr_words_now: Default::default(),
@@ -333,6 +349,8 @@ impl RxParser {
             nh_now: Default::default(),
             nh_walk: Default::default(),
             ip_end_now: Default::default(),
+            lim_w_now: Default::default(),
+            lim_l4_now: Default::default(),
             jw_hi: Default::default(),
             jw_lo: Default::default(),
             wk_hit_hi: Default::default(),
@@ -395,6 +413,8 @@ impl RxParser {
             f_hdr_words: Default::default(),
             f_l4off: Default::default(),
             f_raw_start: Default::default(),
+            f_lim_w: Default::default(),
+            f_lim_l4: Default::default(),
             f_geom: Default::default(),
             f_walk: Default::default(),
             f_npos: Default::default(),
@@ -484,6 +504,13 @@ impl Logic for RxParser {
             a_user,
             a_beat,
             beat_cnt,
+            a_jw,
+            a_b0,
+            a_b1,
+            a_b2,
+            a_b3,
+            a_ge2,
+            jw2_cnt,
             prev_lo16,
             prev_rlo,
             f_t0,
@@ -508,6 +535,8 @@ impl Logic for RxParser {
             f_hdr_words,
             f_l4off,
             f_raw_start,
+            f_lim_w,
+            f_lim_l4,
             f_geom,
             f_walk,
             f_npos,
@@ -562,10 +591,21 @@ impl Logic for RxParser {
             self.a_last.d.next = self.s_tlast.val();
             self.a_user.d.next = self.s_tuser.val();
             self.a_beat.d.next = self.beat_cnt.q.val();
+            // Realigned word index of the beat's hi slot, 2*beat - 4, kept as its own
+            // counter so that no stage-B path starts with arithmetic on the beat number.
+            self.a_jw.d.next = self.jw2_cnt.q.val() - 4;
+            // One-hot strobes of the first beats, decoded here rather than in stage B.
+            self.a_b0.d.next = self.beat_cnt.q.val() == 0;
+            self.a_b1.d.next = self.beat_cnt.q.val() == 1;
+            self.a_b2.d.next = self.beat_cnt.q.val() == 2;
+            self.a_b3.d.next = self.beat_cnt.q.val() == 3;
+            self.a_ge2.d.next = self.beat_cnt.q.val() >= 2;
             if self.s_tlast.val() {
                 self.beat_cnt.d.next = 0.into();
+                self.jw2_cnt.d.next = 0.into();
             } else if self.beat_cnt.q.val() != 16383 {
                 self.beat_cnt.d.next = self.beat_cnt.q.val() + 1;
+                self.jw2_cnt.d.next = self.jw2_cnt.q.val() + 2;
             }
         }
 
@@ -591,21 +631,17 @@ impl Logic for RxParser {
         self.rhi.next = self.rv.val().get_bits::<32>(32);
         self.rlo.next = self.rv.val().get_bits::<32>(0);
 
-        // Pair index of the IP header in the S/R view (used to decode IP words 0-1).
-        self.ip_q.next = self.a_beat.q.val() - 2;
-        self.in_ip.next = false;
+        // IP pair 0 (IP words 0-1 in the S/R view) is at beat 2 + vlan.
+        self.ip_q0.next = self.a_b2.q.val();
         if self.f_vlan.q.val() {
-            self.ip_q.next = self.a_beat.q.val() - 3;
-            self.in_ip.next = self.a_beat.q.val() >= 3;
-        } else {
-            self.in_ip.next = self.a_beat.q.val() >= 2;
+            self.ip_q0.next = self.a_b3.q.val();
         }
         // Word slots: R holds realigned words 2(B-2) (hi) and 2(B-2)+1 (lo) at beat B,
         // where realigned word j starts at frame byte 14+4j. Each header word is taken
         // from the slot in the beat where it completes, so a frame that ends right
         // after a header word still has it.
-        self.b_ge2.next = self.a_beat.q.val() >= 2;
-        self.jw_hi.next = (bit_cast::<15, 14>(self.a_beat.q.val()) << 1) - 4;
+        self.b_ge2.next = self.a_ge2.q.val();
+        self.jw_hi.next = self.a_jw.q.val();
         self.jw_lo.next = self.jw_hi.val() + 1;
         self.ipm_hi.next = self.jw_hi.val() - bit_cast::<15, 1>(self.f_vlan.q.val().into());
         self.ipm_lo.next = self.ipm_hi.val() + 1;
@@ -616,7 +652,7 @@ impl Logic for RxParser {
         self.l4_hi_ok.next = self.b_ge2.val() & self.f_armed.q.val() & (self.l4m_hi.val() < 4);
         self.l4_lo_ok.next = self.b_ge2.val() & self.f_armed.q.val() & (self.l4m_lo.val() < 4);
 
-        // Decode of IP pair 0 (used when in_ip and ip_q == 0).
+        // Decode of IP pair 0 (used at the ip_q0 beat).
         self.eth_eff.next = self.f_t0.q.val();
         self.l3_now.next = 14.into();
         if self.f_vlan.q.val() {
@@ -647,6 +683,9 @@ impl Logic for RxParser {
                 + 40
                 + bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(16));
         }
+
+        self.lim_w_now.next = self.ip_end_now.val() - 22;
+        self.lim_l4_now.next = self.ip_end_now.val() - 14;
 
         // IPv6 extension-header walker: when the slot holding the first word of the
         // header under examination (realigned word f_npos) completes, read its next
@@ -838,7 +877,7 @@ impl Logic for RxParser {
         if self.a_valid.q.val() {
             self.prev_lo16.d.next = self.be.val().get_bits::<16>(0);
             self.prev_rlo.d.next = self.rv.val().get_bits::<32>(0);
-            if self.a_beat.q.val() == 0 {
+            if self.a_b0.q.val() {
                 self.ip_acc.d.next = self.ip_add.val();
                 self.l4_acc.d.next = self.l4_add.val();
                 self.ext_acc.d.next = self.ext_hi_v.val() + self.ext_lo_v.val();
@@ -850,19 +889,24 @@ impl Logic for RxParser {
                     self.ext_acc.q.val() + self.ext_hi_v.val() + self.ext_lo_v.val();
                 self.f_user.d.next = self.f_user.q.val() | self.a_user.q.val();
             }
-            if self.a_beat.q.val() == 1 {
+            if self.a_b1.q.val() {
                 self.f_t0.d.next = self.t0_now.val();
                 self.f_tci.d.next = self.be.val().get_bits::<16>(0);
                 self.f_vlan.d.next = (self.t0_now.val() == 0x8100) | (self.t0_now.val() == 0x88A8);
             }
-            if self.a_beat.q.val() == 2 {
+            if self.a_b2.q.val() {
                 self.f_t1.d.next = self.be.val().get_bits::<16>(48);
             }
             // IP pair 0 (words 0-1, through the S/R view): header geometry.
-            if self.in_ip.val() & (self.ip_q.val() == 0) {
+            if self.ip_q0.val() {
                 self.f_geom.d.next = true;
                 self.f_hdr_words.d.next = self.hdr_words_now.val();
                 self.f_ip_end.d.next = self.ip_end_now.val();
+                // Walker limits in realigned words (word j starts at byte 14 + 4j): an
+                // extension header at word p fits when 4p + 14 + 8 <= ip_end, an L4 header
+                // starts inside the payload when 4p + 14 <= ip_end.
+                self.f_lim_w.d.next = self.lim_w_now.val().get_bits::<15>(2);
+                self.f_lim_l4.d.next = self.lim_l4_now.val().get_bits::<15>(2);
                 self.f_walk.d.next = false;
                 self.f_walk_bad.d.next = false;
                 self.f_frag6.d.next = false;
@@ -871,7 +915,7 @@ impl Logic for RxParser {
                 self.f_raw_start.d.next = bit_cast::<17, 8>(self.l3_now.val())
                     + (bit_cast::<17, 5>(self.hdr_words_now.val()) << 2);
                 if self.is_v6_now.val() & self.nh_walk.val() {
-                    if bit_cast::<17, 8>(self.l3_now.val()) + 48 > self.ip_end_now.val() {
+                    if self.ipv.val().get_bits::<16>(16) < 8 {
                         self.f_walk_bad.d.next = true;
                     } else {
                         self.f_walk.d.next = true;
@@ -879,7 +923,7 @@ impl Logic for RxParser {
                         self.f_ntype.d.next = self.nh_now.val();
                     }
                 } else if self.is_v6_now.val() & (self.nh_now.val() == 44) {
-                    if bit_cast::<17, 8>(self.l3_now.val()) + 48 > self.ip_end_now.val() {
+                    if self.ipv.val().get_bits::<16>(16) < 8 {
                         self.f_walk_bad.d.next = true;
                     } else {
                         self.f_frag6.d.next = true;
@@ -895,7 +939,7 @@ impl Logic for RxParser {
             }
             if self.wk_hit.val() {
                 if self.wk_walk.val() {
-                    if self.wk_newbyte.val() + 8 > self.f_ip_end.q.val() {
+                    if self.wk_newpos.val() > self.f_lim_w.q.val() {
                         self.f_walk.d.next = false;
                         self.f_walk_bad.d.next = true;
                     } else {
@@ -905,12 +949,12 @@ impl Logic for RxParser {
                 } else {
                     self.f_walk.d.next = false;
                     if self.wk_t.val() == 44 {
-                        if self.wk_newbyte.val() + 8 > self.f_ip_end.q.val() {
+                        if self.wk_newpos.val() > self.f_lim_w.q.val() {
                             self.f_walk_bad.d.next = true;
                         } else {
                             self.f_frag6.d.next = true;
                         }
-                    } else if self.wk_newbyte.val() > self.f_ip_end.q.val() {
+                    } else if self.wk_newpos.val() > self.f_lim_l4.q.val() {
                         self.f_walk_bad.d.next = true;
                     } else {
                         self.f_armed.d.next = true;
