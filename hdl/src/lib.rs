@@ -5,6 +5,7 @@ pub mod constraints;
 pub mod generate;
 pub mod rx_meta;
 pub mod rx_parser;
+pub mod sync_fifo;
 pub mod synth;
 
 pub use generate::{Generated, GeneratedBlock, PortDir, PortInfo, generate};

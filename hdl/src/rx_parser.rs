@@ -15,8 +15,8 @@
 //! - Data width: 64 bits (8 byte lanes). Frames up to 131,071 bytes are measured.
 //!
 //! # Ports
-//! - `clock`, `reset` (synchronous, active high: clears the pipeline; frames in the
-//!   output FIFOs are not discarded).
+//! - `clock`, `reset` (synchronous, active high: clears the pipeline and empties both
+//!   output FIFOs).
 //! - `s_tdata/s_tkeep/s_tvalid/s_tready/s_tlast/s_tuser`: frame input; byte 0 of the
 //!   frame in `tdata[7:0]`; `tkeep` all ones except on the last beat, where it is
 //!   contiguous from lane 0; `tuser` on any beat marks a MAC receive error.
@@ -52,7 +52,12 @@
 //! header is reported with `ip_options` set and `l4` null, and is not a candidate.
 
 use crate::rx_meta::RxMetaRecord;
+use crate::sync_fifo::SyncFifo;
 use rust_hdl::prelude::*;
+
+/// Free words at which an output FIFO stops the input (covers the beats and records
+/// in flight in the pipeline).
+const FIFO_SLACK: usize = 8;
 
 /// Data FIFO word: `{tuser, tlast, tkeep[7:0], tdata[63:0]}`.
 const DATA_FIFO_BITS: usize = 74;
@@ -86,8 +91,8 @@ pub struct RxParser {
     min_frame_len: Constant<Bits<17>>,
 
     // Output FIFOs
-    data_fifo: SynchronousFIFO<Bits<DATA_FIFO_BITS>, 5, 6, 8>,
-    meta_fifo: SynchronousFIFO<RxMetaRecord, 4, 5, 8>,
+    data_fifo: SyncFifo<Bits<DATA_FIFO_BITS>, 5, 6>,
+    meta_fifo: SyncFifo<RxMetaRecord, 4, 5>,
 
     // Stage A: registered input beat
     a_valid: DFF<Bit>,
@@ -308,8 +313,8 @@ impl RxParser {
             m_meta_tvalid: Default::default(),
             m_meta_tready: Default::default(),
             min_frame_len: Constant::new((min_frame_len as u64).to_bits()),
-            data_fifo: Default::default(),
-            meta_fifo: Default::default(),
+            data_fifo: SyncFifo::new(FIFO_SLACK),
+            meta_fifo: SyncFifo::new(FIFO_SLACK),
             a_valid: Default::default(),
             a_data: Default::default(),
             a_keep: Default::default(),
@@ -571,6 +576,8 @@ impl Logic for RxParser {
         self.m_tlast.next = self.data_fifo.data_out.val().get_bit(72);
         self.m_tuser.next = self.data_fifo.data_out.val().get_bit(73);
         self.m_tvalid.next = !self.data_fifo.empty.val();
+        self.data_fifo.reset.next = self.reset.val();
+        self.meta_fifo.reset.next = self.reset.val();
         self.data_fifo.read.next = self.m_tready.val();
         self.data_fifo.write.next = self.a_valid.q.val();
         self.data_fifo.data_in.next = bit_cast::<DATA_FIFO_BITS, 64>(self.a_data.q.val())
@@ -1265,6 +1272,7 @@ impl Logic for RxParser {
         if self.reset.val() {
             self.a_valid.d.next = false;
             self.beat_cnt.d.next = 0.into();
+            self.jw2_cnt.d.next = 0.into();
             self.f_armed.d.next = false;
             self.c_go.d.next = false;
             self.d_go.d.next = false;

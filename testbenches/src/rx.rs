@@ -141,6 +141,33 @@ impl RxParserSim {
         self.model.eval();
     }
 
+    /// Offer the first `beats` beats of `frame` (no `tlast`) with both outputs not
+    /// ready, then stop driving: leaves a partial frame inside the parser, e.g. to test
+    /// a reset in the middle of a frame.
+    pub fn partial_frame(&mut self, frame: &[u8], beats: usize) -> Result<()> {
+        let m = &mut self.model;
+        let (tdata, tkeep, tvalid, tlast) = (
+            m.port("s_axis_tdata")?,
+            m.port("s_axis_tkeep")?,
+            m.port("s_axis_tvalid")?,
+            m.port("s_axis_tlast")?,
+        );
+        m.set(m.port("m_axis_tready")?, 0);
+        m.set(m.port("m_axis_meta_tready")?, 0);
+        for c in frame.chunks(8).take(beats) {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            m.set(tdata, u64::from_le_bytes(w));
+            m.set(tkeep, 0xFF);
+            m.set(tlast, 0);
+            m.set(tvalid, 1);
+            m.tick();
+        }
+        m.set(tvalid, 0);
+        m.tick();
+        Ok(())
+    }
+
     /// Raw co-simulation speed of the parser alone: streams `frame` back to back for
     /// `cycles` cycles with both outputs always ready, setting input ports directly
     /// (no stream agents, nothing collected). Returns the wall-clock seconds taken.
