@@ -103,6 +103,9 @@ pub struct RxParser {
     a_beat: DFF<Bits<14>>,
     beat_cnt: DFF<Bits<14>>,
     a_jw: DFF<Bits<15>>,
+    a_ipm_hi: DFF<Bits<15>>,
+    a_ipm_lo: DFF<Bits<15>>,
+    vlan_now: Signal<Local, Bit>,
     a_b0: DFF<Bit>,
     a_b1: DFF<Bit>,
     a_b2: DFF<Bit>,
@@ -323,6 +326,9 @@ impl RxParser {
             a_beat: Default::default(),
             beat_cnt: Default::default(),
             a_jw: Default::default(),
+            a_ipm_hi: Default::default(),
+            a_ipm_lo: Default::default(),
+            vlan_now: Default::default(),
             a_b0: Default::default(),
             a_b1: Default::default(),
             a_b2: Default::default(),
@@ -510,6 +516,8 @@ impl Logic for RxParser {
             a_beat,
             beat_cnt,
             a_jw,
+            a_ipm_hi,
+            a_ipm_lo,
             a_b0,
             a_b1,
             a_b2,
@@ -591,6 +599,15 @@ impl Logic for RxParser {
         self.meta_fifo.data_in.next = self.rec_d.q.val();
 
         // ---------------- Stage A: register the accepted beat ----------------
+        // The frame's VLAN flag as it will be when this beat reaches stage B: decided
+        // from beat 1 (bytes 12-13, lanes 4-5) if stage B holds it now, else kept.
+        self.vlan_now.next = self.f_vlan.q.val();
+        if self.a_valid.q.val() & self.a_b1.q.val() {
+            self.vlan_now.next = ((self.a_data.q.val().get_bits::<8>(32) == 0x81)
+                & (self.a_data.q.val().get_bits::<8>(40) == 0x00))
+                | ((self.a_data.q.val().get_bits::<8>(32) == 0x88)
+                    & (self.a_data.q.val().get_bits::<8>(40) == 0xA8));
+        }
         self.a_valid.d.next = self.s_tvalid.val() & self.s_tready.val();
         if self.s_tvalid.val() & self.s_tready.val() {
             self.a_data.d.next = self.s_tdata.val();
@@ -601,6 +618,11 @@ impl Logic for RxParser {
             // Realigned word index of the beat's hi slot, 2*beat - 4, kept as its own
             // counter so that no stage-B path starts with arithmetic on the beat number.
             self.a_jw.d.next = self.jw2_cnt.q.val() - 4;
+            // IP-header word index of the hi and lo slots (2*beat - 4 - vlan, + 1).
+            self.a_ipm_hi.d.next =
+                self.jw2_cnt.q.val() - 4 - bit_cast::<15, 1>(self.vlan_now.val().into());
+            self.a_ipm_lo.d.next =
+                self.jw2_cnt.q.val() - 3 - bit_cast::<15, 1>(self.vlan_now.val().into());
             // One-hot strobes of the first beats, decoded here rather than in stage B.
             self.a_b0.d.next = self.beat_cnt.q.val() == 0;
             self.a_b1.d.next = self.beat_cnt.q.val() == 1;
@@ -650,8 +672,8 @@ impl Logic for RxParser {
         self.b_ge2.next = self.a_ge2.q.val();
         self.jw_hi.next = self.a_jw.q.val();
         self.jw_lo.next = self.jw_hi.val() + 1;
-        self.ipm_hi.next = self.jw_hi.val() - bit_cast::<15, 1>(self.f_vlan.q.val().into());
-        self.ipm_lo.next = self.ipm_hi.val() + 1;
+        self.ipm_hi.next = self.a_ipm_hi.q.val();
+        self.ipm_lo.next = self.a_ipm_lo.q.val();
         self.ip_hi_ok.next = self.b_ge2.val() & (self.ipm_hi.val() < 16);
         self.ip_lo_ok.next = self.b_ge2.val() & (self.ipm_lo.val() < 16);
         self.l4m_hi.next = self.jw_hi.val() - self.f_j0l.q.val();
