@@ -281,14 +281,14 @@ COSIM_EXPORT void cosim_eval(void* p) {{
     }}
 }}
 
-// First half of a cycle: clock low + eval (+ dump): settles the inputs just set.
-COSIM_EXPORT void cosim_low(void* p) {{
+// Half a cycle: set the clock, eval, dump, advance time by half a period.
+static void half_cycle(void* p, int level) {{
     Handle* h = H(p);
     {class}* m = h->model;
     try {{
         Verilated::threadContextp(h->ctx);
         h->ctx->time(h->time);
-        m->{clock} = 0;
+        m->{clock} = level;
         m->eval();
         dump(h);
         h->time += h->half;
@@ -296,39 +296,16 @@ COSIM_EXPORT void cosim_low(void* p) {{
     }}
 }}
 
+// First half of a cycle: clock low + eval (+ dump): settles the inputs just set.
+COSIM_EXPORT void cosim_low(void* p) {{ half_cycle(p, 0); }}
+
 // Second half: clock high + eval (+ dump): the rising edge.
-COSIM_EXPORT void cosim_high(void* p) {{
-    Handle* h = H(p);
-    {class}* m = h->model;
-    try {{
-        Verilated::threadContextp(h->ctx);
-        h->ctx->time(h->time);
-        m->{clock} = 1;
-        m->eval();
-        dump(h);
-        h->time += h->half;
-    }} catch (...) {{
-    }}
-}}
+COSIM_EXPORT void cosim_high(void* p) {{ half_cycle(p, 1); }}
 
 // One clock cycle: clock low + eval (+ dump), clock high + eval (+ dump).
 COSIM_EXPORT void cosim_tick(void* p) {{
-    Handle* h = H(p);
-    {class}* m = h->model;
-    try {{
-        Verilated::threadContextp(h->ctx);
-        h->ctx->time(h->time);
-        m->{clock} = 0;
-        m->eval();
-        dump(h);
-        h->time += h->half;
-        h->ctx->time(h->time);
-        m->{clock} = 1;
-        m->eval();
-        dump(h);
-        h->time += h->half;
-    }} catch (...) {{
-    }}
+    half_cycle(p, 0);
+    half_cycle(p, 1);
 }}
 
 COSIM_EXPORT uint32_t cosim_finished(void* p) {{
