@@ -373,6 +373,28 @@ fn nextpnr_report(path: &Path) -> Result<PnrFigures, SynthError> {
     Ok((fmax, used, critical))
 }
 
+/// Run nextpnr with `args` in `dir` (log `<log>.log`), then read its `--report`.
+fn place_and_route(
+    pnr: &Path,
+    args: &[&str],
+    dir: &Path,
+    log: &str,
+    report: &str,
+    top: &str,
+    install: &str,
+) -> Result<PnrFigures, SynthError> {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    run(
+        pnr,
+        &args,
+        dir,
+        &dir.join(format!("{log}.log")),
+        top,
+        install,
+    )?;
+    nextpnr_report(&dir.join(report))
+}
+
 /// Synthesize `block` (whose files are under `rtl_out/rtl`) for `target`.
 pub fn synth_block(
     cfg: &Resolved,
@@ -424,37 +446,34 @@ pub fn synth_block(
             let cells = stat_cells(&dir.join("stat.json"), top)?;
             for speed in [8, 6] {
                 let report = format!("nextpnr-speed{speed}.json");
-                let args: Vec<String> = [
-                    "--85k",
-                    "--package",
-                    "CABGA381",
-                    "--speed",
-                    &speed.to_string(),
-                    "--json",
-                    "netlist.json",
-                    "--out-of-context",
-                    "--freq",
-                    &format!("{freq}"),
-                    "--report",
-                    &report,
-                    "--timing-allow-fail",
-                    "--seed",
-                    "1",
-                    "--threads",
-                    "1",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-                run(
+                let (speed_s, freq_s) = (speed.to_string(), format!("{freq}"));
+                let (fmax, used, critical) = place_and_route(
                     &pnr,
-                    &args,
+                    &[
+                        "--85k",
+                        "--package",
+                        "CABGA381",
+                        "--speed",
+                        &speed_s,
+                        "--json",
+                        "netlist.json",
+                        "--out-of-context",
+                        "--freq",
+                        &freq_s,
+                        "--report",
+                        &report,
+                        "--timing-allow-fail",
+                        "--seed",
+                        "1",
+                        "--threads",
+                        "1",
+                    ],
                     &dir,
-                    &dir.join(format!("nextpnr-speed{speed}.log")),
+                    &format!("nextpnr-speed{speed}"),
+                    &report,
                     top,
                     YOWASP_INSTALL,
                 )?;
-                let (fmax, used, critical) = nextpnr_report(&dir.join(&report))?;
                 let get = |k: &str| used.get(k).copied().unwrap_or(0);
                 results.push(DeviceResult {
                     device: format!("LFE5U-85F-{speed} CABGA381 (out of context)"),
@@ -559,32 +578,29 @@ pub fn synth_block(
                     continue;
                 }
                 let report = format!("nextpnr-{flag}.json");
-                let args: Vec<String> = [
-                    &format!("--{flag}"),
-                    "--package",
-                    pkg,
-                    "--json",
-                    "netlist.json",
-                    "--freq",
-                    &format!("{freq}"),
-                    "--report",
-                    &report,
-                    "--timing-allow-fail",
-                    "--seed",
-                    "1",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-                run(
+                let (flag_s, freq_s) = (format!("--{flag}"), format!("{freq}"));
+                let (fmax, _, critical) = place_and_route(
                     &pnr,
-                    &args,
+                    &[
+                        &flag_s,
+                        "--package",
+                        pkg,
+                        "--json",
+                        "netlist.json",
+                        "--freq",
+                        &freq_s,
+                        "--report",
+                        &report,
+                        "--timing-allow-fail",
+                        "--seed",
+                        "1",
+                    ],
                     &dir,
-                    &dir.join(format!("nextpnr-{flag}.log")),
+                    &format!("nextpnr-{flag}"),
+                    &report,
                     top,
                     install,
                 )?;
-                let (fmax, _, critical) = nextpnr_report(&dir.join(&report))?;
                 results.push(DeviceResult {
                     device,
                     fits: true,
