@@ -39,6 +39,32 @@ pub struct Config {
     pub clock_mhz: f64,
     /// Receive parser settings.
     pub rx: RxConfig,
+    /// Connection table and state memories.
+    pub offload: OffloadConfig,
+}
+
+/// Connection table and context memory sizes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OffloadConfig {
+    /// Offloaded connections the engine holds (a power of two, 256..=65536). The
+    /// connection table has twice as many slots: 2 banks of `connections / 4` buckets
+    /// of 4 ways.
+    pub connections: u32,
+    /// Path entries (a power of two, 16..=65536).
+    pub paths: u32,
+    /// Neighbor entries (a power of two, 16..=65536).
+    pub neighbors: u32,
+}
+
+impl Default for OffloadConfig {
+    fn default() -> Self {
+        OffloadConfig {
+            connections: 1024,
+            paths: 256,
+            neighbors: 64,
+        }
+    }
 }
 
 /// Receive parser settings.
@@ -57,6 +83,7 @@ impl Default for Config {
             data_width: 64,
             clock_mhz: 156.25,
             rx: RxConfig::default(),
+            offload: OffloadConfig::default(),
         }
     }
 }
@@ -84,6 +111,14 @@ pub struct Resolved {
     pub lane_bits: u32,
     /// Clock period in ns (`1000 / clock_mhz`).
     pub clock_period_ns: f64,
+    /// `log2(offload.connections)`.
+    pub conn_bits: u32,
+    /// `log2(offload.paths)`.
+    pub path_bits: u32,
+    /// `log2(offload.neighbors)`.
+    pub nbr_bits: u32,
+    /// `log2` of buckets per connection-table bank (`connections / 4` buckets).
+    pub bucket_bits: u32,
 }
 
 impl Config {
@@ -152,11 +187,29 @@ impl Config {
                 reason: "must be between 14 and 1518 bytes".into(),
             });
         }
+        let pow2 = |key: &'static str, v: u32, lo: u32| -> Result<(), ConfigError> {
+            if v.is_power_of_two() && (lo..=65536).contains(&v) {
+                Ok(())
+            } else {
+                Err(ConfigError::Invalid {
+                    key,
+                    value: v.to_string(),
+                    reason: format!("must be a power of two between {lo} and 65536"),
+                })
+            }
+        };
+        pow2("offload.connections", self.offload.connections, 256)?;
+        pow2("offload.paths", self.offload.paths, 16)?;
+        pow2("offload.neighbors", self.offload.neighbors, 16)?;
         let keep_width = self.data_width / 8;
         Ok(Resolved {
             clock_period_ns: 1000.0 / self.clock_mhz,
             keep_width,
             lane_bits: keep_width.trailing_zeros(),
+            conn_bits: self.offload.connections.trailing_zeros(),
+            path_bits: self.offload.paths.trailing_zeros(),
+            nbr_bits: self.offload.neighbors.trailing_zeros(),
+            bucket_bits: self.offload.connections.trailing_zeros() - 2,
             config: self,
         })
     }
@@ -233,6 +286,20 @@ mod tests {
             .resolve()
             .unwrap();
         assert!((r.clock_period_ns - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn offload_sizes_are_checked() {
+        let e = Config::from_toml_str("[offload]\nconnections = 1000", "t")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
+        assert!(e.to_string().contains("offload.connections"), "{e}");
+        let r = Config::from_toml_str("[offload]\nconnections = 65536", "t")
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!((r.conn_bits, r.bucket_bits), (16, 14));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod meta;
+pub mod proto;
 
-pub use config::{Config, ConfigError, Resolved};
+pub use config::{Config, ConfigError, OffloadConfig, Resolved};
 pub use meta::{L4Kind, RX_META_BITS, RX_META_LAYOUT, RX_META_TDATA_BITS, RawRecord, RxMeta};

@@ -1,0 +1,1617 @@
+//! The offload protocol's wire formats: commands (host → engine), responses and
+//! events (engine → host), and the Neighbor / Path / TCP state objects with their
+//! CONST / CACHED / DELEGATED split. This module is the single source of truth: the
+//! RTL generator reads the field tables from here, the engine model and the tests
+//! encode and decode with these functions.
+//!
+//! # Framing
+//! Every message is a sequence of 64-bit words on an AXI4-Stream (`tlast` on its last
+//! word). Bit 0 of a word is `tdata[0]`. Field positions below are `[hi:lo]` bits of a
+//! word.
+//!
+//! ## Command header (word 0 of every command)
+//! | bits | field |
+//! |---|---|
+//! | `[7:0]` | opcode ([`Opcode`]) |
+//! | `[15:8]` | reserved, must be 0 |
+//! | `[31:16]` | `count`: number of entries in the body |
+//! | `[63:32]` | `tag`: chosen by the host, echoed in the response |
+//!
+//! ## Entry header (first word of every block / entry in a body)
+//! | bits | field |
+//! |---|---|
+//! | `[3:0]` | kind: 1 = Neighbor, 2 = Path, 3 = TCP connection ([`Kind`]) |
+//! | `[4]` | `reuse`: (HANDOUT1, Neighbor and Path only) the object already lives on the engine under `handle`; no state words follow |
+//! | `[15:5]` | reserved, must be 0 |
+//! | `[31:16]` | `handle`: the engine's handle (LowerContext for a connection); ignored for new objects |
+//! | `[63:32]` | `host_ctx`: the host's handle (HostContext), echoed in results |
+//!
+//! ## Commands
+//! | opcode | name | body (`count` entries) |
+//! |---|---|---|
+//! | 0x01 | CAPS | none (`count` = 0) |
+//! | 0x02 | HANDOUT1 | a **block list**: Neighbor, Path and TCP blocks in tree order (below) |
+//! | 0x03 | HANDOUT2 | per connection: entry header (TCP, handle) + the TCP DELEGATED words |
+//! | 0x04 | FLUSH | per connection: entry header (TCP, handle) |
+//! | 0x05 | UPDATE | `count` = 1: entry header (Neighbor, Path or TCP, handle) + that object's CACHED words |
+//! | 0x06 | CLOSE | as FLUSH; the response says `close` |
+//! | 0x07 | STATS | none (`count` = 0) |
+//!
+//! Opcodes 0x08-0x0F are reserved for the send list, receive list and window update
+//! commands of the data path.
+//!
+//! ### Block list (HANDOUT1)
+//! The inverted tree (connections share Paths, Paths share Neighbors) is sent
+//! depth first: a Neighbor block, then each of its Paths followed by that Path's TCP
+//! blocks. A block is new (entry header + the object's CONST, CACHED and DELEGATED
+//! words, [`Neighbor::WORDS`] / [`Path::WORDS`]) or, with `reuse`, refers to an object the
+//! engine already holds (entry header only). A TCP block is the entry header + the TCP
+//! CONST and CACHED words ([`TCP_HANDOUT1_WORDS`]); its connection belongs to the most
+//! recent Path block, which belongs to the most recent Neighbor block (a reused Path
+//! keeps its own Neighbor). HANDOUT1 allocates every new object, inserts each
+//! connection's flow key in the connection table in the *held* state (frames for it
+//! are held, not given to the host) and answers INTERLOCK; HANDOUT2 then carries each
+//! connection's DELEGATED state and starts its fast path.
+//!
+//! ## Responses and events (engine → host)
+//! Word 0: `[7:0]` type ([`EventType`]; a response is `0x80 | opcode`), `[63:32]` the
+//! command's tag (0 for unsolicited events), other bits 0. Then result entries, then a
+//! **trailer** word: `[7:0]` command status ([`CmdStatus`]), `[31:16]` number of
+//! command entries consumed, other bits 0.
+//!
+//! A result entry is one word: `[3:0]` kind, `[15:8]` entry status ([`EntryStatus`]),
+//! `[31:16]` engine handle, `[63:32]` host context.
+//!
+//! | type | response to | body |
+//! |---|---|---|
+//! | 0x81 | CAPS | [`Caps`] (2 words) |
+//! | 0x82 | HANDOUT1 (INTERLOCK) | one result per block, in order (handle = the engine's handle of the new or reused object) |
+//! | 0x83 | HANDOUT2 | one result per entry |
+//! | 0x84 | FLUSH | per entry: result; if OK the TCP DELEGATED words follow. A Path whose last connection left is freed: result (Path) + its DELEGATED word; a Neighbor whose last Path left: result (Neighbor) |
+//! | 0x85 | UPDATE | one result |
+//! | 0x86 | CLOSE | as FLUSH |
+//! | 0x87 | STATS | the engine's counters, one word each ([`STAT_NAMES`]) |
+//! | 0xFF | (any) ERROR | none: the header could not be accepted (bad opcode, reserved bits, a body where none belongs); the trailer says why |
+//!
+//! A command whose body is malformed (a `tlast` before `count` entries were read, an
+//! entry header with a bad kind or reserved bits) is answered with its own response
+//! type: the results of the entries completed before the fault (those entries stay in
+//! effect, nothing else is touched), then the trailer with the error status. Words
+//! after the fault up to `tlast` are discarded.
+//!
+//! # Engine resources (what the model and the RTL share)
+//! - Handles are allocated from a free list: a freed handle goes to the tail of a FIFO;
+//!   allocation takes the FIFO's head if it is not empty, else the lowest handle never
+//!   used. Connections, Paths and Neighbors each have their own.
+//! - The connection table: [`TABLE_BANKS`] banks of `connections / 4` buckets
+//!   ([`TABLE_WAYS`] ways each, so twice as many slots as connections). The key
+//!   ([`FlowKey`]) is hashed with one H3 hash per bank ([`h3_hash`]). An insert takes the
+//!   first free way of bank 0's bucket, else the first free way of bank 1's, else it
+//!   fails (`TABLE_FULL`, counted in `insert_failures`). A key already present is
+//!   `DUPLICATE`.
+
+use std::fmt;
+
+/// Bits per protocol word.
+pub const WORD_BITS: usize = 64;
+/// Protocol version reported by CAPS.
+pub const PROTOCOL_VERSION: u16 = 1;
+/// Connection-table banks (one bucket choice per bank).
+pub const TABLE_BANKS: usize = 2;
+/// Ways per bucket.
+pub const TABLE_WAYS: usize = 4;
+
+/// Errors from decoding words that do not form a valid message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("empty message")]
+    Empty,
+    #[error("message ends at word {at} but more words were expected")]
+    Truncated { at: usize },
+    #[error("{extra} word(s) after the end of the message body")]
+    TrailingWords { extra: usize },
+    #[error("unknown opcode 0x{0:02x}")]
+    BadOpcode(u8),
+    #[error("unknown event type 0x{0:02x}")]
+    BadEventType(u8),
+    #[error("reserved bits set in word {at}: 0x{word:016x}")]
+    ReservedBits { at: usize, word: u64 },
+    #[error("entry {index}: unknown kind {kind}")]
+    BadKind { index: usize, kind: u8 },
+    #[error("entry {index}: kind {kind:?} not allowed here")]
+    WrongKind { index: usize, kind: Kind },
+    #[error("count {count} is not allowed for opcode {opcode:?}")]
+    BadCount { opcode: Opcode, count: u16 },
+    #[error("unknown status code 0x{0:02x}")]
+    BadStatus(u8),
+}
+
+/// Command opcodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Opcode {
+    Caps = 0x01,
+    Handout1 = 0x02,
+    Handout2 = 0x03,
+    Flush = 0x04,
+    Update = 0x05,
+    Close = 0x06,
+    Stats = 0x07,
+}
+
+impl Opcode {
+    pub const ALL: [Opcode; 7] = [
+        Opcode::Caps,
+        Opcode::Handout1,
+        Opcode::Handout2,
+        Opcode::Flush,
+        Opcode::Update,
+        Opcode::Close,
+        Opcode::Stats,
+    ];
+
+    pub fn from_u8(v: u8) -> Option<Opcode> {
+        Self::ALL.into_iter().find(|o| *o as u8 == v)
+    }
+}
+
+/// Response and event types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum EventType {
+    Caps = 0x81,
+    Interlock = 0x82,
+    HandoutDone = 0x83,
+    Flushed = 0x84,
+    Updated = 0x85,
+    Closed = 0x86,
+    Stats = 0x87,
+    Error = 0xFF,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 8] = [
+        EventType::Caps,
+        EventType::Interlock,
+        EventType::HandoutDone,
+        EventType::Flushed,
+        EventType::Updated,
+        EventType::Closed,
+        EventType::Stats,
+        EventType::Error,
+    ];
+
+    pub fn from_u8(v: u8) -> Option<EventType> {
+        Self::ALL.into_iter().find(|o| *o as u8 == v)
+    }
+
+    /// The response type of a command.
+    pub fn response_to(op: Opcode) -> EventType {
+        EventType::from_u8(0x80 | op as u8).expect("every opcode has a response type")
+    }
+}
+
+/// State object kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Kind {
+    Neighbor = 1,
+    Path = 2,
+    Tcp = 3,
+}
+
+impl Kind {
+    pub fn from_u8(v: u8) -> Option<Kind> {
+        match v {
+            1 => Some(Kind::Neighbor),
+            2 => Some(Kind::Path),
+            3 => Some(Kind::Tcp),
+            _ => None,
+        }
+    }
+}
+
+/// Status of a whole command (trailer word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CmdStatus {
+    Ok = 0,
+    /// `tlast` came before `count` entries were read.
+    Truncated = 1,
+    /// An entry header has an unknown kind, a kind not allowed here, or reserved bits.
+    BadEntry = 2,
+    /// Unknown opcode.
+    BadOpcode = 3,
+    /// Reserved header bits set, or a count not allowed for the opcode.
+    BadHeader = 4,
+    /// Words after the last entry and before `tlast`.
+    TrailingWords = 5,
+}
+
+impl CmdStatus {
+    pub fn from_u8(v: u8) -> Option<CmdStatus> {
+        use CmdStatus::*;
+        [Ok, Truncated, BadEntry, BadOpcode, BadHeader, TrailingWords]
+            .into_iter()
+            .find(|s| *s as u8 == v)
+    }
+}
+
+/// Status of one result entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum EntryStatus {
+    Ok = 0,
+    /// No slot for the key in either bucket (counted in `insert_failures`).
+    TableFull = 1,
+    /// No free connection, Path or Neighbor entry.
+    NoResources = 2,
+    /// The flow key is already in the table (double handout).
+    Duplicate = 3,
+    /// The handle does not name a live object of that kind, or the host context differs.
+    UnknownHandle = 4,
+    /// HANDOUT2 for a connection that is not waiting for it.
+    NotPending = 5,
+    /// The block's parent (Path or Neighbor) was refused.
+    ParentRefused = 6,
+    /// A Path or TCP block with no parent block before it in the list.
+    NoParent = 7,
+    /// FLUSH/UPDATE of a connection that is held (between HANDOUT1 and HANDOUT2) is
+    /// allowed; this code is reserved.
+    Reserved8 = 8,
+}
+
+impl EntryStatus {
+    pub fn from_u8(v: u8) -> Option<EntryStatus> {
+        use EntryStatus::*;
+        [
+            Ok,
+            TableFull,
+            NoResources,
+            Duplicate,
+            UnknownHandle,
+            NotPending,
+            ParentRefused,
+            NoParent,
+            Reserved8,
+        ]
+        .into_iter()
+        .find(|s| *s as u8 == v)
+    }
+}
+
+/// Ownership class of a state variable (M1, B1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Never changes while offloaded; not returned on upload.
+    Const,
+    /// Owned by the host; pushed to the engine on change (UPDATE).
+    Cached,
+    /// Owned by the engine while offloaded; returned on flush.
+    Delegated,
+}
+
+/// One field of a state object: its word (from the first state word), bits, class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateField {
+    pub name: &'static str,
+    pub class: Class,
+    pub word: usize,
+    pub lo: usize,
+    pub width: usize,
+}
+
+impl StateField {
+    /// The field's value in a word slice (`words[self.word]`).
+    pub fn get(&self, words: &[u64]) -> u64 {
+        let w = words.get(self.word).copied().unwrap_or(0);
+        (w >> self.lo) & mask(self.width)
+    }
+
+    fn put(&self, words: &mut [u64], value: u64) {
+        let m = mask(self.width) << self.lo;
+        words[self.word] = (words[self.word] & !m) | ((value << self.lo) & m);
+    }
+}
+
+fn mask(width: usize) -> u64 {
+    if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
+}
+
+/// Defines a state object: a struct of named fields, its field table, and packing by
+/// class. Words are ordered CONST, then CACHED, then DELEGATED.
+macro_rules! state_object {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            words: [$nconst:expr, $ncached:expr, $ndeleg:expr],
+            $( $(#[$fmeta:meta])* $field:ident : $class:ident, $word:expr, $lo:expr, $width:expr; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: u64, )*
+        }
+
+        impl $name {
+            /// Field table (one source of truth for the RTL and the codecs).
+            pub const FIELDS: &'static [StateField] = &[
+                $( StateField {
+                    name: stringify!($field),
+                    class: Class::$class,
+                    word: $word,
+                    lo: $lo,
+                    width: $width,
+                }, )*
+            ];
+            /// Words of each class: CONST, CACHED, DELEGATED.
+            pub const CLASS_WORDS: [usize; 3] = [$nconst, $ncached, $ndeleg];
+            /// All state words.
+            pub const WORDS: usize = $nconst + $ncached + $ndeleg;
+
+            /// First word and number of words of a class.
+            pub const fn class_range(class: Class) -> (usize, usize) {
+                match class {
+                    Class::Const => (0, $nconst),
+                    Class::Cached => ($nconst, $ncached),
+                    Class::Delegated => ($nconst + $ncached, $ndeleg),
+                }
+            }
+
+            /// Look a field up by name.
+            pub fn field(name: &str) -> Option<StateField> {
+                Self::FIELDS.iter().copied().find(|f| f.name == name)
+            }
+
+            /// All state words.
+            pub fn to_words(&self) -> Vec<u64> {
+                let mut w = vec![0u64; Self::WORDS];
+                let mut i = 0;
+                $( Self::FIELDS[i].put(&mut w, self.$field); i += 1; )*
+                let _ = i;
+                w
+            }
+
+            /// The words of one class.
+            pub fn class_words(&self, class: Class) -> Vec<u64> {
+                let (start, n) = Self::class_range(class);
+                self.to_words()[start..start + n].to_vec()
+            }
+
+            /// Overwrite the fields of one class from its words (`words.len()` must be
+            /// the class's word count; bits outside every field are ignored).
+            pub fn set_class_words(&mut self, class: Class, words: &[u64]) {
+                let (start, n) = Self::class_range(class);
+                let mut all = self.to_words();
+                for (k, w) in words.iter().take(n).enumerate() {
+                    all[start + k] = *w;
+                }
+                let mut i = 0;
+                $(
+                    if Self::FIELDS[i].class == class {
+                        self.$field = Self::FIELDS[i].get(&all);
+                    }
+                    i += 1;
+                )*
+                let _ = i;
+            }
+
+            /// Build from all state words.
+            pub fn from_words(words: &[u64]) -> Self {
+                let mut s = Self::default();
+                for class in [Class::Const, Class::Cached, Class::Delegated] {
+                    let (start, n) = Self::class_range(class);
+                    if start + n <= words.len() {
+                        s.set_class_words(class, &words[start..start + n]);
+                    }
+                }
+                s
+            }
+
+            /// Clear bits that do not fit their fields.
+            pub fn normalized(&self) -> Self {
+                Self::from_words(&self.to_words())
+            }
+        }
+    };
+}
+
+state_object! {
+    /// Neighbor (framing layer) state: next hop and VLAN (M2, M9).
+    Neighbor {
+        words: [1, 2, 0],
+        /// 802.1Q VLAN id (part of the flow key).
+        vlan_id: Const, 0, 0, 12;
+        /// 802.1Q priority.
+        vlan_pcp: Const, 0, 12, 3;
+        /// Frames carry an 802.1Q tag.
+        vlan_present: Const, 0, 15, 1;
+        /// Next hop's MAC address.
+        dst_mac: Cached, 1, 0, 48;
+        /// Our MAC address on this interface.
+        src_mac: Cached, 2, 0, 48;
+    }
+}
+
+state_object! {
+    /// Path (network layer) state: addresses, path MTU, IP ID (M2, M7).
+    Path {
+        words: [5, 1, 1],
+        /// IPv6 (else IPv4, address in the low 32 bits of `*_lo`, upper bits 0).
+        ipv6: Const, 0, 0, 1;
+        local_ip_hi: Const, 1, 0, 64;
+        local_ip_lo: Const, 2, 0, 64;
+        remote_ip_hi: Const, 3, 0, 64;
+        remote_ip_lo: Const, 4, 0, 64;
+        path_mtu: Cached, 5, 0, 16;
+        /// TTL / hop limit.
+        ttl: Cached, 5, 16, 8;
+        /// TOS / traffic class.
+        tos: Cached, 5, 24, 8;
+        /// IPv6 flow label.
+        flow_label: Cached, 5, 32, 20;
+        /// IP ID start for this path (M7).
+        ip_id_start: Delegated, 6, 0, 16;
+        /// IP ID counter (M7: `cur = (start + counter mod 32K) mod 64K`).
+        ip_id_counter: Delegated, 6, 16, 15;
+    }
+}
+
+state_object! {
+    /// TCP connection state (transport layer), variables as listed in the seeds.
+    Tcp {
+        words: [1, 3, 10],
+        local_port: Const, 0, 0, 16;
+        remote_port: Const, 0, 16, 16;
+        snd_wscale: Const, 0, 32, 4;
+        rcv_wscale: Const, 0, 36, 4;
+        remote_mss: Const, 0, 40, 16;
+        wscale_ok: Const, 0, 56, 1;
+        sack_ok: Const, 0, 57, 1;
+        timestamps_ok: Const, 0, 58, 1;
+        eff_mss: Cached, 1, 0, 16;
+        nagle: Cached, 1, 16, 1;
+        keepalive: Cached, 1, 17, 1;
+        ka_max_probes: Cached, 1, 24, 8;
+        initial_rcv_wnd: Cached, 1, 32, 32;
+        ka_interval_ms: Cached, 2, 0, 32;
+        ka_time_ms: Cached, 2, 32, 32;
+        indicate_bytes: Cached, 3, 0, 32;
+        /// RFC 793 state ([`TcpState`]).
+        tcp_state: Delegated, 4, 0, 4;
+        flags: Delegated, 4, 8, 8;
+        rcv_nxt: Delegated, 4, 32, 32;
+        rcv_wnd: Delegated, 5, 0, 32;
+        snd_una: Delegated, 5, 32, 32;
+        snd_nxt: Delegated, 6, 0, 32;
+        snd_wnd: Delegated, 6, 32, 32;
+        snd_wl1: Delegated, 7, 0, 32;
+        snd_wl2: Delegated, 7, 32, 32;
+        snd_max: Delegated, 8, 0, 32;
+        max_win: Delegated, 8, 32, 32;
+        cwnd: Delegated, 9, 0, 32;
+        ssthresh: Delegated, 9, 32, 32;
+        srtt: Delegated, 10, 0, 32;
+        rttvar: Delegated, 10, 32, 32;
+        ts_recent: Delegated, 11, 0, 32;
+        ts_recent_age: Delegated, 11, 32, 32;
+        dup_acks: Delegated, 12, 0, 8;
+        ka_probe_count: Delegated, 12, 8, 8;
+        retransmit_count: Delegated, 12, 16, 8;
+        ka_timeout_delta: Delegated, 12, 32, 32;
+        rto_delta: Delegated, 13, 0, 32;
+    }
+}
+
+/// Words of a TCP block in HANDOUT1 after its entry header (CONST + CACHED).
+pub const TCP_HANDOUT1_WORDS: usize = Tcp::CLASS_WORDS[0] + Tcp::CLASS_WORDS[1];
+/// Words of a HANDOUT2 entry after its entry header (TCP DELEGATED).
+pub const TCP_DELEGATED_WORDS: usize = Tcp::CLASS_WORDS[2];
+/// Words of a Path's DELEGATED state (returned when a Path is freed).
+pub const PATH_DELEGATED_WORDS: usize = Path::CLASS_WORDS[2];
+
+/// RFC 793 connection states (the `tcp_state` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TcpState {
+    Closed = 0,
+    Listen = 1,
+    SynSent = 2,
+    SynReceived = 3,
+    Established = 4,
+    FinWait1 = 5,
+    FinWait2 = 6,
+    CloseWait = 7,
+    Closing = 8,
+    LastAck = 9,
+    TimeWait = 10,
+}
+
+impl Path {
+    /// Local address (IPv4 in the low 32 bits when `ipv6` is 0).
+    pub fn local_ip(&self) -> u128 {
+        ((self.local_ip_hi as u128) << 64) | self.local_ip_lo as u128
+    }
+
+    pub fn remote_ip(&self) -> u128 {
+        ((self.remote_ip_hi as u128) << 64) | self.remote_ip_lo as u128
+    }
+
+    /// IPv4 path (addresses in host order).
+    pub fn v4(local: u32, remote: u32) -> Path {
+        Path {
+            local_ip_lo: local as u64,
+            remote_ip_lo: remote as u64,
+            path_mtu: 1500,
+            ttl: 64,
+            ..Path::default()
+        }
+    }
+
+    /// IPv6 path.
+    pub fn v6(local: u128, remote: u128) -> Path {
+        Path {
+            ipv6: 1,
+            local_ip_hi: (local >> 64) as u64,
+            local_ip_lo: local as u64,
+            remote_ip_hi: (remote >> 64) as u64,
+            remote_ip_lo: remote as u64,
+            path_mtu: 1500,
+            ttl: 64,
+            ..Path::default()
+        }
+    }
+
+    /// Current IP ID per M7: `(start + counter mod 32K) mod 64K`.
+    pub fn current_ip_id(&self) -> u16 {
+        ((self.ip_id_start + (self.ip_id_counter % 32768)) % 65536) as u16
+    }
+}
+
+/// The connection table's key: the flow tuple as seen from the engine, plus VLAN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct FlowKey {
+    pub ipv6: bool,
+    pub vlan_present: bool,
+    pub vlan_id: u16,
+    /// IPv4 addresses in the low 32 bits, upper bits 0.
+    pub local_ip: u128,
+    pub remote_ip: u128,
+    pub local_port: u16,
+    pub remote_port: u16,
+}
+
+/// Bits of a packed [`FlowKey`].
+pub const FLOW_KEY_BITS: usize = 302;
+
+impl FlowKey {
+    /// The key of a connection from its Neighbor, Path and TCP objects.
+    pub fn of(nbr: &Neighbor, path: &Path, tcp: &Tcp) -> FlowKey {
+        let v6 = path.ipv6 != 0;
+        let m = if v6 { u128::MAX } else { u32::MAX as u128 };
+        FlowKey {
+            ipv6: v6,
+            vlan_present: nbr.vlan_present != 0,
+            vlan_id: if nbr.vlan_present != 0 { nbr.vlan_id as u16 } else { 0 },
+            local_ip: path.local_ip() & m,
+            remote_ip: path.remote_ip() & m,
+            local_port: tcp.local_port as u16,
+            remote_port: tcp.remote_port as u16,
+        }
+    }
+
+    /// Packed bits, LSB first: `[127:0]` local IP, `[255:128]` remote IP, `[271:256]`
+    /// local port, `[287:272]` remote port, `[299:288]` VLAN id, `[300]` VLAN present,
+    /// `[301]` IPv6. Returned as five words (bit `i` in word `i / 64`).
+    pub fn packed(&self) -> [u64; 5] {
+        let mut w = [0u64; 5];
+        w[0] = self.local_ip as u64;
+        w[1] = (self.local_ip >> 64) as u64;
+        w[2] = self.remote_ip as u64;
+        w[3] = (self.remote_ip >> 64) as u64;
+        w[4] = self.local_port as u64
+            | (self.remote_port as u64) << 16
+            | ((self.vlan_id as u64) & 0xFFF) << 32
+            | (self.vlan_present as u64) << 44
+            | (self.ipv6 as u64) << 45;
+        w
+    }
+
+    /// Bit `i` of the packed key.
+    pub fn bit(&self, i: usize) -> bool {
+        let w = self.packed();
+        i < FLOW_KEY_BITS && (w[i / 64] >> (i % 64)) & 1 == 1
+    }
+}
+
+/// Row `i` of bank `bank`'s H3 matrix: hash bit `j` is the XOR of the key bits `i`
+/// whose row has bit `j` set. The rows come from SplitMix64 seeded per bank, so the
+/// RTL generator and the model derive the same matrix from this function.
+pub fn h3_row(bank: usize, i: usize) -> u32 {
+    let mut z = (0x9E37_79B9_7F4A_7C15u64)
+        .wrapping_mul((bank as u64 + 1) * 0x1_0000 + i as u64 + 1)
+        .wrapping_add(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    z as u32
+}
+
+/// The H3 hash of a key for one bank, `bits` wide.
+pub fn h3_hash(bank: usize, key: &FlowKey, bits: u32) -> u32 {
+    let w = key.packed();
+    let mut h = 0u32;
+    for i in 0..FLOW_KEY_BITS {
+        if (w[i / 64] >> (i % 64)) & 1 == 1 {
+            h ^= h3_row(bank, i);
+        }
+    }
+    if bits >= 32 { h } else { h & ((1u32 << bits) - 1) }
+}
+
+/// Entry header fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntryHeader {
+    pub kind: Kind,
+    pub reuse: bool,
+    pub handle: u16,
+    pub host_ctx: u32,
+}
+
+impl EntryHeader {
+    pub fn new(kind: Kind, handle: u16, host_ctx: u32) -> Self {
+        EntryHeader {
+            kind,
+            reuse: false,
+            handle,
+            host_ctx,
+        }
+    }
+
+    pub fn encode(&self) -> u64 {
+        self.kind as u64
+            | (self.reuse as u64) << 4
+            | (self.handle as u64) << 16
+            | (self.host_ctx as u64) << 32
+    }
+
+    /// Decode; `index` names the entry in errors.
+    pub fn decode(w: u64, index: usize) -> Result<EntryHeader, DecodeError> {
+        let k = (w & 0xF) as u8;
+        let kind = Kind::from_u8(k).ok_or(DecodeError::BadKind { index, kind: k })?;
+        if (w >> 5) & 0x7FF != 0 {
+            return Err(DecodeError::ReservedBits { at: index, word: w });
+        }
+        Ok(EntryHeader {
+            kind,
+            reuse: (w >> 4) & 1 == 1,
+            handle: (w >> 16) as u16,
+            host_ctx: (w >> 32) as u32,
+        })
+    }
+}
+
+/// A reference to a Neighbor or Path in a block list: a new object or one the engine holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjRef<T> {
+    New(T),
+    Reuse(u16),
+}
+
+/// One block of a HANDOUT1 block list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    Neighbor { host_ctx: u32, obj: ObjRef<Neighbor> },
+    Path { host_ctx: u32, obj: ObjRef<Path> },
+    /// A connection: its CONST and CACHED state (DELEGATED comes with HANDOUT2).
+    Tcp { host_ctx: u32, tcp: Tcp },
+}
+
+impl Block {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Block::Neighbor { .. } => Kind::Neighbor,
+            Block::Path { .. } => Kind::Path,
+            Block::Tcp { .. } => Kind::Tcp,
+        }
+    }
+
+    pub fn host_ctx(&self) -> u32 {
+        match self {
+            Block::Neighbor { host_ctx, .. }
+            | Block::Path { host_ctx, .. }
+            | Block::Tcp { host_ctx, .. } => *host_ctx,
+        }
+    }
+
+    fn encode_into(&self, out: &mut Vec<u64>) {
+        let (kind, reuse, handle, words) = match self {
+            Block::Neighbor { obj, .. } => match obj {
+                ObjRef::New(n) => (Kind::Neighbor, false, 0, n.to_words()),
+                ObjRef::Reuse(h) => (Kind::Neighbor, true, *h, vec![]),
+            },
+            Block::Path { obj, .. } => match obj {
+                ObjRef::New(p) => (Kind::Path, false, 0, p.to_words()),
+                ObjRef::Reuse(h) => (Kind::Path, true, *h, vec![]),
+            },
+            Block::Tcp { tcp, .. } => {
+                let mut w = tcp.class_words(Class::Const);
+                w.extend(tcp.class_words(Class::Cached));
+                (Kind::Tcp, false, 0, w)
+            }
+        };
+        let h = EntryHeader {
+            kind,
+            reuse,
+            handle,
+            host_ctx: self.host_ctx(),
+        };
+        out.push(h.encode());
+        out.extend(words);
+    }
+
+    /// Words after the entry header for a block with this header.
+    pub fn body_words(h: &EntryHeader) -> usize {
+        match (h.kind, h.reuse) {
+            (_, true) => 0,
+            (Kind::Neighbor, false) => Neighbor::WORDS,
+            (Kind::Path, false) => Path::WORDS,
+            (Kind::Tcp, false) => TCP_HANDOUT1_WORDS,
+        }
+    }
+
+    /// Decode one block from its header and body words.
+    pub fn from_parts(h: &EntryHeader, body: &[u64]) -> Block {
+        match (h.kind, h.reuse) {
+            (Kind::Neighbor, true) => Block::Neighbor {
+                host_ctx: h.host_ctx,
+                obj: ObjRef::Reuse(h.handle),
+            },
+            (Kind::Path, true) => Block::Path {
+                host_ctx: h.host_ctx,
+                obj: ObjRef::Reuse(h.handle),
+            },
+            (Kind::Neighbor, false) => Block::Neighbor {
+                host_ctx: h.host_ctx,
+                obj: ObjRef::New(Neighbor::from_words(body)),
+            },
+            (Kind::Path, false) => Block::Path {
+                host_ctx: h.host_ctx,
+                obj: ObjRef::New(Path::from_words(body)),
+            },
+            (Kind::Tcp, _) => {
+                let mut tcp = Tcp::default();
+                let (_, nc) = Tcp::class_range(Class::Const);
+                tcp.set_class_words(Class::Const, &body[..nc]);
+                tcp.set_class_words(Class::Cached, &body[nc..]);
+                Block::Tcp {
+                    host_ctx: h.host_ctx,
+                    tcp,
+                }
+            }
+        }
+    }
+}
+
+/// A connection named by its handles (FLUSH, CLOSE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnRef {
+    pub handle: u16,
+    pub host_ctx: u32,
+}
+
+/// A HANDOUT2 entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handout2Entry {
+    pub handle: u16,
+    pub host_ctx: u32,
+    /// Only the DELEGATED fields are sent.
+    pub tcp: Tcp,
+}
+
+/// A cached-state update: one object, its new CACHED words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachedUpdate {
+    Neighbor { handle: u16, host_ctx: u32, nbr: Neighbor },
+    Path { handle: u16, host_ctx: u32, path: Path },
+    Tcp { handle: u16, host_ctx: u32, tcp: Tcp },
+}
+
+/// Host → engine commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Caps { tag: u32 },
+    Handout1 { tag: u32, blocks: Vec<Block> },
+    Handout2 { tag: u32, entries: Vec<Handout2Entry> },
+    Flush { tag: u32, conns: Vec<ConnRef> },
+    Update { tag: u32, update: CachedUpdate },
+    Close { tag: u32, conns: Vec<ConnRef> },
+    Stats { tag: u32 },
+}
+
+fn cmd_header(op: Opcode, count: usize, tag: u32) -> u64 {
+    op as u64 | ((count as u64) & 0xFFFF) << 16 | (tag as u64) << 32
+}
+
+impl Command {
+    pub fn tag(&self) -> u32 {
+        match self {
+            Command::Caps { tag }
+            | Command::Handout1 { tag, .. }
+            | Command::Handout2 { tag, .. }
+            | Command::Flush { tag, .. }
+            | Command::Update { tag, .. }
+            | Command::Close { tag, .. }
+            | Command::Stats { tag } => *tag,
+        }
+    }
+
+    pub fn opcode(&self) -> Opcode {
+        match self {
+            Command::Caps { .. } => Opcode::Caps,
+            Command::Handout1 { .. } => Opcode::Handout1,
+            Command::Handout2 { .. } => Opcode::Handout2,
+            Command::Flush { .. } => Opcode::Flush,
+            Command::Update { .. } => Opcode::Update,
+            Command::Close { .. } => Opcode::Close,
+            Command::Stats { .. } => Opcode::Stats,
+        }
+    }
+
+    /// The command's words (the last one carries `tlast`). Lists longer than 65,535
+    /// entries do not fit the count field: split them.
+    pub fn encode(&self) -> Vec<u64> {
+        let tag = self.tag();
+        let mut out = Vec::new();
+        match self {
+            Command::Caps { .. } | Command::Stats { .. } => {
+                out.push(cmd_header(self.opcode(), 0, tag))
+            }
+            Command::Handout1 { blocks, .. } => {
+                out.push(cmd_header(Opcode::Handout1, blocks.len(), tag));
+                for b in blocks {
+                    b.encode_into(&mut out);
+                }
+            }
+            Command::Handout2 { entries, .. } => {
+                out.push(cmd_header(Opcode::Handout2, entries.len(), tag));
+                for e in entries {
+                    out.push(EntryHeader::new(Kind::Tcp, e.handle, e.host_ctx).encode());
+                    out.extend(e.tcp.class_words(Class::Delegated));
+                }
+            }
+            Command::Flush { conns, .. } | Command::Close { conns, .. } => {
+                out.push(cmd_header(self.opcode(), conns.len(), tag));
+                for c in conns {
+                    out.push(EntryHeader::new(Kind::Tcp, c.handle, c.host_ctx).encode());
+                }
+            }
+            Command::Update { update, .. } => {
+                out.push(cmd_header(Opcode::Update, 1, tag));
+                let (kind, handle, host_ctx, words) = match update {
+                    CachedUpdate::Neighbor {
+                        handle,
+                        host_ctx,
+                        nbr,
+                    } => (
+                        Kind::Neighbor,
+                        *handle,
+                        *host_ctx,
+                        nbr.class_words(Class::Cached),
+                    ),
+                    CachedUpdate::Path {
+                        handle,
+                        host_ctx,
+                        path,
+                    } => (
+                        Kind::Path,
+                        *handle,
+                        *host_ctx,
+                        path.class_words(Class::Cached),
+                    ),
+                    CachedUpdate::Tcp {
+                        handle,
+                        host_ctx,
+                        tcp,
+                    } => (Kind::Tcp, *handle, *host_ctx, tcp.class_words(Class::Cached)),
+                };
+                out.push(EntryHeader::new(kind, handle, host_ctx).encode());
+                out.extend(words);
+            }
+        }
+        out
+    }
+
+    /// Strict decode of one whole message (the words up to and including `tlast`).
+    pub fn decode(words: &[u64]) -> Result<Command, DecodeError> {
+        let mut r = CommandReader::new(words)?;
+        let tag = r.tag;
+        let cmd = match r.opcode {
+            Opcode::Caps => Command::Caps { tag },
+            Opcode::Stats => Command::Stats { tag },
+            Opcode::Handout1 => {
+                let mut blocks = Vec::new();
+                while let Some(b) = r.next_block()? {
+                    blocks.push(b);
+                }
+                Command::Handout1 { tag, blocks }
+            }
+            Opcode::Handout2 => {
+                let mut entries = Vec::new();
+                while let Some(e) = r.next_handout2()? {
+                    entries.push(e);
+                }
+                Command::Handout2 { tag, entries }
+            }
+            Opcode::Flush | Opcode::Close => {
+                let mut conns = Vec::new();
+                while let Some(c) = r.next_conn()? {
+                    conns.push(c);
+                }
+                if r.opcode == Opcode::Flush {
+                    Command::Flush { tag, conns }
+                } else {
+                    Command::Close { tag, conns }
+                }
+            }
+            Opcode::Update => {
+                let u = r.next_update()?.ok_or(DecodeError::Truncated { at: 1 })?;
+                Command::Update { tag, update: u }
+            }
+        };
+        r.finish()?;
+        Ok(cmd)
+    }
+}
+
+/// Entry-by-entry reader of a command, as the engine processes it: entries decoded
+/// before a fault stay valid. Used by [`Command::decode`] and by the engine model.
+#[derive(Debug)]
+pub struct CommandReader<'a> {
+    words: &'a [u64],
+    pos: usize,
+    pub opcode: Opcode,
+    pub tag: u32,
+    pub count: u16,
+    /// Entries read so far.
+    pub consumed: u16,
+}
+
+impl<'a> CommandReader<'a> {
+    /// Check the header. Errors here mean the command is answered with ERROR.
+    pub fn new(words: &'a [u64]) -> Result<Self, DecodeError> {
+        let h = *words.first().ok_or(DecodeError::Empty)?;
+        let op = (h & 0xFF) as u8;
+        let opcode = Opcode::from_u8(op).ok_or(DecodeError::BadOpcode(op))?;
+        if (h >> 8) & 0xFF != 0 {
+            return Err(DecodeError::ReservedBits { at: 0, word: h });
+        }
+        let count = (h >> 16) as u16;
+        let count_ok = match opcode {
+            Opcode::Caps | Opcode::Stats => count == 0,
+            Opcode::Update => count == 1,
+            _ => true,
+        };
+        if !count_ok {
+            return Err(DecodeError::BadCount { opcode, count });
+        }
+        Ok(CommandReader {
+            words,
+            pos: 1,
+            opcode,
+            tag: (h >> 32) as u32,
+            count,
+            consumed: 0,
+        })
+    }
+
+    fn entry_header(&mut self) -> Result<Option<EntryHeader>, DecodeError> {
+        if self.consumed == self.count {
+            return Ok(None);
+        }
+        let w = *self
+            .words
+            .get(self.pos)
+            .ok_or(DecodeError::Truncated { at: self.pos })?;
+        let h = EntryHeader::decode(w, self.consumed as usize)?;
+        Ok(Some(h))
+    }
+
+    fn body(&self, n: usize) -> Result<&'a [u64], DecodeError> {
+        let start = self.pos + 1;
+        if start + n > self.words.len() {
+            return Err(DecodeError::Truncated {
+                at: self.words.len(),
+            });
+        }
+        Ok(&self.words[start..start + n])
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.pos += 1 + n;
+        self.consumed += 1;
+    }
+
+    fn expect_kind(&self, h: &EntryHeader, kind: Kind) -> Result<(), DecodeError> {
+        if h.kind != kind || h.reuse {
+            return Err(DecodeError::WrongKind {
+                index: self.consumed as usize,
+                kind: h.kind,
+            });
+        }
+        Ok(())
+    }
+
+    /// Next HANDOUT1 block.
+    pub fn next_block(&mut self) -> Result<Option<Block>, DecodeError> {
+        let Some(h) = self.entry_header()? else {
+            return Ok(None);
+        };
+        if h.reuse && h.kind == Kind::Tcp {
+            return Err(DecodeError::WrongKind {
+                index: self.consumed as usize,
+                kind: h.kind,
+            });
+        }
+        let n = Block::body_words(&h);
+        let body = self.body(n)?;
+        let b = Block::from_parts(&h, body);
+        self.advance(n);
+        Ok(Some(b))
+    }
+
+    /// Next HANDOUT2 entry.
+    pub fn next_handout2(&mut self) -> Result<Option<Handout2Entry>, DecodeError> {
+        let Some(h) = self.entry_header()? else {
+            return Ok(None);
+        };
+        self.expect_kind(&h, Kind::Tcp)?;
+        let body = self.body(TCP_DELEGATED_WORDS)?;
+        let mut tcp = Tcp::default();
+        tcp.set_class_words(Class::Delegated, body);
+        self.advance(TCP_DELEGATED_WORDS);
+        Ok(Some(Handout2Entry {
+            handle: h.handle,
+            host_ctx: h.host_ctx,
+            tcp,
+        }))
+    }
+
+    /// Next FLUSH / CLOSE entry.
+    pub fn next_conn(&mut self) -> Result<Option<ConnRef>, DecodeError> {
+        let Some(h) = self.entry_header()? else {
+            return Ok(None);
+        };
+        self.expect_kind(&h, Kind::Tcp)?;
+        self.advance(0);
+        Ok(Some(ConnRef {
+            handle: h.handle,
+            host_ctx: h.host_ctx,
+        }))
+    }
+
+    /// The UPDATE entry.
+    pub fn next_update(&mut self) -> Result<Option<CachedUpdate>, DecodeError> {
+        let Some(h) = self.entry_header()? else {
+            return Ok(None);
+        };
+        if h.reuse {
+            return Err(DecodeError::WrongKind {
+                index: self.consumed as usize,
+                kind: h.kind,
+            });
+        }
+        let u = match h.kind {
+            Kind::Neighbor => {
+                let n = Neighbor::CLASS_WORDS[1];
+                let mut nbr = Neighbor::default();
+                nbr.set_class_words(Class::Cached, self.body(n)?);
+                self.advance(n);
+                CachedUpdate::Neighbor {
+                    handle: h.handle,
+                    host_ctx: h.host_ctx,
+                    nbr,
+                }
+            }
+            Kind::Path => {
+                let n = Path::CLASS_WORDS[1];
+                let mut path = Path::default();
+                path.set_class_words(Class::Cached, self.body(n)?);
+                self.advance(n);
+                CachedUpdate::Path {
+                    handle: h.handle,
+                    host_ctx: h.host_ctx,
+                    path,
+                }
+            }
+            Kind::Tcp => {
+                let n = Tcp::CLASS_WORDS[1];
+                let mut tcp = Tcp::default();
+                tcp.set_class_words(Class::Cached, self.body(n)?);
+                self.advance(n);
+                CachedUpdate::Tcp {
+                    handle: h.handle,
+                    host_ctx: h.host_ctx,
+                    tcp,
+                }
+            }
+        };
+        Ok(Some(u))
+    }
+
+    /// After the last entry: words left before `tlast` are an error.
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        if self.pos < self.words.len() {
+            return Err(DecodeError::TrailingWords {
+                extra: self.words.len() - self.pos,
+            });
+        }
+        Ok(())
+    }
+
+    /// The trailer status an engine reports for a decode error met while reading entries.
+    pub fn status_of(e: &DecodeError) -> CmdStatus {
+        match e {
+            DecodeError::Truncated { .. } | DecodeError::Empty => CmdStatus::Truncated,
+            DecodeError::TrailingWords { .. } => CmdStatus::TrailingWords,
+            DecodeError::BadOpcode(_) => CmdStatus::BadOpcode,
+            DecodeError::BadCount { .. } => CmdStatus::BadHeader,
+            _ => CmdStatus::BadEntry,
+        }
+    }
+}
+
+/// One result entry of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResultEntry {
+    pub kind: Kind,
+    pub status: EntryStatus,
+    pub handle: u16,
+    pub host_ctx: u32,
+}
+
+impl ResultEntry {
+    pub fn encode(&self) -> u64 {
+        self.kind as u64
+            | (self.status as u64) << 8
+            | (self.handle as u64) << 16
+            | (self.host_ctx as u64) << 32
+    }
+
+    pub fn decode(w: u64, index: usize) -> Result<ResultEntry, DecodeError> {
+        let k = (w & 0xF) as u8;
+        let kind = Kind::from_u8(k).ok_or(DecodeError::BadKind { index, kind: k })?;
+        if (w >> 4) & 0xF != 0 {
+            return Err(DecodeError::ReservedBits { at: index, word: w });
+        }
+        let s = (w >> 8) as u8;
+        Ok(ResultEntry {
+            kind,
+            status: EntryStatus::from_u8(s).ok_or(DecodeError::BadStatus(s))?,
+            handle: (w >> 16) as u16,
+            host_ctx: (w >> 32) as u32,
+        })
+    }
+}
+
+/// The trailer of a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Trailer {
+    pub status: CmdStatus,
+    /// Command entries consumed.
+    pub consumed: u16,
+}
+
+impl Trailer {
+    pub fn ok(consumed: u16) -> Trailer {
+        Trailer {
+            status: CmdStatus::Ok,
+            consumed,
+        }
+    }
+
+    pub fn encode(&self) -> u64 {
+        self.status as u64 | (self.consumed as u64) << 16
+    }
+
+    pub fn decode(w: u64, at: usize) -> Result<Trailer, DecodeError> {
+        if w & !0xFFFF_00FF != 0 {
+            return Err(DecodeError::ReservedBits { at, word: w });
+        }
+        let s = w as u8;
+        Ok(Trailer {
+            status: CmdStatus::from_u8(s).ok_or(DecodeError::BadStatus(s))?,
+            consumed: (w >> 16) as u16,
+        })
+    }
+}
+
+/// Engine capabilities (M6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Caps {
+    pub connections: u32,
+    pub paths: u16,
+    pub neighbors: u16,
+    pub banks: u8,
+    pub ways: u8,
+    /// log2 of buckets per bank.
+    pub bucket_bits: u8,
+    /// Datapath bytes per beat.
+    pub beat_bytes: u8,
+    pub version: u16,
+}
+
+impl Caps {
+    pub const WORDS: usize = 2;
+
+    pub fn encode(&self) -> [u64; 2] {
+        [
+            self.connections as u64 | (self.paths as u64) << 32 | (self.neighbors as u64) << 48,
+            self.banks as u64
+                | (self.ways as u64) << 8
+                | (self.bucket_bits as u64) << 16
+                | (self.beat_bytes as u64) << 24
+                | (self.version as u64) << 32,
+        ]
+    }
+
+    pub fn decode(w: &[u64; 2]) -> Caps {
+        Caps {
+            connections: w[0] as u32,
+            paths: (w[0] >> 32) as u16,
+            neighbors: (w[0] >> 48) as u16,
+            banks: w[1] as u8,
+            ways: (w[1] >> 8) as u8,
+            bucket_bits: (w[1] >> 16) as u8,
+            beat_bytes: (w[1] >> 24) as u8,
+            version: (w[1] >> 32) as u16,
+        }
+    }
+}
+
+/// Calls `$cb!` with the engine's statistics counters in STATS order. One word each.
+#[macro_export]
+macro_rules! stat_fields {
+    ($cb:ident) => {
+        $cb! {
+            /// Frames looked up in the connection table (TCP frames with a parsed tuple).
+            lookups,
+            /// Lookups that found an offloaded connection.
+            hits,
+            /// Lookups that found a connection between HANDOUT1 and HANDOUT2.
+            held,
+            /// Lookups that found nothing.
+            misses,
+            /// Frames not looked up (no TCP tuple).
+            not_tcp,
+            /// Connections inserted by HANDOUT1.
+            handout1,
+            /// Connections started by HANDOUT2.
+            handout2,
+            /// Block-list entries refused (any reason).
+            refused,
+            /// Inserts that found both buckets full.
+            insert_failures,
+            /// Connections flushed (FLUSH and CLOSE).
+            flushes,
+            /// CACHED updates applied.
+            updates,
+            /// Commands answered with a non-OK trailer.
+            command_errors,
+            /// Connections live now.
+            connections,
+            /// Paths live now.
+            paths,
+            /// Neighbors live now.
+            neighbors,
+        }
+    };
+}
+
+macro_rules! stats_struct {
+    ($( $(#[$m:meta])* $name:ident, )*) => {
+        /// The engine's counters (STATS response), one 64-bit word each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+        pub struct Stats {
+            $( $(#[$m])* pub $name: u64, )*
+        }
+        /// Counter names in STATS order.
+        pub const STAT_NAMES: &[&str] = &[$(stringify!($name)),*];
+        impl Stats {
+            pub fn to_words(&self) -> Vec<u64> { vec![$(self.$name),*] }
+            pub fn from_words(w: &[u64]) -> Stats {
+                let mut it = w.iter().copied();
+                Stats { $( $name: it.next().unwrap_or(0), )* }
+            }
+            /// (name, value) pairs.
+            pub fn pairs(&self) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($name), self.$name)),*]
+            }
+        }
+    };
+}
+stat_fields!(stats_struct);
+
+/// An item of a FLUSH / CLOSE response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlushItem {
+    /// A connection: its result, and its DELEGATED state when the result is OK.
+    Conn { result: ResultEntry, tcp: Option<Tcp> },
+    /// A Path freed because its last connection left, with its DELEGATED state.
+    PathFreed { result: ResultEntry, path: Path },
+    /// A Neighbor freed because its last Path left.
+    NeighborFreed { result: ResultEntry },
+}
+
+/// Engine → host messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Caps { tag: u32, caps: Caps, trailer: Trailer },
+    Interlock { tag: u32, results: Vec<ResultEntry>, trailer: Trailer },
+    HandoutDone { tag: u32, results: Vec<ResultEntry>, trailer: Trailer },
+    Flushed { tag: u32, close: bool, items: Vec<FlushItem>, trailer: Trailer },
+    Updated { tag: u32, results: Vec<ResultEntry>, trailer: Trailer },
+    Stats { tag: u32, stats: Stats, trailer: Trailer },
+    Error { tag: u32, trailer: Trailer },
+}
+
+impl Event {
+    pub fn tag(&self) -> u32 {
+        match self {
+            Event::Caps { tag, .. }
+            | Event::Interlock { tag, .. }
+            | Event::HandoutDone { tag, .. }
+            | Event::Flushed { tag, .. }
+            | Event::Updated { tag, .. }
+            | Event::Stats { tag, .. }
+            | Event::Error { tag, .. } => *tag,
+        }
+    }
+
+    pub fn trailer(&self) -> Trailer {
+        match self {
+            Event::Caps { trailer, .. }
+            | Event::Interlock { trailer, .. }
+            | Event::HandoutDone { trailer, .. }
+            | Event::Flushed { trailer, .. }
+            | Event::Updated { trailer, .. }
+            | Event::Stats { trailer, .. }
+            | Event::Error { trailer, .. } => *trailer,
+        }
+    }
+
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Event::Caps { .. } => EventType::Caps,
+            Event::Interlock { .. } => EventType::Interlock,
+            Event::HandoutDone { .. } => EventType::HandoutDone,
+            Event::Flushed { close: false, .. } => EventType::Flushed,
+            Event::Flushed { close: true, .. } => EventType::Closed,
+            Event::Updated { .. } => EventType::Updated,
+            Event::Stats { .. } => EventType::Stats,
+            Event::Error { .. } => EventType::Error,
+        }
+    }
+
+    /// The message's words (the last one carries `tlast`).
+    pub fn encode(&self) -> Vec<u64> {
+        let mut out = vec![self.event_type() as u64 | (self.tag() as u64) << 32];
+        match self {
+            Event::Caps { caps, .. } => out.extend(caps.encode()),
+            Event::Interlock { results, .. }
+            | Event::HandoutDone { results, .. }
+            | Event::Updated { results, .. } => out.extend(results.iter().map(|r| r.encode())),
+            Event::Flushed { items, .. } => {
+                for it in items {
+                    match it {
+                        FlushItem::Conn { result, tcp } => {
+                            out.push(result.encode());
+                            if let Some(t) = tcp {
+                                out.extend(t.class_words(Class::Delegated));
+                            }
+                        }
+                        FlushItem::PathFreed { result, path } => {
+                            out.push(result.encode());
+                            out.extend(path.class_words(Class::Delegated));
+                        }
+                        FlushItem::NeighborFreed { result } => out.push(result.encode()),
+                    }
+                }
+            }
+            Event::Stats { stats, .. } => out.extend(stats.to_words()),
+            Event::Error { .. } => {}
+        }
+        out.push(self.trailer().encode());
+        out
+    }
+
+    /// Decode one message (header to `tlast`). Never panics.
+    pub fn decode(words: &[u64]) -> Result<Event, DecodeError> {
+        let h = *words.first().ok_or(DecodeError::Empty)?;
+        let ty = h as u8;
+        let et = EventType::from_u8(ty).ok_or(DecodeError::BadEventType(ty))?;
+        if (h >> 8) & 0xFF_FFFF != 0 {
+            return Err(DecodeError::ReservedBits { at: 0, word: h });
+        }
+        let tag = (h >> 32) as u32;
+        if words.len() < 2 {
+            return Err(DecodeError::Truncated { at: words.len() });
+        }
+        let last = words.len() - 1;
+        let trailer = Trailer::decode(words[last], last)?;
+        let body = &words[1..last];
+        let results = |body: &[u64]| -> Result<Vec<ResultEntry>, DecodeError> {
+            body.iter()
+                .enumerate()
+                .map(|(i, w)| ResultEntry::decode(*w, i))
+                .collect()
+        };
+        Ok(match et {
+            EventType::Caps => {
+                if body.len() != Caps::WORDS {
+                    return Err(if body.len() < Caps::WORDS {
+                        DecodeError::Truncated { at: words.len() }
+                    } else {
+                        DecodeError::TrailingWords {
+                            extra: body.len() - Caps::WORDS,
+                        }
+                    });
+                }
+                Event::Caps {
+                    tag,
+                    caps: Caps::decode(&[body[0], body[1]]),
+                    trailer,
+                }
+            }
+            EventType::Interlock => Event::Interlock {
+                tag,
+                results: results(body)?,
+                trailer,
+            },
+            EventType::HandoutDone => Event::HandoutDone {
+                tag,
+                results: results(body)?,
+                trailer,
+            },
+            EventType::Updated => Event::Updated {
+                tag,
+                results: results(body)?,
+                trailer,
+            },
+            EventType::Stats => {
+                if body.len() != STAT_NAMES.len() {
+                    return Err(DecodeError::Truncated { at: words.len() });
+                }
+                Event::Stats {
+                    tag,
+                    stats: Stats::from_words(body),
+                    trailer,
+                }
+            }
+            EventType::Error => {
+                if !body.is_empty() {
+                    return Err(DecodeError::TrailingWords { extra: body.len() });
+                }
+                Event::Error { tag, trailer }
+            }
+            EventType::Flushed | EventType::Closed => {
+                let mut items = Vec::new();
+                let mut i = 0;
+                while i < body.len() {
+                    let r = ResultEntry::decode(body[i], items.len())?;
+                    i += 1;
+                    let take = |n: usize, i: usize| -> Result<&[u64], DecodeError> {
+                        body.get(i..i + n)
+                            .ok_or(DecodeError::Truncated { at: words.len() })
+                    };
+                    match r.kind {
+                        Kind::Tcp => {
+                            if r.status == EntryStatus::Ok {
+                                let w = take(TCP_DELEGATED_WORDS, i)?;
+                                let mut t = Tcp::default();
+                                t.set_class_words(Class::Delegated, w);
+                                i += TCP_DELEGATED_WORDS;
+                                items.push(FlushItem::Conn {
+                                    result: r,
+                                    tcp: Some(t),
+                                });
+                            } else {
+                                items.push(FlushItem::Conn {
+                                    result: r,
+                                    tcp: None,
+                                });
+                            }
+                        }
+                        Kind::Path => {
+                            let w = take(PATH_DELEGATED_WORDS, i)?;
+                            let mut p = Path::default();
+                            p.set_class_words(Class::Delegated, w);
+                            i += PATH_DELEGATED_WORDS;
+                            items.push(FlushItem::PathFreed { result: r, path: p });
+                        }
+                        Kind::Neighbor => items.push(FlushItem::NeighborFreed { result: r }),
+                    }
+                }
+                Event::Flushed {
+                    tag,
+                    close: et == EventType::Closed,
+                    items,
+                    trailer,
+                }
+            }
+        })
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Neighbor => "neighbor",
+            Kind::Path => "path",
+            Kind::Tcp => "tcp",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_tables_fit_their_class_and_do_not_overlap() {
+        fn check(fields: &[StateField], words: [usize; 3]) {
+            let mut used = vec![0u64; words.iter().sum()];
+            for f in fields {
+                let (start, n) = match f.class {
+                    Class::Const => (0, words[0]),
+                    Class::Cached => (words[0], words[1]),
+                    Class::Delegated => (words[0] + words[1], words[2]),
+                };
+                assert!(f.word >= start && f.word < start + n, "{} outside its class", f.name);
+                assert!(f.lo + f.width <= 64, "{} crosses a word", f.name);
+                let m = mask(f.width) << f.lo;
+                assert_eq!(used[f.word] & m, 0, "{} overlaps", f.name);
+                used[f.word] |= m;
+            }
+        }
+        check(Neighbor::FIELDS, Neighbor::CLASS_WORDS);
+        check(Path::FIELDS, Path::CLASS_WORDS);
+        check(Tcp::FIELDS, Tcp::CLASS_WORDS);
+    }
+
+    #[test]
+    fn response_types_follow_opcodes() {
+        for op in Opcode::ALL {
+            assert_eq!(EventType::response_to(op) as u8, 0x80 | op as u8);
+        }
+    }
+
+    #[test]
+    fn h3_is_linear() {
+        let a = FlowKey {
+            local_ip: 1,
+            local_port: 80,
+            ..FlowKey::default()
+        };
+        let b = FlowKey {
+            remote_ip: 7 << 100,
+            remote_port: 9,
+            ..FlowKey::default()
+        };
+        let ab = FlowKey {
+            local_ip: 1,
+            remote_ip: 7 << 100,
+            local_port: 80,
+            remote_port: 9,
+            ..FlowKey::default()
+        };
+        for bank in 0..TABLE_BANKS {
+            assert_eq!(
+                h3_hash(bank, &ab, 32),
+                h3_hash(bank, &a, 32) ^ h3_hash(bank, &b, 32)
+            );
+        }
+        assert_ne!(h3_row(0, 5), h3_row(1, 5));
+    }
+}
