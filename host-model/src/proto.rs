@@ -32,7 +32,7 @@
 //! | 0x01 | CAPS | none (`count` = 0) |
 //! | 0x02 | HANDOUT1 | a **block list**: Neighbor, Path and TCP blocks in tree order (below) |
 //! | 0x03 | HANDOUT2 | per connection: entry header (TCP, handle) + the TCP DELEGATED words |
-//! | 0x04 | FLUSH | per connection: entry header (TCP, handle) |
+//! | 0x04 | FLUSH | per entry: entry header (TCP, handle); a Path or Neighbor entry frees that object if nothing uses it (else `IN_USE`) |
 //! | 0x05 | UPDATE | `count` = 1: entry header (Neighbor, Path or TCP, handle) + that object's CACHED words |
 //! | 0x06 | CLOSE | as FLUSH; the response says `close` |
 //! | 0x07 | STATS | none (`count` = 0) |
@@ -256,9 +256,8 @@ pub enum EntryStatus {
     ParentRefused = 6,
     /// A Path or TCP block with no parent block before it in the list.
     NoParent = 7,
-    /// FLUSH/UPDATE of a connection that is held (between HANDOUT1 and HANDOUT2) is
-    /// allowed; this code is reserved.
-    Reserved8 = 8,
+    /// FLUSH of a Path or Neighbor that connections or Paths still use.
+    InUse = 8,
 }
 
 impl EntryStatus {
@@ -273,7 +272,7 @@ impl EntryStatus {
             NotPending,
             ParentRefused,
             NoParent,
-            Reserved8,
+            InUse,
         ]
         .into_iter()
         .find(|s| *s as u8 == v)
@@ -794,9 +793,11 @@ impl Block {
     }
 }
 
-/// A connection named by its handles (FLUSH, CLOSE).
+/// An object named by its handles (FLUSH, CLOSE): a connection, or a Path or
+/// Neighbor to free.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConnRef {
+    pub kind: Kind,
     pub handle: u16,
     pub host_ctx: u32,
 }
@@ -884,7 +885,7 @@ impl Command {
             Command::Flush { conns, .. } | Command::Close { conns, .. } => {
                 out.push(cmd_header(self.opcode(), conns.len(), tag));
                 for c in conns {
-                    out.push(EntryHeader::new(Kind::Tcp, c.handle, c.host_ctx).encode());
+                    out.push(EntryHeader::new(c.kind, c.handle, c.host_ctx).encode());
                 }
             }
             Command::Update { update, .. } => {
@@ -1078,14 +1079,15 @@ impl<'a> CommandReader<'a> {
         }))
     }
 
-    /// Next FLUSH / CLOSE entry.
+    /// Next FLUSH / CLOSE entry (any kind, `reuse` clear).
     pub fn next_conn(&mut self) -> Result<Option<ConnRef>, DecodeError> {
         let Some(h) = self.entry_header()? else {
             return Ok(None);
         };
-        self.expect_kind(&h, Kind::Tcp)?;
+        self.expect_kind(&h, h.kind)?;
         self.advance(0);
         Ok(Some(ConnRef {
+            kind: h.kind,
             handle: h.handle,
             host_ctx: h.host_ctx,
         }))
@@ -1338,10 +1340,13 @@ stat_fields!(stats_struct);
 pub enum FlushItem {
     /// A connection: its result, and its DELEGATED state when the result is OK.
     Conn { result: ResultEntry, tcp: Option<Tcp> },
-    /// A Path freed because its last connection left, with its DELEGATED state.
+    /// A Path freed (its last connection left, or a FLUSH entry named it), with its
+    /// DELEGATED state.
     PathFreed { result: ResultEntry, path: Path },
-    /// A Neighbor freed because its last Path left.
+    /// A Neighbor freed (its last Path left, or a FLUSH entry named it).
     NeighborFreed { result: ResultEntry },
+    /// A FLUSH entry naming a Path or Neighbor that was not freed (status not OK).
+    NotFreed { result: ResultEntry },
 }
 
 /// Engine → host messages.
@@ -1415,7 +1420,9 @@ impl Event {
                             out.push(result.encode());
                             out.extend(path.class_words(Class::Delegated));
                         }
-                        FlushItem::NeighborFreed { result } => out.push(result.encode()),
+                        FlushItem::NeighborFreed { result } | FlushItem::NotFreed { result } => {
+                            out.push(result.encode())
+                        }
                     }
                 }
             }
@@ -1522,6 +1529,9 @@ impl Event {
                                     tcp: None,
                                 });
                             }
+                        }
+                        Kind::Path | Kind::Neighbor if r.status != EntryStatus::Ok => {
+                            items.push(FlushItem::NotFreed { result: r })
                         }
                         Kind::Path => {
                             let w = take(PATH_DELEGATED_WORDS, i)?;
