@@ -2,7 +2,10 @@
 //! emits them as Verilog a user can drop into a design.
 
 pub mod constraints;
+pub mod engine;
 pub mod generate;
+pub mod offload;
+pub mod pack;
 pub mod rx_meta;
 pub mod rx_parser;
 pub mod sync_fifo;

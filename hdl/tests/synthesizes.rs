@@ -15,9 +15,23 @@ fn default_config_lints_and_elaborates() {
     let g = hdl::generate(&cfg).unwrap();
     let out = out_dir("synth-default");
     g.write_to(&out).unwrap();
-    let b = g.block("rx_parser").unwrap();
+    for block in ["rx_parser", "engine"] {
+        let b = g.block(block).unwrap();
+        hdl::generate::lint_verilator(&b.paths(&out), &b.top).unwrap();
+        hdl::generate::elaborate_yosys(&b.paths(&out), &b.top).unwrap();
+    }
+}
+
+/// The largest connection table (65,536 connections) generates, lints and elaborates.
+#[test]
+fn largest_table_generates() {
+    let mut c = Config::default();
+    c.offload.connections = 65536;
+    let g = hdl::generate(&c.resolve().unwrap()).unwrap();
+    let out = out_dir("synth-65536");
+    g.write_to(&out).unwrap();
+    let b = g.block("engine").unwrap();
     hdl::generate::lint_verilator(&b.paths(&out), &b.top).unwrap();
-    hdl::generate::elaborate_yosys(&b.paths(&out), &b.top).unwrap();
 }
 
 #[test]

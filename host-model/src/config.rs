@@ -47,23 +47,16 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OffloadConfig {
-    /// Offloaded connections the engine holds (a power of two, 256..=65536). The
-    /// connection table has twice as many slots: 2 banks of `connections / 4` buckets
-    /// of 4 ways.
+    /// Offloaded connections the engine holds: 256, 1024, 4096, 16384 or 65536. The
+    /// connection table has twice as many slots (2 banks of `connections / 4` buckets
+    /// of 4 ways); the engine also holds `connections / 4` Paths and
+    /// `connections / 16` Neighbors.
     pub connections: u32,
-    /// Path entries (a power of two, 16..=65536).
-    pub paths: u32,
-    /// Neighbor entries (a power of two, 16..=65536).
-    pub neighbors: u32,
 }
 
 impl Default for OffloadConfig {
     fn default() -> Self {
-        OffloadConfig {
-            connections: 1024,
-            paths: 256,
-            neighbors: 64,
-        }
+        OffloadConfig { connections: 1024 }
     }
 }
 
@@ -97,6 +90,10 @@ impl Default for RxConfig {
 /// Largest frame, in bytes, the receive parser measures exactly (17-bit length field).
 pub const MAX_FRAME_LEN: usize = (1 << 17) - 1;
 
+/// Connection counts the generator supports (powers of 4: each is one instantiation
+/// of the offload core's widths).
+pub const SUPPORTED_CONNECTIONS: &[u32] = &[256, 1024, 4096, 16384, 65536];
+
 /// Datapath widths the generators support today.
 pub const SUPPORTED_DATA_WIDTHS: &[u32] = &[64];
 
@@ -113,9 +110,13 @@ pub struct Resolved {
     pub clock_period_ns: f64,
     /// `log2(offload.connections)`.
     pub conn_bits: u32,
-    /// `log2(offload.paths)`.
+    /// Path entries: `connections / 4`.
+    pub paths: u32,
+    /// Neighbor entries: `connections / 16`.
+    pub neighbors: u32,
+    /// `log2(paths)`.
     pub path_bits: u32,
-    /// `log2(offload.neighbors)`.
+    /// `log2(neighbors)`.
     pub nbr_bits: u32,
     /// `log2` of buckets per connection-table bank (`connections / 4` buckets).
     pub bucket_bits: u32,
@@ -187,28 +188,23 @@ impl Config {
                 reason: "must be between 14 and 1518 bytes".into(),
             });
         }
-        let pow2 = |key: &'static str, v: u32, lo: u32| -> Result<(), ConfigError> {
-            if v.is_power_of_two() && (lo..=65536).contains(&v) {
-                Ok(())
-            } else {
-                Err(ConfigError::Invalid {
-                    key,
-                    value: v.to_string(),
-                    reason: format!("must be a power of two between {lo} and 65536"),
-                })
-            }
-        };
-        pow2("offload.connections", self.offload.connections, 256)?;
-        pow2("offload.paths", self.offload.paths, 16)?;
-        pow2("offload.neighbors", self.offload.neighbors, 16)?;
+        if !SUPPORTED_CONNECTIONS.contains(&self.offload.connections) {
+            return Err(ConfigError::Invalid {
+                key: "offload.connections",
+                value: self.offload.connections.to_string(),
+                reason: format!("supported sizes: {SUPPORTED_CONNECTIONS:?}"),
+            });
+        }
         let keep_width = self.data_width / 8;
         Ok(Resolved {
             clock_period_ns: 1000.0 / self.clock_mhz,
             keep_width,
             lane_bits: keep_width.trailing_zeros(),
             conn_bits: self.offload.connections.trailing_zeros(),
-            path_bits: self.offload.paths.trailing_zeros(),
-            nbr_bits: self.offload.neighbors.trailing_zeros(),
+            paths: self.offload.connections / 4,
+            neighbors: self.offload.connections / 16,
+            path_bits: self.offload.connections.trailing_zeros() - 2,
+            nbr_bits: self.offload.connections.trailing_zeros() - 4,
             bucket_bits: self.offload.connections.trailing_zeros() - 2,
             config: self,
         })

@@ -314,7 +314,11 @@ impl StateField {
 }
 
 fn mask(width: usize) -> u64 {
-    if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    }
 }
 
 /// Defines a state object: a struct of named fields, its field table, and packing by
@@ -592,7 +596,11 @@ impl FlowKey {
         FlowKey {
             ipv6: v6,
             vlan_present: nbr.vlan_present != 0,
-            vlan_id: if nbr.vlan_present != 0 { nbr.vlan_id as u16 } else { 0 },
+            vlan_id: if nbr.vlan_present != 0 {
+                nbr.vlan_id as u16
+            } else {
+                0
+            },
             local_ip: path.local_ip() & m,
             remote_ip: path.remote_ip() & m,
             local_port: tcp.local_port as u16,
@@ -646,7 +654,11 @@ pub fn h3_hash(bank: usize, key: &FlowKey, bits: u32) -> u32 {
             h ^= h3_row(bank, i);
         }
     }
-    if bits >= 32 { h } else { h & ((1u32 << bits) - 1) }
+    if bits >= 32 {
+        h
+    } else {
+        h & ((1u32 << bits) - 1)
+    }
 }
 
 /// Entry header fields.
@@ -701,10 +713,19 @@ pub enum ObjRef<T> {
 /// One block of a HANDOUT1 block list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Block {
-    Neighbor { host_ctx: u32, obj: ObjRef<Neighbor> },
-    Path { host_ctx: u32, obj: ObjRef<Path> },
+    Neighbor {
+        host_ctx: u32,
+        obj: ObjRef<Neighbor>,
+    },
+    Path {
+        host_ctx: u32,
+        obj: ObjRef<Path>,
+    },
     /// A connection: its CONST and CACHED state (DELEGATED comes with HANDOUT2).
-    Tcp { host_ctx: u32, tcp: Tcp },
+    Tcp {
+        host_ctx: u32,
+        tcp: Tcp,
+    },
 }
 
 impl Block {
@@ -782,8 +803,9 @@ impl Block {
             (Kind::Tcp, _) => {
                 let mut tcp = Tcp::default();
                 let (_, nc) = Tcp::class_range(Class::Const);
-                tcp.set_class_words(Class::Const, &body[..nc]);
-                tcp.set_class_words(Class::Cached, &body[nc..]);
+                // A short body (only possible from a direct call) leaves fields 0.
+                tcp.set_class_words(Class::Const, body.get(..nc).unwrap_or(body));
+                tcp.set_class_words(Class::Cached, body.get(nc..).unwrap_or(&[]));
                 Block::Tcp {
                     host_ctx: h.host_ctx,
                     tcp,
@@ -814,21 +836,52 @@ pub struct Handout2Entry {
 /// A cached-state update: one object, its new CACHED words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CachedUpdate {
-    Neighbor { handle: u16, host_ctx: u32, nbr: Neighbor },
-    Path { handle: u16, host_ctx: u32, path: Path },
-    Tcp { handle: u16, host_ctx: u32, tcp: Tcp },
+    Neighbor {
+        handle: u16,
+        host_ctx: u32,
+        nbr: Neighbor,
+    },
+    Path {
+        handle: u16,
+        host_ctx: u32,
+        path: Path,
+    },
+    Tcp {
+        handle: u16,
+        host_ctx: u32,
+        tcp: Tcp,
+    },
 }
 
 /// Host → engine commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Caps { tag: u32 },
-    Handout1 { tag: u32, blocks: Vec<Block> },
-    Handout2 { tag: u32, entries: Vec<Handout2Entry> },
-    Flush { tag: u32, conns: Vec<ConnRef> },
-    Update { tag: u32, update: CachedUpdate },
-    Close { tag: u32, conns: Vec<ConnRef> },
-    Stats { tag: u32 },
+    Caps {
+        tag: u32,
+    },
+    Handout1 {
+        tag: u32,
+        blocks: Vec<Block>,
+    },
+    Handout2 {
+        tag: u32,
+        entries: Vec<Handout2Entry>,
+    },
+    Flush {
+        tag: u32,
+        conns: Vec<ConnRef>,
+    },
+    Update {
+        tag: u32,
+        update: CachedUpdate,
+    },
+    Close {
+        tag: u32,
+        conns: Vec<ConnRef>,
+    },
+    Stats {
+        tag: u32,
+    },
 }
 
 fn cmd_header(op: Opcode, count: usize, tag: u32) -> u64 {
@@ -915,7 +968,12 @@ impl Command {
                         handle,
                         host_ctx,
                         tcp,
-                    } => (Kind::Tcp, *handle, *host_ctx, tcp.class_words(Class::Cached)),
+                    } => (
+                        Kind::Tcp,
+                        *handle,
+                        *host_ctx,
+                        tcp.class_words(Class::Cached),
+                    ),
                 };
                 out.push(EntryHeader::new(kind, handle, host_ctx).encode());
                 out.extend(words);
@@ -1339,7 +1397,10 @@ stat_fields!(stats_struct);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlushItem {
     /// A connection: its result, and its DELEGATED state when the result is OK.
-    Conn { result: ResultEntry, tcp: Option<Tcp> },
+    Conn {
+        result: ResultEntry,
+        tcp: Option<Tcp>,
+    },
     /// A Path freed (its last connection left, or a FLUSH entry named it), with its
     /// DELEGATED state.
     PathFreed { result: ResultEntry, path: Path },
@@ -1352,13 +1413,41 @@ pub enum FlushItem {
 /// Engine → host messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    Caps { tag: u32, caps: Caps, trailer: Trailer },
-    Interlock { tag: u32, results: Vec<ResultEntry>, trailer: Trailer },
-    HandoutDone { tag: u32, results: Vec<ResultEntry>, trailer: Trailer },
-    Flushed { tag: u32, close: bool, items: Vec<FlushItem>, trailer: Trailer },
-    Updated { tag: u32, results: Vec<ResultEntry>, trailer: Trailer },
-    Stats { tag: u32, stats: Stats, trailer: Trailer },
-    Error { tag: u32, trailer: Trailer },
+    Caps {
+        tag: u32,
+        caps: Caps,
+        trailer: Trailer,
+    },
+    Interlock {
+        tag: u32,
+        results: Vec<ResultEntry>,
+        trailer: Trailer,
+    },
+    HandoutDone {
+        tag: u32,
+        results: Vec<ResultEntry>,
+        trailer: Trailer,
+    },
+    Flushed {
+        tag: u32,
+        close: bool,
+        items: Vec<FlushItem>,
+        trailer: Trailer,
+    },
+    Updated {
+        tag: u32,
+        results: Vec<ResultEntry>,
+        trailer: Trailer,
+    },
+    Stats {
+        tag: u32,
+        stats: Stats,
+        trailer: Trailer,
+    },
+    Error {
+        tag: u32,
+        trailer: Trailer,
+    },
 }
 
 impl Event {
@@ -1578,7 +1667,11 @@ mod tests {
                     Class::Cached => (words[0], words[1]),
                     Class::Delegated => (words[0] + words[1], words[2]),
                 };
-                assert!(f.word >= start && f.word < start + n, "{} outside its class", f.name);
+                assert!(
+                    f.word >= start && f.word < start + n,
+                    "{} outside its class",
+                    f.name
+                );
                 assert!(f.lo + f.width <= 64, "{} crosses a word", f.name);
                 let m = mask(f.width) << f.lo;
                 assert_eq!(used[f.word] & m, 0, "{} overlaps", f.name);

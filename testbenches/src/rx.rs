@@ -73,41 +73,55 @@ pub fn cache_dir() -> PathBuf {
     target.join("cosim-cache")
 }
 
+/// Generate the RTL for `cfg` into `out` (`rtl/`, `manifest.json`), Verilate the
+/// block named `block` (cached by content) and instantiate it, tracing to `waves`.
+pub fn verilate_block(
+    cfg: &Resolved,
+    block: &str,
+    out: &Path,
+    waves: Option<&Path>,
+) -> Result<Model> {
+    let generated = hdl::generate(cfg).context("generating the RTL")?;
+    generated
+        .write_to(out)
+        .with_context(|| format!("writing the RTL under {}", out.display()))?;
+    let b = generated
+        .block(block)
+        .with_context(|| format!("{block} block"))?;
+    let ports: Vec<PortSpec> = b
+        .ports
+        .iter()
+        .map(|p| PortSpec {
+            name: p.name.clone(),
+            dir: match p.dir {
+                hdl::PortDir::In => Dir::In,
+                hdl::PortDir::Out => Dir::Out,
+            },
+            width: p.width,
+        })
+        .collect();
+    let opts = BuildOptions {
+        trace: waves.is_some(),
+        cache_dir: cache_dir(),
+        jobs: 2,
+    };
+    let lib = cosim::build_model(&b.paths(out), &b.top, &ports, "clk", &opts)
+        .with_context(|| format!("building {block} under Verilator"))?;
+    let mut model = lib.instantiate()?;
+    if let Some(w) = waves {
+        if let Some(dir) = w.parent() {
+            std::fs::create_dir_all(dir).ok();
+        }
+        model.open_trace(w)?;
+    }
+    Ok(model)
+}
+
 impl RxParserSim {
     /// Generate the RTL for `cfg` into `out` (`rtl/`, `manifest.json`), Verilate it
     /// (cached by content) and instantiate it. With `waves`, trace to that VCD file.
     pub fn build(cfg: &Resolved, out: &Path, waves: Option<&Path>) -> Result<Self> {
-        let generated = hdl::generate(cfg).context("generating the RTL")?;
-        generated
-            .write_to(out)
-            .with_context(|| format!("writing the RTL under {}", out.display()))?;
-        let block = generated.block("rx_parser").context("rx_parser block")?;
-        let ports: Vec<PortSpec> = block
-            .ports
-            .iter()
-            .map(|p| PortSpec {
-                name: p.name.clone(),
-                dir: match p.dir {
-                    hdl::PortDir::In => Dir::In,
-                    hdl::PortDir::Out => Dir::Out,
-                },
-                width: p.width,
-            })
-            .collect();
-        let opts = BuildOptions {
-            trace: waves.is_some(),
-            cache_dir: cache_dir(),
-            jobs: 2,
-        };
-        let lib = cosim::build_model(&block.paths(out), &block.top, &ports, "clk", &opts)
-            .context("building the parser under Verilator")?;
-        let mut model = lib.instantiate()?;
-        if let Some(w) = waves {
-            if let Some(dir) = w.parent() {
-                std::fs::create_dir_all(dir).ok();
-            }
-            model.open_trace(w)?;
-        }
+        let model = verilate_block(cfg, "rx_parser", out, waves)?;
         let rst = model.port("rst")?;
         let mut sim = RxParserSim {
             model,

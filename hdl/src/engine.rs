@@ -1,0 +1,179 @@
+//! The engine top (`Engine`): receive parser + offload core.
+//!
+//! Frames enter on `s_*` and leave unchanged on `m_*` (3 clocks later). Each frame's
+//! metadata record is looked up in the connection table and leaves on `m_lk_*`
+//! with its status (0 not TCP, 1 miss, 2 held, 3 hit) and connection handle, in
+//! frame order. Host commands enter on `s_cmd_*`; responses leave on `m_evt_*`.
+
+use crate::offload::Offload;
+use crate::rx_meta::RxMetaRecord;
+use crate::rx_parser::RxParser;
+use rust_hdl::prelude::*;
+
+/// Receive parser and offload core, 64-bit datapath.
+#[derive(LogicBlock)]
+pub struct Engine<
+    const CB: usize,
+    const CB4: usize,
+    const BB: usize,
+    const PB: usize,
+    const PB3: usize,
+    const NB: usize,
+    const NB2: usize,
+> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub s_tdata: Signal<In, Bits<64>>,
+    pub s_tkeep: Signal<In, Bits<8>>,
+    pub s_tvalid: Signal<In, Bit>,
+    pub s_tready: Signal<Out, Bit>,
+    pub s_tlast: Signal<In, Bit>,
+    pub s_tuser: Signal<In, Bit>,
+    pub m_tdata: Signal<Out, Bits<64>>,
+    pub m_tkeep: Signal<Out, Bits<8>>,
+    pub m_tvalid: Signal<Out, Bit>,
+    pub m_tready: Signal<In, Bit>,
+    pub m_tlast: Signal<Out, Bit>,
+    pub m_tuser: Signal<Out, Bit>,
+    pub m_lk_meta: Signal<Out, RxMetaRecord>,
+    pub m_lk_status: Signal<Out, Bits<2>>,
+    pub m_lk_conn: Signal<Out, Bits<16>>,
+    pub m_lk_tvalid: Signal<Out, Bit>,
+    pub m_lk_tready: Signal<In, Bit>,
+    pub s_cmd_tdata: Signal<In, Bits<64>>,
+    pub s_cmd_tvalid: Signal<In, Bit>,
+    pub s_cmd_tlast: Signal<In, Bit>,
+    pub s_cmd_tready: Signal<Out, Bit>,
+    pub m_evt_tdata: Signal<Out, Bits<64>>,
+    pub m_evt_tlast: Signal<Out, Bit>,
+    pub m_evt_tvalid: Signal<Out, Bit>,
+    pub m_evt_tready: Signal<In, Bit>,
+    parser: RxParser,
+    core: Offload<CB, CB4, BB, PB, PB3, NB, NB2>,
+}
+
+impl<
+    const CB: usize,
+    const CB4: usize,
+    const BB: usize,
+    const PB: usize,
+    const PB3: usize,
+    const NB: usize,
+    const NB2: usize,
+> Engine<CB, CB4, BB, PB, PB3, NB, NB2>
+{
+    pub fn new(min_frame_len: u32) -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            s_tdata: Default::default(),
+            s_tkeep: Default::default(),
+            s_tvalid: Default::default(),
+            s_tready: Default::default(),
+            s_tlast: Default::default(),
+            s_tuser: Default::default(),
+            m_tdata: Default::default(),
+            m_tkeep: Default::default(),
+            m_tvalid: Default::default(),
+            m_tready: Default::default(),
+            m_tlast: Default::default(),
+            m_tuser: Default::default(),
+            m_lk_meta: Default::default(),
+            m_lk_status: Default::default(),
+            m_lk_conn: Default::default(),
+            m_lk_tvalid: Default::default(),
+            m_lk_tready: Default::default(),
+            s_cmd_tdata: Default::default(),
+            s_cmd_tvalid: Default::default(),
+            s_cmd_tlast: Default::default(),
+            s_cmd_tready: Default::default(),
+            m_evt_tdata: Default::default(),
+            m_evt_tlast: Default::default(),
+            m_evt_tvalid: Default::default(),
+            m_evt_tready: Default::default(),
+            parser: RxParser::new(min_frame_len),
+            core: Offload::new(),
+        }
+    }
+}
+
+impl<
+    const CB: usize,
+    const CB4: usize,
+    const BB: usize,
+    const PB: usize,
+    const PB3: usize,
+    const NB: usize,
+    const NB2: usize,
+> Logic for Engine<CB, CB4, BB, PB, PB3, NB, NB2>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.parser.clock.next = self.clock.val();
+        self.core.clock.next = self.clock.val();
+        self.parser.reset.next = self.reset.val();
+        self.core.reset.next = self.reset.val();
+        // Frames
+        self.parser.s_tdata.next = self.s_tdata.val();
+        self.parser.s_tkeep.next = self.s_tkeep.val();
+        self.parser.s_tvalid.next = self.s_tvalid.val();
+        self.parser.s_tlast.next = self.s_tlast.val();
+        self.parser.s_tuser.next = self.s_tuser.val();
+        self.s_tready.next = self.parser.s_tready.val();
+        self.m_tdata.next = self.parser.m_tdata.val();
+        self.m_tkeep.next = self.parser.m_tkeep.val();
+        self.m_tvalid.next = self.parser.m_tvalid.val();
+        self.m_tlast.next = self.parser.m_tlast.val();
+        self.m_tuser.next = self.parser.m_tuser.val();
+        self.parser.m_tready.next = self.m_tready.val();
+        // Records: parser → lookup
+        self.core.s_meta_tdata.next = self.parser.m_meta_tdata.val();
+        self.core.s_meta_tvalid.next = self.parser.m_meta_tvalid.val();
+        self.parser.m_meta_tready.next = self.core.s_meta_tready.val();
+        self.m_lk_meta.next = self.core.m_lk_meta.val();
+        self.m_lk_status.next = self.core.m_lk_status.val();
+        self.m_lk_conn.next = self.core.m_lk_conn.val();
+        self.m_lk_tvalid.next = self.core.m_lk_tvalid.val();
+        self.core.m_lk_tready.next = self.m_lk_tready.val();
+        // Commands and responses
+        self.core.s_cmd_tdata.next = self.s_cmd_tdata.val();
+        self.core.s_cmd_tvalid.next = self.s_cmd_tvalid.val();
+        self.core.s_cmd_tlast.next = self.s_cmd_tlast.val();
+        self.s_cmd_tready.next = self.core.s_cmd_tready.val();
+        self.m_evt_tdata.next = self.core.m_evt_tdata.val();
+        self.m_evt_tlast.next = self.core.m_evt_tlast.val();
+        self.m_evt_tvalid.next = self.core.m_evt_tvalid.val();
+        self.core.m_evt_tready.next = self.m_evt_tready.val();
+    }
+}
+
+/// Calls `$body` with `$E` bound to the `Engine` type for a connection count
+/// (`host_model::config::SUPPORTED_CONNECTIONS`); `None` for other counts.
+#[macro_export]
+macro_rules! with_engine_type {
+    ($conns:expr, $E:ident => $body:expr) => {
+        match $conns {
+            256 => {
+                type $E = $crate::engine::Engine<8, 12, 6, 6, 9, 4, 6>;
+                Some($body)
+            }
+            1024 => {
+                type $E = $crate::engine::Engine<10, 14, 8, 8, 11, 6, 8>;
+                Some($body)
+            }
+            4096 => {
+                type $E = $crate::engine::Engine<12, 16, 10, 10, 13, 8, 10>;
+                Some($body)
+            }
+            16384 => {
+                type $E = $crate::engine::Engine<14, 18, 12, 12, 15, 10, 12>;
+                Some($body)
+            }
+            65536 => {
+                type $E = $crate::engine::Engine<16, 20, 14, 14, 17, 12, 14>;
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}

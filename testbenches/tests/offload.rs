@@ -1,0 +1,813 @@
+//! The offload core under Verilator against the host model's engine model
+//! (`host_model::engine`): same responses word for word, same lookup results.
+
+use anyhow::Result;
+use etherparse::PacketBuilder;
+use host_model::engine::{EngineModel, Lookup};
+use host_model::proto::*;
+use host_model::{Config, Resolved};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use testbenches::engine_sim::EngineSim;
+
+fn cfg(connections: u32) -> Resolved {
+    let mut c = Config::default();
+    c.offload.connections = connections;
+    c.resolve().unwrap()
+}
+
+/// A TCP frame from the peer to us for `key` (etherparse builds it).
+fn frame_for(key: &FlowKey, seq: u32, payload: &[u8]) -> Vec<u8> {
+    let eth = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
+    let mut out = Vec::new();
+    macro_rules! finish {
+        ($b:expr) => {{
+            let b = $b.tcp(key.remote_port, key.local_port, seq, 65535).ack(1);
+            b.write(&mut out, payload).unwrap();
+        }};
+    }
+    let l = |x: u128| x.to_be_bytes();
+    match (key.vlan_present, key.ipv6) {
+        (false, false) => finish!(eth.ipv4(
+            (key.remote_ip as u32).to_be_bytes(),
+            (key.local_ip as u32).to_be_bytes(),
+            64
+        )),
+        (false, true) => finish!(eth.ipv6(l(key.remote_ip), l(key.local_ip), 64)),
+        (true, false) => finish!(
+            eth.single_vlan(etherparse::VlanId::try_new(key.vlan_id).unwrap())
+                .ipv4(
+                    (key.remote_ip as u32).to_be_bytes(),
+                    (key.local_ip as u32).to_be_bytes(),
+                    64
+                )
+        ),
+        (true, true) => finish!(
+            eth.single_vlan(etherparse::VlanId::try_new(key.vlan_id).unwrap())
+                .ipv6(l(key.remote_ip), l(key.local_ip), 64)
+        ),
+    }
+    if out.len() < 60 {
+        out.resize(60, 0);
+    }
+    out
+}
+
+fn status_of(l: Lookup) -> (u8, u16) {
+    match l {
+        Lookup::NotTcp => (0, 0),
+        Lookup::Miss => (1, 0),
+        Lookup::Held(h) => (2, h),
+        Lookup::Hit(h) => (3, h),
+    }
+}
+
+/// Both engines answer `cmd`; the responses must be identical.
+fn both(sim: &mut EngineSim, model: &mut EngineModel, cmd: &[u64], what: &str) -> Result<Event> {
+    let want = model.command(cmd);
+    let got = sim.command(cmd)?;
+    assert_eq!(
+        got,
+        want,
+        "{what}: RTL and model responses differ\ncommand {cmd:x?}\nRTL   {:?}\nmodel {:?}",
+        Event::decode(&got),
+        Event::decode(&want)
+    );
+    Ok(Event::decode(&want).expect("the model's response decodes"))
+}
+
+/// Frames for `keys` through both; lookup results must match.
+fn lookups(
+    sim: &mut EngineSim,
+    model: &mut EngineModel,
+    keys: &[FlowKey],
+) -> Result<Vec<(u8, u16)>> {
+    let frames: Vec<Vec<u8>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| frame_for(k, i as u32, &[0x55; 20]))
+        .collect();
+    let tagged = sim.frames(&frames)?;
+    let mut out = vec![];
+    for (i, t) in tagged.iter().enumerate() {
+        let want = status_of(model.lookup(&t.record));
+        assert_eq!(
+            (t.status, if t.status >= 2 { t.conn } else { 0 }),
+            want,
+            "frame {i} key {:?}",
+            keys[i]
+        );
+        out.push(want);
+    }
+    Ok(out)
+}
+
+struct Gen {
+    rng: ChaCha8Rng,
+    /// Small pools so keys repeat (duplicates) and buckets collide.
+    remote_pool: Vec<u128>,
+    tag: u32,
+    ctx: u32,
+}
+
+impl Gen {
+    fn new(seed: u64) -> Gen {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let remote_pool = (0..6).map(|_| rng.random::<u32>() as u128).collect();
+        Gen {
+            rng,
+            remote_pool,
+            tag: 0,
+            ctx: 0,
+        }
+    }
+
+    fn tag(&mut self) -> u32 {
+        self.tag += 1;
+        self.tag
+    }
+
+    fn ctx(&mut self) -> u32 {
+        self.ctx += 1;
+        self.ctx
+    }
+
+    fn nbr(&mut self) -> Neighbor {
+        let mut n =
+            Neighbor::from_words(&[self.rng.random(), self.rng.random(), self.rng.random()]);
+        n.vlan_present = self.rng.random_bool(0.3) as u64;
+        n.vlan_id = self.rng.random_range(0..4);
+        n
+    }
+
+    fn path(&mut self) -> Path {
+        let v6 = self.rng.random_bool(0.3);
+        let r = self.remote_pool[self.rng.random_range(0..self.remote_pool.len())];
+        let mut p = if v6 {
+            Path::v6(0xfd00 << 112 | 1, 0xfd00 << 112 | r)
+        } else {
+            Path::v4(0x0a00_0001, r as u32)
+        };
+        // Garbage above an IPv4 address must not matter.
+        if !v6 && self.rng.random_bool(0.2) {
+            p.local_ip_hi = self.rng.random();
+        }
+        p.ip_id_start = self.rng.random_range(0..65536);
+        p.path_mtu = 1500;
+        p
+    }
+
+    fn tcp(&mut self) -> Tcp {
+        let mut t = Tcp::from_words(
+            &(0..Tcp::WORDS)
+                .map(|_| self.rng.random())
+                .collect::<Vec<u64>>(),
+        );
+        t.local_port = [80, 443][self.rng.random_range(0..2)];
+        t.remote_port = self.rng.random_range(40000..40040);
+        t
+    }
+
+    /// A block list: a few trees, sometimes reusing live objects.
+    fn block_list(&mut self, model: &EngineModel, n_conns: usize) -> Vec<Block> {
+        let mut blocks = vec![];
+        let live: Vec<u16> = model.live_conns();
+        let mut left = n_conns;
+        while left > 0 {
+            // A Neighbor: new, or reuse a live one (through a live connection's Path).
+            let pick = self.rng.random_range(0..10);
+            if !live.is_empty() && pick < 3 {
+                let c = model
+                    .conn(live[self.rng.random_range(0..live.len())])
+                    .unwrap();
+                let p = model.path(c.path).unwrap();
+                let h = if self.rng.random_bool(0.1) {
+                    c.path ^ 1
+                } else {
+                    c.path
+                };
+                blocks.push(Block::Path {
+                    host_ctx: if self.rng.random_bool(0.1) {
+                        7
+                    } else {
+                        p.host_ctx
+                    },
+                    obj: ObjRef::Reuse(h),
+                });
+            } else if !live.is_empty() && pick < 7 {
+                // Reuse a live Neighbor, new Path.
+                let c = model
+                    .conn(live[self.rng.random_range(0..live.len())])
+                    .unwrap();
+                let n = model.path(c.path).unwrap().nbr;
+                let nv = model.neighbor(n).unwrap();
+                blocks.push(Block::Neighbor {
+                    host_ctx: nv.host_ctx,
+                    obj: ObjRef::Reuse(n),
+                });
+                let ctx = self.ctx();
+                blocks.push(Block::Path {
+                    host_ctx: ctx,
+                    obj: ObjRef::New(self.path()),
+                });
+            } else {
+                let ctx = self.ctx();
+                blocks.push(Block::Neighbor {
+                    host_ctx: ctx,
+                    obj: ObjRef::New(self.nbr()),
+                });
+                let ctx = self.ctx();
+                blocks.push(Block::Path {
+                    host_ctx: ctx,
+                    obj: ObjRef::New(self.path()),
+                });
+            }
+            let k = self.rng.random_range(1..=left.min(8));
+            for _ in 0..k {
+                let ctx = self.ctx();
+                let tcp = self.tcp();
+                blocks.push(Block::Tcp { host_ctx: ctx, tcp });
+            }
+            left -= k;
+        }
+        if self.rng.random_bool(0.05) {
+            // A TCP block with no Path before it.
+            let ctx = self.ctx();
+            blocks.insert(
+                0,
+                Block::Tcp {
+                    host_ctx: ctx,
+                    tcp: self.tcp(),
+                },
+            );
+        }
+        blocks
+    }
+
+    fn conn_refs(&mut self, model: &EngineModel, n: usize) -> Vec<ConnRef> {
+        let live = model.live_conns();
+        (0..n)
+            .map(|_| {
+                if !live.is_empty() && self.rng.random_bool(0.85) {
+                    let h = live[self.rng.random_range(0..live.len())];
+                    let c = model.conn(h).unwrap();
+                    ConnRef {
+                        kind: Kind::Tcp,
+                        handle: h,
+                        host_ctx: c.host_ctx,
+                    }
+                } else {
+                    let kind = [Kind::Tcp, Kind::Path, Kind::Neighbor][self.rng.random_range(0..3)];
+                    ConnRef {
+                        kind,
+                        handle: self.rng.random_range(0..300),
+                        host_ctx: self.rng.random_range(0..50),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Corrupt a valid command: truncate it, set reserved bits, break a kind, add words.
+    fn mangle(&mut self, mut w: Vec<u64>) -> Vec<u64> {
+        match self.rng.random_range(0..6) {
+            0 if w.len() > 1 => {
+                let n = self.rng.random_range(1..w.len());
+                w.truncate(n);
+            }
+            1 => w[0] |= 1 << self.rng.random_range(8..16),
+            2 => w[0] = (w[0] & !0xFF) | self.rng.random_range(8..0x80),
+            3 if w.len() > 1 => {
+                let i = self.rng.random_range(1..w.len());
+                w[i] = self.rng.random();
+            }
+            4 => w.push(self.rng.random()),
+            _ => w[0] = w[0].wrapping_add(1 << 16),
+        }
+        w
+    }
+}
+
+/// Long random sequences of commands (valid and malformed) and frames, small table so
+/// that it fills: every response and every lookup identical to the model's.
+#[test]
+fn random_commands_and_lookups_match_the_model() -> Result<()> {
+    let cfg = cfg(256);
+    let mut sim = EngineSim::for_test(&cfg, "offload_random")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(2027);
+    let caps = both(
+        &mut sim,
+        &mut model,
+        &Command::Caps { tag: 1 }.encode(),
+        "caps",
+    )?;
+    assert!(matches!(caps, Event::Caps { caps, .. } if caps.connections == 256));
+    let mut held: Vec<(u16, u32)> = vec![];
+    let mut saw = std::collections::BTreeMap::<String, usize>::new();
+    for step in 0..600 {
+        let choice = g.rng.random_range(0..100);
+        let tag = g.tag();
+        let cmd: Vec<u64> = if choice < 30 {
+            let n = g.rng.random_range(1..12);
+            let blocks = g.block_list(&model, n);
+            Command::Handout1 { tag, blocks }.encode()
+        } else if choice < 50 {
+            // HANDOUT2 for connections held, sometimes a wrong one.
+            let live = model.live_conns();
+            let mut entries = vec![];
+            for h in live.iter().copied() {
+                let c = model.conn(h).unwrap();
+                if c.state == host_model::engine::ConnState::Held && g.rng.random_bool(0.7) {
+                    entries.push(Handout2Entry {
+                        handle: h,
+                        host_ctx: c.host_ctx,
+                        tcp: g.tcp(),
+                    });
+                }
+            }
+            if g.rng.random_bool(0.2) {
+                entries.push(Handout2Entry {
+                    handle: g.rng.random_range(0..300),
+                    host_ctx: 3,
+                    tcp: g.tcp(),
+                });
+            }
+            Command::Handout2 { tag, entries }.encode()
+        } else if choice < 65 {
+            let n = g.rng.random_range(1..5);
+            let conns = g.conn_refs(&model, n);
+            if g.rng.random_bool(0.3) {
+                Command::Close { tag, conns }.encode()
+            } else {
+                Command::Flush { tag, conns }.encode()
+            }
+        } else if choice < 72 {
+            let live = model.live_conns();
+            let update = if let Some(&h) = live.first() {
+                let c = model.conn(h).unwrap();
+                let p = model.path(c.path).unwrap();
+                match g.rng.random_range(0..3) {
+                    0 => CachedUpdate::Neighbor {
+                        handle: p.nbr,
+                        host_ctx: model.neighbor(p.nbr).unwrap().host_ctx,
+                        nbr: g.nbr(),
+                    },
+                    1 => CachedUpdate::Path {
+                        handle: c.path,
+                        host_ctx: p.host_ctx,
+                        path: g.path(),
+                    },
+                    _ => CachedUpdate::Tcp {
+                        handle: h,
+                        host_ctx: c.host_ctx,
+                        tcp: g.tcp(),
+                    },
+                }
+            } else {
+                CachedUpdate::Tcp {
+                    handle: 5,
+                    host_ctx: 5,
+                    tcp: g.tcp(),
+                }
+            };
+            Command::Update { tag, update }.encode()
+        } else if choice < 75 {
+            Command::Stats { tag }.encode()
+        } else if choice < 90 {
+            let n = g.rng.random_range(1..6);
+            let blocks = g.block_list(&model, n);
+            let w = Command::Handout1 { tag, blocks }.encode();
+            g.mangle(w)
+        } else {
+            // Frames: keys of live connections and random ones.
+            let live = model.live_conns();
+            let mut keys: Vec<FlowKey> = live
+                .iter()
+                .take(20)
+                .map(|h| model.conn(*h).unwrap().key)
+                .collect();
+            for _ in 0..5 {
+                let p = g.path();
+                let n = g.nbr();
+                let t = g.tcp();
+                keys.push(FlowKey::of(&n, &p, &t));
+            }
+            let res = lookups(&mut sim, &mut model, &keys)?;
+            for (s, _) in res {
+                *saw.entry(format!("lookup {s}")).or_default() += 1;
+            }
+            continue;
+        };
+        let ev = both(&mut sim, &mut model, &cmd, &format!("step {step}"))?;
+        let t = ev.trailer();
+        *saw.entry(format!("{:?} {:?}", ev.event_type(), t.status))
+            .or_default() += 1;
+        if let Event::Interlock { results, .. } = &ev {
+            for r in results {
+                *saw.entry(format!("h1 {:?}", r.status)).or_default() += 1;
+                if r.kind == Kind::Tcp && r.status == EntryStatus::Ok {
+                    held.push((r.handle, r.host_ctx));
+                }
+            }
+        }
+    }
+    // Flush everything: the RTL returns the same state as the model.
+    let all: Vec<ConnRef> = model
+        .live_conns()
+        .iter()
+        .map(|h| ConnRef {
+            kind: Kind::Tcp,
+            handle: *h,
+            host_ctx: model.conn(*h).unwrap().host_ctx,
+        })
+        .collect();
+    for chunk in all.chunks(50) {
+        let tag = g.tag();
+        both(
+            &mut sim,
+            &mut model,
+            &Command::Flush {
+                tag,
+                conns: chunk.to_vec(),
+            }
+            .encode(),
+            "final flush",
+        )?;
+    }
+    let tag = g.tag();
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Stats { tag }.encode(),
+        "final stats",
+    )?;
+    eprintln!("outcomes: {saw:#?}\nfinal: {ev:?}");
+    // The run exercised what it is meant to exercise.
+    for must in [
+        "h1 NoResources",
+        "h1 Duplicate",
+        "h1 Ok",
+        "h1 ParentRefused",
+        "lookup 1",
+        "lookup 2",
+        "lookup 3",
+    ] {
+        assert!(
+            saw.contains_key(must),
+            "the random run never produced `{must}`: {saw:?}"
+        );
+    }
+    assert!(!held.is_empty());
+    Ok(())
+}
+
+/// A flush right after a handout returns exactly the DELEGATED state handed out, and
+/// every dependent connection sees one cached update of its Neighbor.
+#[test]
+fn flush_after_handout_returns_the_state() -> Result<()> {
+    let cfg = Resolved::default_config();
+    let mut sim = EngineSim::for_test(&cfg, "offload_flush_state")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(7);
+    let blocks = vec![
+        Block::Neighbor {
+            host_ctx: 100,
+            obj: ObjRef::New(g.nbr()),
+        },
+        Block::Path {
+            host_ctx: 200,
+            obj: ObjRef::New(Path::v4(0x0a000001, 0x0a000002)),
+        },
+        Block::Tcp {
+            host_ctx: 300,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: 5000,
+                ..g.tcp()
+            },
+        },
+        Block::Tcp {
+            host_ctx: 301,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: 5001,
+                ..g.tcp()
+            },
+        },
+    ];
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout1 { tag: 1, blocks }.encode(),
+        "handout1",
+    )?;
+    let Event::Interlock { results, .. } = ev else {
+        panic!("{ev:?}")
+    };
+    assert!(
+        results.iter().all(|r| r.status == EntryStatus::Ok),
+        "{results:?}"
+    );
+    let conns: Vec<(u16, u32)> = results
+        .iter()
+        .filter(|r| r.kind == Kind::Tcp)
+        .map(|r| (r.handle, r.host_ctx))
+        .collect();
+    let states: Vec<Tcp> = conns.iter().map(|_| g.tcp()).collect();
+    let entries = conns
+        .iter()
+        .zip(&states)
+        .map(|((h, c), t)| Handout2Entry {
+            handle: *h,
+            host_ctx: *c,
+            tcp: *t,
+        })
+        .collect();
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Handout2 { tag: 2, entries }.encode(),
+        "handout2",
+    )?;
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Flush {
+            tag: 3,
+            conns: vec![ConnRef {
+                kind: Kind::Tcp,
+                handle: conns[0].0,
+                host_ctx: conns[0].1,
+            }],
+        }
+        .encode(),
+        "flush",
+    )?;
+    let Event::Flushed { items, .. } = ev else {
+        panic!("{ev:?}")
+    };
+    let FlushItem::Conn {
+        tcp: Some(back), ..
+    } = items[0]
+    else {
+        panic!("{items:?}")
+    };
+    let mut want = Tcp::default();
+    want.set_class_words(Class::Delegated, &states[0].class_words(Class::Delegated));
+    assert_eq!(back, want, "DELEGATED state comes back exactly");
+    // The other connection still hits; a flush of the last one frees Path and Neighbor.
+    let key = model.conn(conns[1].0).unwrap().key;
+    assert_eq!(
+        lookups(&mut sim, &mut model, &[key])?,
+        vec![(3, conns[1].0)]
+    );
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Close {
+            tag: 4,
+            conns: vec![ConnRef {
+                kind: Kind::Tcp,
+                handle: conns[1].0,
+                host_ctx: conns[1].1,
+            }],
+        }
+        .encode(),
+        "close",
+    )?;
+    let Event::Flushed {
+        items, close: true, ..
+    } = ev
+    else {
+        panic!("{ev:?}")
+    };
+    assert!(
+        matches!(items[1], FlushItem::PathFreed { .. })
+            && matches!(items[2], FlushItem::NeighborFreed { .. }),
+        "{items:?}"
+    );
+    assert_eq!(lookups(&mut sim, &mut model, &[key])?, vec![(1, 0)]);
+    Ok(())
+}
+
+/// Keys that land in the same bucket of both banks: 8 fit (4 ways in each bank), the
+/// next ones are refused `TABLE_FULL` and counted; a freed way is reused.
+#[test]
+fn colliding_keys_fill_both_buckets_then_table_full() -> Result<()> {
+    let cfg = cfg(256);
+    let mut sim = EngineSim::for_test(&cfg, "offload_table_full")?;
+    let mut model = EngineModel::new(&cfg);
+    let bits = cfg.bucket_bits;
+    let nbr = Neighbor::default();
+    let path = Path::v4(0x0a00_0001, 0x0a00_0002);
+    let key = |lp: u16, rp: u16| {
+        FlowKey::of(
+            &nbr,
+            &path,
+            &Tcp {
+                local_port: lp as u64,
+                remote_port: rp as u64,
+                ..Tcp::default()
+            },
+        )
+    };
+    let target = (h3_hash(0, &key(80, 1), bits), h3_hash(1, &key(80, 1), bits));
+    let mut ports = vec![];
+    for rp in 1..=u16::MAX {
+        let k = key(80, rp);
+        if (h3_hash(0, &k, bits), h3_hash(1, &k, bits)) == target {
+            ports.push(rp);
+            if ports.len() == 10 {
+                break;
+            }
+        }
+    }
+    assert_eq!(ports.len(), 10, "found 10 colliding keys");
+    let mut blocks = vec![
+        Block::Neighbor {
+            host_ctx: 1,
+            obj: ObjRef::New(nbr),
+        },
+        Block::Path {
+            host_ctx: 2,
+            obj: ObjRef::New(path),
+        },
+    ];
+    for (i, rp) in ports.iter().enumerate() {
+        blocks.push(Block::Tcp {
+            host_ctx: 10 + i as u32,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: *rp as u64,
+                ..Tcp::default()
+            },
+        });
+    }
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout1 { tag: 1, blocks }.encode(),
+        "handout1",
+    )?;
+    let Event::Interlock { results, .. } = ev else {
+        panic!()
+    };
+    let st: Vec<EntryStatus> = results[2..].iter().map(|r| r.status).collect();
+    assert_eq!(&st[..8], &[EntryStatus::Ok; 8]);
+    assert_eq!(&st[8..], &[EntryStatus::TableFull; 2]);
+    let first = results[2];
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Flush {
+            tag: 2,
+            conns: vec![ConnRef {
+                kind: Kind::Tcp,
+                handle: first.handle,
+                host_ctx: first.host_ctx,
+            }],
+        }
+        .encode(),
+        "flush",
+    )?;
+    let blocks = vec![
+        Block::Path {
+            host_ctx: 2,
+            obj: ObjRef::Reuse(results[1].handle),
+        },
+        Block::Tcp {
+            host_ctx: 99,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: ports[9] as u64,
+                ..Tcp::default()
+            },
+        },
+    ];
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout1 { tag: 3, blocks }.encode(),
+        "reinsert",
+    )?;
+    let Event::Interlock { results, .. } = ev else {
+        panic!()
+    };
+    assert_eq!(results[1].status, EntryStatus::Ok);
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Stats { tag: 4 }.encode(),
+        "stats",
+    )?;
+    let Event::Stats { stats, .. } = ev else {
+        panic!()
+    };
+    assert_eq!(stats.insert_failures, 2);
+    // Every colliding key is found by lookup: 8 held (ports 1..8 minus the flushed + port 10), 1 miss.
+    let keys: Vec<FlowKey> = ports.iter().map(|p| key(80, *p)).collect();
+    let res = lookups(&mut sim, &mut model, &keys)?;
+    assert_eq!(res.iter().filter(|r| r.0 == 2).count(), 8);
+    Ok(())
+}
+
+/// A block list of 1,000 connections sharing 10 Paths: handout cost in clocks per
+/// connection (HANDOUT1 + HANDOUT2), and lookups of back-to-back 64-byte frames at
+/// one per frame with zero bubbles.
+#[test]
+fn block_list_of_1000_and_line_rate_lookups() -> Result<()> {
+    let cfg = Resolved::default_config();
+    let mut sim = EngineSim::for_test(&cfg, "offload_block_list")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(99);
+    let mut blocks = vec![Block::Neighbor {
+        host_ctx: 1,
+        obj: ObjRef::New(g.nbr()),
+    }];
+    for p in 0..10u32 {
+        blocks.push(Block::Path {
+            host_ctx: 100 + p,
+            obj: ObjRef::New(Path::v4(0x0a00_0001, 0x0a00_1000 + p)),
+        });
+        for c in 0..100u32 {
+            blocks.push(Block::Tcp {
+                host_ctx: 1000 + p * 100 + c,
+                tcp: Tcp {
+                    local_port: 80,
+                    remote_port: (20000 + c) as u64,
+                    ..g.tcp()
+                },
+            });
+        }
+    }
+    let cmd = Command::Handout1 { tag: 1, blocks }.encode();
+    let c0 = sim.cycles();
+    let ev = both(&mut sim, &mut model, &cmd, "block list")?;
+    let c1 = sim.cycles();
+    let Event::Interlock {
+        results, trailer, ..
+    } = ev
+    else {
+        panic!()
+    };
+    assert_eq!(trailer.status, CmdStatus::Ok);
+    let conns: Vec<_> = results
+        .iter()
+        .filter(|r| r.kind == Kind::Tcp && r.status == EntryStatus::Ok)
+        .collect();
+    assert_eq!(conns.len(), 1000, "all 1,000 connections fit");
+    let entries = conns
+        .iter()
+        .map(|r| Handout2Entry {
+            handle: r.handle,
+            host_ctx: r.host_ctx,
+            tcp: g.tcp(),
+        })
+        .collect();
+    let c2 = sim.cycles();
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Handout2 { tag: 2, entries }.encode(),
+        "handout2",
+    )?;
+    let c3 = sim.cycles();
+    let per_conn = ((c1 - c0) + (c3 - c2)) as f64 / 1000.0;
+    eprintln!(
+        "handout: HANDOUT1 {} clocks, HANDOUT2 {} clocks, {per_conn:.1} clocks per connection",
+        c1 - c0,
+        c3 - c2
+    );
+    assert!(
+        per_conn <= 50.0,
+        "handout costs {per_conn:.1} clocks per connection (target 50)"
+    );
+    // 64-byte frames back to back, all hits: one tagged record every 8 clocks.
+    let keys: Vec<FlowKey> = conns
+        .iter()
+        .take(200)
+        .map(|r| model.conn(r.handle).unwrap().key)
+        .collect();
+    let frames: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|k| {
+            let mut f = frame_for(k, 1, &[]);
+            f.truncate(64.max(f.len()));
+            f.resize(64, 0);
+            f
+        })
+        .collect();
+    let tagged = sim.frames(&frames)?;
+    for (t, k) in tagged.iter().zip(&keys) {
+        let want = status_of(model.lookup(&t.record));
+        assert_eq!((t.status, t.conn), want, "{k:?}");
+        assert_eq!(t.status, 3);
+    }
+    let gaps: Vec<u64> = tagged.windows(2).map(|w| w[1].cycle - w[0].cycle).collect();
+    assert!(
+        gaps.iter().all(|g| *g == 8),
+        "one lookup per 8-clock frame: {gaps:?}"
+    );
+    Ok(())
+}
