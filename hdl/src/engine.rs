@@ -62,7 +62,8 @@ impl<
     const NB2: usize,
 > Engine<CB, CB4, BB, PB, PB3, NB, NB2>
 {
-    pub fn new(min_frame_len: u32) -> Self {
+    /// The engine for a receive minimum frame length and a HANDOUT1 timeout in clocks.
+    pub fn new(min_frame_len: u32, handout_timeout_cycles: u32) -> Self {
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -92,7 +93,7 @@ impl<
             m_evt_tvalid: Default::default(),
             m_evt_tready: Default::default(),
             parser: RxParser::new(min_frame_len),
-            core: Offload::new(),
+            core: Offload::new(handout_timeout_cycles),
         }
     }
 }

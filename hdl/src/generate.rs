@@ -424,7 +424,7 @@ pub const ENGINE_LK_TDATA_BITS: usize = ENGINE_LK_BITS.div_ceil(8) * 8;
 /// Generate the engine top (receive parser + offload core) for a configuration.
 pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
     let raw = crate::with_engine_type!(cfg.config.offload.connections, E => {
-        let mut uut = E::new(cfg.config.rx.min_frame_len);
+        let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles);
         uut.connect_all();
         generate_verilog(&uut)
     })

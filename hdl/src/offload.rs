@@ -9,7 +9,14 @@
 //! - Looks every receive metadata record (`s_meta_*`, from the receive parser) up in
 //!   the connection table and passes it on (`m_lk_*`) tagged with a status
 //!   (0 not TCP, 1 miss, 2 held: between HANDOUT1 and HANDOUT2, 3 hit) and the
-//!   connection handle.
+//!   connection handle (0 unless held or hit). A connection whose HANDOUT2 did not
+//!   come in time is *expired*: its frames miss again.
+//! - Sends unsolicited UPLOAD_REQUEST events (between responses): once per
+//!   connection when a hit frame carries RST, FIN, SYN or URG (that reason), and when
+//!   a held connection's HANDOUT1 deadline (`offload.handout_timeout_us`) passes. The
+//!   deadline is checked by a sweep over the connections, one every third idle clock
+//!   of the command processor: a timeout fires between `timeout` and
+//!   `timeout + 3 * connections` clocks after HANDOUT1 (plus any command time).
 //!
 //! # Connection table
 //! Two banks of `2^BB` buckets of 4 ways (`BB = CB - 2`: twice as many slots as
@@ -92,6 +99,11 @@ pub enum OState {
     UpP2,
     UpT,
     UpT2,
+    UrRead,
+    UrChk,
+    UrEnt,
+    SwRead,
+    SwChk,
 }
 
 /// Free words at which the event FIFO stops the command processor (covers the
@@ -163,7 +175,18 @@ pub struct Offload<
     t11: RAM<Bits<SLOT_BITS>, BB>,
     t12: RAM<Bits<SLOT_BITS>, BB>,
     t13: RAM<Bits<SLOT_BITS>, BB>,
-    held_ram: RAM<Bit, CB>,
+    /// Lookup state per connection: 0 offloaded (hit), 1 held, 2 expired (miss).
+    held_ram: RAM<Bits<2>, CB>,
+    /// HANDOUT1 deadline per connection (`now + timeout`).
+    conn_dl: RAM<Bits<32>, CB>,
+    /// Exception requests from the lookup pipeline: `{reason[7:0], conn[15:0]}`.
+    exc_fifo: SyncFifo<Bits<24>, 4, 5>,
+    exc_reason: Signal<Local, Bits<8>>,
+    exc_word: Signal<Local, Bits<24>>,
+    now: DFF<Bits<32>>,
+    sweep_i: DFF<Bits<17>>,
+    timeout: Constant<Bits<32>>,
+    dl_diff: Signal<Local, Bits<32>>,
 
     // Context memories
     tcp_mem: RAM<Bits<64>, CB4>,
@@ -368,7 +391,7 @@ impl<
 > Offload<CB, CB4, BB, PB, PB3, NB, NB2>
 {
     /// The core for `2^CB` connections, `2^PB` Paths and `2^NB` Neighbors.
-    pub fn new() -> Self {
+    pub fn new(timeout_cycles: u32) -> Self {
         assert!((8..=16).contains(&CB) && CB4 == CB + 4 && BB == CB - 2);
         assert!((4..=16).contains(&PB) && PB3 == PB + 3);
         assert!((4..=16).contains(&NB) && NB2 == NB + 2);
@@ -417,6 +440,14 @@ impl<
             t12: Default::default(),
             t13: Default::default(),
             held_ram: Default::default(),
+            conn_dl: Default::default(),
+            exc_fifo: SyncFifo::new(LK_SLACK),
+            exc_reason: Default::default(),
+            exc_word: Default::default(),
+            now: Default::default(),
+            sweep_i: Default::default(),
+            timeout: Constant::new((timeout_cycles as u64).to_bits()),
+            dl_diff: Default::default(),
             tcp_mem: Default::default(),
             path_mem: Default::default(),
             nbr_mem: Default::default(),
@@ -611,7 +642,7 @@ impl<
 > Default for Offload<CB, CB4, BB, PB, PB3, NB, NB2>
 {
     fn default() -> Self {
-        Self::new()
+        Self::new(156_250)
     }
 }
 
@@ -639,9 +670,18 @@ impl<
             done, status, last_seen, eh_kind, eh_reuse, eh_handle, eh_ctx, bidx, blen, cap0, cap1,
             cap2, cap3, cap4, nbr_st, nbr_h, n_vlan, path_st, path_h, p_ipv6, p_lip, p_rip, p_vlan,
             th, tmp_path, tmp_nbr, fl_state, saved, res_kind, res_st, res_h, res_ctx, cp_tgt,
-            cp_base, cp_n, cp_i, em_i, si
+            cp_base, cp_n, cp_i, em_i, si, now, sweep_i
         );
-        clock!(self, clock, evt_fifo, lk_meta_fifo, lk_res_fifo);
+        self.now.d.next = self.now.q.val() + 1;
+        clock!(self, clock, evt_fifo, lk_meta_fifo, lk_res_fifo, exc_fifo);
+        self.exc_fifo.reset.next = self.reset.val();
+        self.conn_dl.read_clock.next = self.clock.val();
+        self.conn_dl.write_clock.next = self.clock.val();
+        self.conn_dl.write_enable.next = false;
+        self.conn_dl.write_address.next = self.th.q.val().get_bits::<CB>(0);
+        self.conn_dl.write_data.next = self.now.q.val() + self.timeout.val();
+        self.conn_dl.read_address.next = self.sweep_i.q.val().get_bits::<CB>(0);
+        self.exc_fifo.read.next = false;
         self.evt_fifo.reset.next = self.reset.val();
         self.lk_meta_fifo.reset.next = self.reset.val();
         self.lk_res_fifo.reset.next = self.reset.val();
@@ -693,7 +733,7 @@ impl<
         // ---- Memory port defaults (no write, read address 0)
         self.held_ram.write_enable.next = false;
         self.held_ram.write_address.next = self.th.q.val().get_bits::<CB>(0);
-        self.held_ram.write_data.next = false;
+        self.held_ram.write_data.next = 0.into();
         self.tcp_mem.write_enable.next = false;
         self.tcp_mem.read_address.next = 0.into();
         self.path_mem.write_enable.next = false;
@@ -779,7 +819,8 @@ impl<
         self.prb_key.remote_port.next = self.cap0.q.val().get_bits::<16>(16);
         self.s_meta_tready.next = (self.st.q.val() != OState::Init)
             & !self.pr_req.q.val()
-            & !self.lk_meta_fifo.almost_full.val();
+            & !self.lk_meta_fifo.almost_full.val()
+            & !self.exc_fifo.almost_full.val();
         self.p_take_rec.next = self.s_meta_tready.val() & self.s_meta_tvalid.val();
         self.p1_v.d.next = self.p_take_rec.val() | self.pr_req.q.val();
         self.p1_probe.d.next = self.pr_req.q.val();
@@ -912,13 +953,38 @@ impl<
         if self.p5_tcp.q.val() {
             if !self.p5_found.q.val() {
                 self.lk_status.next = 1.into();
-            } else if self.held_ram.read_data.val() {
+            } else if self.held_ram.read_data.val() == 1 {
                 self.lk_status.next = 2.into();
+            } else if self.held_ram.read_data.val() == 2 {
+                self.lk_status.next = 1.into();
             } else {
                 self.lk_status.next = 3.into();
             }
         }
         self.lk_res.next = bit_cast::<18, 16>(self.p5_conn.q.val());
+        if self.lk_status.val() == 1 {
+            self.lk_res.next = 0.into();
+        }
+        // Exceptions on offloaded connections: RST, FIN, SYN, URG (in that order).
+        self.exc_reason.next = 0.into();
+        if self.p5_rec.q.val().tcp_flags.get_bit(5) {
+            self.exc_reason.next = 5.into();
+        }
+        if self.p5_rec.q.val().tcp_flags.get_bit(1) {
+            self.exc_reason.next = 4.into();
+        }
+        if self.p5_rec.q.val().tcp_flags.get_bit(0) {
+            self.exc_reason.next = 3.into();
+        }
+        if self.p5_rec.q.val().tcp_flags.get_bit(2) {
+            self.exc_reason.next = 2.into();
+        }
+        self.exc_word.next = bit_cast::<24, 8>(self.exc_reason.val());
+        self.exc_word.next = self.exc_word.val() << 16;
+        self.exc_word.next = self.exc_word.val() | bit_cast::<24, 16>(self.p5_conn.q.val());
+        self.exc_fifo.data_in.next = self.exc_word.val();
+        self.exc_fifo.write.next =
+            self.p5_v.q.val() & (self.lk_status.val() == 3) & (self.exc_reason.val() != 0);
         self.lk_res.next = self.lk_res.val() << 2;
         self.lk_res.next = self.lk_res.val() | bit_cast::<18, 2>(self.lk_status.val());
         self.lk_meta_fifo.data_in.next = self.p5_rec.q.val();
@@ -1028,8 +1094,14 @@ impl<
                 }
             }
             OState::Idle => {
-                self.s_cmd_tready.next = !self.evt_fifo.almost_full.val();
-                if self.s_cmd_tvalid.val() & !self.evt_fifo.almost_full.val() {
+                self.s_cmd_tready.next =
+                    !self.evt_fifo.almost_full.val() & self.exc_fifo.empty.val();
+                if !self.evt_fifo.almost_full.val() & !self.exc_fifo.empty.val() {
+                    self.st.d.next = OState::UrRead;
+                } else if !self.s_cmd_tvalid.val() & !self.evt_fifo.almost_full.val() {
+                    self.st.d.next = OState::SwRead;
+                }
+                if self.s_cmd_tvalid.val() & self.s_cmd_tready.val() {
                     self.cmd_take.next = true;
                     self.op.d.next = self.w.val().get_bits::<8>(0);
                     self.count.d.next = self.w.val().get_bits::<16>(16);
@@ -1518,7 +1590,8 @@ impl<
                     self.tw_addr.next = self.pr_b0.q.val();
                 }
                 self.held_ram.write_enable.next = true;
-                self.held_ram.write_data.next = true;
+                self.held_ram.write_data.next = 1.into();
+                self.conn_dl.write_enable.next = true;
                 // conn_info: {ctx, path, 8'b0, way<<3 | bank<<2 | state (1 = held)}
                 self.ci_way8.next = bit_cast::<8, 2>(self.tw_way.val());
                 self.ci_way8.next = self.ci_way8.val() << 3;
@@ -1547,7 +1620,7 @@ impl<
                 if !self.ctx_ok.val() {
                     self.res_st.d.next = 4.into();
                     self.st.d.next = OState::EntryDone;
-                } else if self.ci_state.val() == 2 {
+                } else if self.ci_state.val() != 1 {
                     self.res_st.d.next = 5.into();
                     self.st.d.next = OState::EntryDone;
                 } else {
@@ -1556,7 +1629,7 @@ impl<
                     self.conn_info.write_data.next = self.conn_info.read_data.val() + 1;
                     self.held_ram.write_enable.next = true;
                     self.held_ram.write_address.next = self.eh_handle.q.val().get_bits::<CB>(0);
-                    self.held_ram.write_data.next = false;
+                    self.held_ram.write_data.next = 0.into();
                     self.c_h2.d.next = self.c_h2.q.val() + 1;
                     self.a20.next = self.h20.val() << 4;
                     self.cp_base.d.next = self.a20.val() + 4;
@@ -1603,7 +1676,7 @@ impl<
                     self.a20.next = self.h20.val() << 4;
                     self.a20.next = self.a20.val() + 4;
                     self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
-                    if self.ci_state.val() == 1 {
+                    if self.ci_state.val() != 2 {
                         self.st.d.next = OState::FlZero;
                     } else {
                         self.em_i.d.next = 1.into();
@@ -1807,6 +1880,78 @@ impl<
                     self.st.d.next = OState::EntryDone;
                 }
             }
+            // ---- Unsolicited upload requests
+            OState::UrRead => {
+                self.conn_info.read_address.next = self.exc_fifo.data_out.val().get_bits::<CB>(0);
+                self.st.d.next = OState::UrChk;
+            }
+            OState::UrChk => {
+                self.exc_fifo.read.next = true;
+                self.th.d.next = self.exc_fifo.data_out.val().get_bits::<16>(0);
+                self.res_kind.d.next = 3.into();
+                self.res_st.d.next = self.exc_fifo.data_out.val().get_bits::<8>(16);
+                self.res_h.d.next = self.exc_fifo.data_out.val().get_bits::<16>(0);
+                self.res_ctx.d.next = self.conn_info.read_data.val().get_bits::<32>(32);
+                self.st.d.next = OState::Idle;
+                if (self.conn_info.read_data.val().get_bits::<2>(0) == 2)
+                    & !self.conn_info.read_data.val().get_bit(5)
+                {
+                    // Once per connection: set its `requested` bit.
+                    self.conn_info.write_enable.next = true;
+                    self.conn_info.write_address.next =
+                        self.exc_fifo.data_out.val().get_bits::<CB>(0);
+                    self.conn_info.write_data.next = self.conn_info.read_data.val() | 0x20;
+                    self.ev_w.next = true;
+                    self.use_res.next = true;
+                    self.ev_a.next = 0xC0.into();
+                    self.ev_b.next = 0.into();
+                    self.ev_c.next = 0.into();
+                    self.ev_d32.next = 0.into();
+                    self.st.d.next = OState::UrEnt;
+                }
+            }
+            OState::UrEnt => {
+                self.ev_w.next = true;
+                self.use_res.next = true;
+                self.status.d.next = 0.into();
+                self.done.d.next = 0.into();
+                self.st.d.next = OState::Trailer;
+            }
+            // ---- HANDOUT1 timeouts: one connection checked every third idle clock
+            OState::SwRead => {
+                self.conn_info.read_address.next = self.sweep_i.q.val().get_bits::<CB>(0);
+                self.st.d.next = OState::SwChk;
+            }
+            OState::SwChk => {
+                self.dl_diff.next = self.now.q.val() - self.conn_dl.read_data.val();
+                self.sweep_i.d.next = self.sweep_i.q.val() + 1;
+                if self.sweep_i.q.val() + 1 == self.n_conns.val() {
+                    self.sweep_i.d.next = 0.into();
+                }
+                self.st.d.next = OState::Idle;
+                if (self.conn_info.read_data.val().get_bits::<2>(0) == 1)
+                    & !self.dl_diff.val().get_bit(31)
+                {
+                    // Expired: stop holding (frames miss again), tell the host.
+                    self.conn_info.write_enable.next = true;
+                    self.conn_info.write_address.next = self.sweep_i.q.val().get_bits::<CB>(0);
+                    self.conn_info.write_data.next = self.conn_info.read_data.val() + 2;
+                    self.held_ram.write_enable.next = true;
+                    self.held_ram.write_address.next = self.sweep_i.q.val().get_bits::<CB>(0);
+                    self.held_ram.write_data.next = 2.into();
+                    self.res_kind.d.next = 3.into();
+                    self.res_st.d.next = 1.into();
+                    self.res_h.d.next = self.sweep_i.q.val().get_bits::<16>(0);
+                    self.res_ctx.d.next = self.conn_info.read_data.val().get_bits::<32>(32);
+                    self.ev_w.next = true;
+                    self.use_res.next = true;
+                    self.ev_a.next = 0xC0.into();
+                    self.ev_b.next = 0.into();
+                    self.ev_c.next = 0.into();
+                    self.ev_d32.next = 0.into();
+                    self.st.d.next = OState::UrEnt;
+                }
+            }
             // ---- End of a command
             OState::CheckEnd => {
                 if self.last_seen.q.val() {
@@ -1928,6 +2073,8 @@ impl<
         if self.reset.val() {
             self.st.d.next = OState::Init;
             self.init_i.d.next = 0.into();
+            self.now.d.next = 0.into();
+            self.sweep_i.d.next = 0.into();
             self.pr_req.d.next = false;
             self.pr_done.d.next = false;
             self.p1_v.d.next = false;

@@ -52,11 +52,18 @@ pub struct OffloadConfig {
     /// of 4 ways); the engine also holds `connections / 4` Paths and
     /// `connections / 16` Neighbors.
     pub connections: u32,
+    /// How long the engine holds a connection's frames after HANDOUT1 waiting for
+    /// HANDOUT2, in microseconds (1..=1000000); then it stops holding and asks the
+    /// host to upload the connection (`UploadReason::HandoutTimeout`).
+    pub handout_timeout_us: u32,
 }
 
 impl Default for OffloadConfig {
     fn default() -> Self {
-        OffloadConfig { connections: 1024 }
+        OffloadConfig {
+            connections: 1024,
+            handout_timeout_us: 1000,
+        }
     }
 }
 
@@ -118,6 +125,8 @@ pub struct Resolved {
     pub path_bits: u32,
     /// `log2(neighbors)`.
     pub nbr_bits: u32,
+    /// `offload.handout_timeout_us` in clock cycles at `clock_mhz` (rounded up).
+    pub handout_timeout_cycles: u32,
     /// `log2` of buckets per connection-table bank (`connections / 4` buckets).
     pub bucket_bits: u32,
 }
@@ -195,6 +204,13 @@ impl Config {
                 reason: format!("supported sizes: {SUPPORTED_CONNECTIONS:?}"),
             });
         }
+        if !(1..=1_000_000).contains(&self.offload.handout_timeout_us) {
+            return Err(ConfigError::Invalid {
+                key: "offload.handout_timeout_us",
+                value: self.offload.handout_timeout_us.to_string(),
+                reason: "must be between 1 and 1000000 microseconds".into(),
+            });
+        }
         let keep_width = self.data_width / 8;
         Ok(Resolved {
             clock_period_ns: 1000.0 / self.clock_mhz,
@@ -206,6 +222,8 @@ impl Config {
             path_bits: self.offload.connections.trailing_zeros() - 2,
             nbr_bits: self.offload.connections.trailing_zeros() - 4,
             bucket_bits: self.offload.connections.trailing_zeros() - 2,
+            handout_timeout_cycles: (self.offload.handout_timeout_us as f64 * self.clock_mhz)
+                .ceil() as u32,
             config: self,
         })
     }

@@ -4,8 +4,9 @@
 //!
 //! # State
 //! - `N = offload.connections` connections, each Free, Held (between HANDOUT1 and
-//!   HANDOUT2) or Offloaded, with its host context, Path handle, [`Tcp`] object and
-//!   connection-table slot.
+//!   HANDOUT2), Offloaded or Expired (HANDOUT2 did not come in time), with its host
+//!   context, Path handle, [`Tcp`] object, connection-table slot and an
+//!   `upload_requested` flag (false when HANDOUT1 creates it).
 //! - `P` Paths ([`Resolved::paths`] = `connections / 4`: live, host context, Neighbor
 //!   handle, refcount = live connections using it, [`Path`] object) and `M` Neighbors
 //!   ([`Resolved::neighbors`] = `connections / 16`: live, host context, refcount =
@@ -14,6 +15,7 @@
 //!   [`TABLE_WAYS`] (4) ways of `(FlowKey, connection handle)` or empty, with
 //!   `bucket_bits = conn_bits - 2`.
 //! - The counters [`Stats`].
+//! - The queue of unsolicited events ([`EngineModel::take_unsolicited`]).
 //!
 //! # Handle allocation
 //! Connections, Paths and Neighbors each have their own allocator: a freed handle goes
@@ -69,12 +71,13 @@
 //!      handle for a refused reuse. `refused += 1` for every non-`Ok` result.
 //!      `paths` / `neighbors` count live objects.
 //! 5. **HANDOUT2** entry (handle, host context, DELEGATED words): handle `>= N`, state
-//!    Free, or host context different → `UnknownHandle`; Offloaded → `NotPending`;
-//!    Held → store the DELEGATED fields, state Offloaded, `handout2 += 1`, `Ok`.
+//!    Free, or host context different → `UnknownHandle`; Offloaded or Expired →
+//!    `NotPending`; Held → store the DELEGATED fields, state Offloaded,
+//!    `handout2 += 1`, `Ok`.
 //! 6. **FLUSH / CLOSE** entries (response [`Event::Flushed`] with `close` set for
 //!    CLOSE), items in order:
-//!    - TCP entry: handle `< N`, Held or Offloaded, host context equal → item
-//!      `Conn { Ok, tcp: Some(DELEGATED state) }` (all zero if still Held); its key
+//!    - TCP entry: handle `< N`, Held, Offloaded or Expired, host context equal → item
+//!      `Conn { Ok, tcp: Some(DELEGATED state) }` (all zero if Held or Expired); its key
 //!      leaves the table, the handle is freed, `flushes += 1`, `connections -= 1`; the
 //!      Path's refcount -= 1 and if it reaches 0 the Path is freed: item
 //!      `PathFreed { (Path, Ok, handle, host context), the Path's DELEGATED state }`,
@@ -87,7 +90,7 @@
 //!      equal, refcount 0 → `NeighborFreed`; > 0 → `NotFreed { InUse }`; otherwise
 //!      `NotFreed { UnknownHandle }`. `NotFreed` echoes the entry's handle and context.
 //! 7. **UPDATE** (one entry: kind, handle, CACHED words): Neighbor / Path live with the
-//!    host context equal, or TCP Held or Offloaded with the host context equal →
+//!    host context equal, or TCP Held, Offloaded or Expired with the host context equal →
 //!    overwrite its CACHED fields, `Ok`, `updates += 1`; else `UnknownHandle`. One
 //!    result in [`Event::Updated`].
 //! 8. **STATS** → [`Event::Stats`] with the counters as they are before this command's
@@ -100,7 +103,31 @@
 //! `local_ip` = `dst_ip`, `remote_ip` = `src_ip` (both masked to the low 32 bits for
 //! IPv4), `local_port` = `dst_port`, `remote_port` = `src_port`. Found in either bank:
 //! Held → `held += 1`, [`Lookup::Held`]; Offloaded → `hits += 1`, [`Lookup::Hit`];
-//! not found → `misses += 1`, [`Lookup::Miss`]. `lookups += 1` for every frame looked up.
+//! Expired, or not found → `misses += 1`, [`Lookup::Miss`] (an Expired connection's
+//! frames go to the host again). `lookups += 1` for every frame looked up.
+//!
+//! # Upload requests (unsolicited events, M5, A7)
+//! The engine asks the host to upload a connection with
+//! [`Event::UploadRequest`]`{ handle, host_ctx, reason }` (type 0xC0, tag 0).
+//! - **Exception.** A lookup that is a Hit (Offloaded connection) of a record whose
+//!   `tcp_flags` give [`UploadReason::of_tcp_flags`]`(tcp_flags) = Some(r)` (RST, else
+//!   FIN, else SYN, else URG), while the connection's `upload_requested` flag is false:
+//!   the flag is set and `UploadRequest { handle, host_ctx, reason: r }` is queued. The
+//!   lookup result is still `Hit` and the counters are as for any hit. So a connection
+//!   raises at most one exception request until it is freed (a new HANDOUT1 of the same
+//!   handle starts with the flag false). Held and Expired connections never raise one.
+//! - **Handout timeout.** When `offload.handout_timeout_us`
+//!   ([`Resolved::handout_timeout_cycles`]) passes after the HANDOUT1 that created a
+//!   connection and it is still Held, it becomes Expired and the engine sends
+//!   `UploadRequest { handle, host_ctx, reason: HandoutTimeout }`
+//!   ([`EngineModel::expire`]; the model has no clock, the testbench calls it when the
+//!   RTL reports the timeout, and the event is returned, not queued). The
+//!   `upload_requested` flag is not changed by it. An Expired connection stays in the
+//!   table and in `connections` until FLUSH or CLOSE frees it.
+//! - Queued events are sent in the order they were raised, between responses, never
+//!   inside one ([`EngineModel::take_unsolicited`]). No counter counts them. A queued
+//!   request is not withdrawn when its connection is freed (the host ignores requests
+//!   for connections it no longer has on the engine).
 
 use std::collections::VecDeque;
 
@@ -109,7 +136,7 @@ use crate::meta::{self, RawRecord};
 use crate::proto::{
     Block, CachedUpdate, Caps, Class, CmdStatus, CommandReader, DecodeError, EntryStatus, Event,
     FlowKey, FlushItem, Kind, Neighbor, ObjRef, Opcode, PROTOCOL_VERSION, Path, ResultEntry, Stats,
-    TABLE_BANKS, TABLE_WAYS, Tcp, Trailer, h3_hash,
+    TABLE_BANKS, TABLE_WAYS, Tcp, Trailer, UploadReason, h3_hash,
 };
 
 /// Result of looking a received frame up in the connection table.
@@ -117,7 +144,7 @@ use crate::proto::{
 pub enum Lookup {
     /// The record has no TCP tuple (`tcp_valid` clear): not looked up.
     NotTcp,
-    /// No connection has this key.
+    /// No connection has this key, or its connection is Expired.
     Miss,
     /// A connection between HANDOUT1 and HANDOUT2 (its frames are held).
     Held(u16),
@@ -132,6 +159,9 @@ pub enum ConnState {
     Held,
     /// Started by HANDOUT2: the engine owns its DELEGATED state.
     Offloaded,
+    /// HANDOUT2 did not come in time ([`EngineModel::expire`]): its frames miss again,
+    /// HANDOUT2 is answered `NotPending`, it waits for FLUSH / CLOSE.
+    Expired,
 }
 
 /// A live connection as the engine holds it.
@@ -141,12 +171,15 @@ pub struct ConnView {
     pub host_ctx: u32,
     /// Handle of its Path.
     pub path: u16,
-    /// CONST and CACHED from HANDOUT1 (and UPDATE), DELEGATED from HANDOUT2 (zero while Held).
+    /// CONST and CACHED from HANDOUT1 (and UPDATE), DELEGATED from HANDOUT2 (zero while
+    /// Held or Expired).
     pub tcp: Tcp,
     /// Its flow key.
     pub key: FlowKey,
     /// Where its key sits in the table: (bank, bucket, way).
     pub slot: (usize, usize, usize),
+    /// An exception upload request was raised for it (false from HANDOUT1 on).
+    pub upload_requested: bool,
 }
 
 /// A live Path as the engine holds it.
@@ -216,6 +249,7 @@ struct ConnSlot {
     tcp: Tcp,
     key: FlowKey,
     slot: (usize, usize, usize),
+    upload_requested: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -283,6 +317,8 @@ pub struct EngineModel {
     /// `TABLE_BANKS × buckets × TABLE_WAYS` slots, bank-major.
     table: Vec<Option<(FlowKey, u16)>>,
     stats: Stats,
+    /// Unsolicited events raised and not yet taken, oldest first.
+    unsolicited: Vec<Event>,
 }
 
 impl EngineModel {
@@ -307,6 +343,7 @@ impl EngineModel {
             nbr_alloc: HandleAlloc::new(cfg.neighbors),
             table: vec![None; TABLE_BANKS * buckets * TABLE_WAYS],
             stats: Stats::default(),
+            unsolicited: Vec::new(),
         }
     }
 
@@ -329,7 +366,8 @@ impl EngineModel {
         self.stats
     }
 
-    /// A live connection (Held or Offloaded), `None` when `handle` is free or out of range.
+    /// A live connection (Held, Offloaded or Expired), `None` when `handle` is free or out
+    /// of range.
     pub fn conn(&self, handle: u16) -> Option<ConnView> {
         let c = self.conns.get(handle as usize)?.as_ref()?;
         Some(ConnView {
@@ -339,6 +377,7 @@ impl EngineModel {
             tcp: c.tcp,
             key: c.key,
             slot: c.slot,
+            upload_requested: c.upload_requested,
         })
     }
 
@@ -419,41 +458,87 @@ impl EngineModel {
         None
     }
 
-    /// Look a received frame's metadata record up (see the module documentation).
+    /// Look a received frame's metadata record up (see the module documentation): a
+    /// Hit whose `tcp_flags` carry RST, FIN, SYN or URG may queue an upload request.
     pub fn lookup(&mut self, rec: &RawRecord) -> Lookup {
         match record_key(rec) {
             None => {
                 self.stats.not_tcp += 1;
                 Lookup::NotTcp
             }
-            Some(key) => self.lookup_key(&key),
+            Some(key) => {
+                let flags = meta::field("tcp_flags").map_or(0, |f| rec.get(f)) as u16;
+                self.lookup_key_flags(&key, flags)
+            }
         }
     }
 
-    /// Look a key up as [`EngineModel::lookup`] does for a TCP record (counts alike).
+    /// Look a key up as [`EngineModel::lookup`] does for a TCP record with no flag that
+    /// raises an upload request (counts alike).
     pub fn lookup_key(&mut self, key: &FlowKey) -> Lookup {
+        self.lookup_key_flags(key, 0)
+    }
+
+    /// Look a key up as [`EngineModel::lookup`] does for a TCP record with these
+    /// `tcp_flags` (counts and upload requests alike).
+    pub fn lookup_key_flags(&mut self, key: &FlowKey, tcp_flags: u16) -> Lookup {
         self.stats.lookups += 1;
-        let found = self.find(key).and_then(|(_, h)| {
-            self.conns
-                .get(h as usize)
-                .copied()
-                .flatten()
-                .map(|c| (h, c))
+        let found = self.find(key).map(|(_, h)| h);
+        let conn = found.and_then(|h| match self.conns.get_mut(h as usize) {
+            Some(Some(c)) => Some((h, c)),
+            _ => None,
         });
-        match found {
+        match conn {
             Some((h, c)) if c.state == ConnState::Held => {
                 self.stats.held += 1;
                 Lookup::Held(h)
             }
-            Some((h, _)) => {
+            Some((h, c)) if c.state == ConnState::Offloaded => {
                 self.stats.hits += 1;
+                if !c.upload_requested
+                    && let Some(reason) = UploadReason::of_tcp_flags(tcp_flags)
+                {
+                    c.upload_requested = true;
+                    self.unsolicited.push(Event::UploadRequest {
+                        handle: h,
+                        host_ctx: c.host_ctx,
+                        reason,
+                    });
+                }
                 Lookup::Hit(h)
             }
-            None => {
+            _ => {
                 self.stats.misses += 1;
                 Lookup::Miss
             }
         }
+    }
+
+    /// The HANDOUT1 timeout fired for `handle` (see the module documentation): a Held
+    /// connection becomes Expired and the engine's `UploadRequest { reason:
+    /// HandoutTimeout }` is returned (not queued). Any other handle (free, out of range,
+    /// Offloaded, already Expired): `None`, nothing changes.
+    pub fn expire(&mut self, handle: u16) -> Option<Event> {
+        let c = self.conns.get_mut(handle as usize)?.as_mut()?;
+        if c.state != ConnState::Held {
+            return None;
+        }
+        c.state = ConnState::Expired;
+        Some(Event::UploadRequest {
+            handle,
+            host_ctx: c.host_ctx,
+            reason: UploadReason::HandoutTimeout,
+        })
+    }
+
+    /// Return and clear the queued unsolicited events, oldest first.
+    pub fn take_unsolicited(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.unsolicited)
+    }
+
+    /// The queued unsolicited events, oldest first (not taken).
+    pub fn unsolicited(&self) -> &[Event] {
+        &self.unsolicited
     }
 
     /// Process one command message and return its response message's words.
@@ -719,6 +804,7 @@ impl EngineModel {
                     tcp: t,
                     key,
                     slot,
+                    upload_requested: false,
                 });
                 if let Some(Some(ps)) = self.paths.get_mut(p as usize) {
                     ps.refcount += 1;
@@ -741,7 +827,7 @@ impl EngineModel {
             && c.host_ctx == host_ctx
         {
             match c.state {
-                ConnState::Offloaded => r.status = EntryStatus::NotPending,
+                ConnState::Offloaded | ConnState::Expired => r.status = EntryStatus::NotPending,
                 ConnState::Held => {
                     c.tcp
                         .set_class_words(Class::Delegated, &tcp.class_words(Class::Delegated));
@@ -773,8 +859,11 @@ impl EngineModel {
                         return;
                     }
                 };
+                // Held and Expired connections never received DELEGATED state: zeros.
                 let mut deleg = Tcp::default();
-                deleg.set_class_words(Class::Delegated, &c.tcp.class_words(Class::Delegated));
+                if c.state == ConnState::Offloaded {
+                    deleg.set_class_words(Class::Delegated, &c.tcp.class_words(Class::Delegated));
+                }
                 items.push(FlushItem::Conn {
                     result: refused(EntryStatus::Ok),
                     tcp: Some(deleg),
@@ -968,5 +1057,7 @@ fn with_trailer(ev: Event, t: Trailer) -> Event {
             trailer: t,
         },
         Event::Error { tag, .. } => Event::Error { tag, trailer: t },
+        // Unsolicited: never a response, its trailer is fixed.
+        ev @ Event::UploadRequest { .. } => ev,
     }
 }

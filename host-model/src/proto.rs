@@ -72,6 +72,9 @@
 //! | 0x86 | CLOSE | as FLUSH |
 //! | 0x87 | STATS | the engine's counters, one word each ([`STAT_NAMES`]) |
 //! | 0xFF | (any) ERROR | none: the header could not be accepted (bad opcode, reserved bits, a body where none belongs); the trailer says why |
+//! | 0xC0 | unsolicited UPLOAD_REQUEST (tag 0) | one entry word: `[3:0]` = 3 (TCP), `[15:8]` reason ([`UploadReason`]), `[31:16]` handle, `[63:32]` host context; trailer OK |
+//!
+//! Unsolicited events are sent between responses, never inside one.
 //!
 //! A command whose body is malformed (a `tlast` before `count` entries were read, an
 //! entry header with a bad kind or reserved bits) is answered with its own response
@@ -166,11 +169,13 @@ pub enum EventType {
     Updated = 0x85,
     Closed = 0x86,
     Stats = 0x87,
+    /// Unsolicited: the engine asks the host to upload (flush) a connection.
+    UploadRequest = 0xC0,
     Error = 0xFF,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::Caps,
         EventType::Interlock,
         EventType::HandoutDone,
@@ -178,6 +183,7 @@ impl EventType {
         EventType::Updated,
         EventType::Closed,
         EventType::Stats,
+        EventType::UploadRequest,
         EventType::Error,
     ];
 
@@ -1448,6 +1454,54 @@ pub enum Event {
         tag: u32,
         trailer: Trailer,
     },
+    /// Unsolicited (tag 0): the engine asks the host to upload a connection (M5, A7).
+    UploadRequest {
+        handle: u16,
+        host_ctx: u32,
+        reason: UploadReason,
+    },
+}
+
+/// Why the engine asks for an upload (the entry word's `[15:8]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum UploadReason {
+    /// HANDOUT2 did not come within `offload.handout_timeout_us` of HANDOUT1: the
+    /// engine stopped holding the connection's frames (they miss again) and answers
+    /// a late HANDOUT2 with `NOT_PENDING`; the host flushes it.
+    HandoutTimeout = 1,
+    /// RST received on an offloaded connection.
+    Rst = 2,
+    /// FIN received.
+    Fin = 3,
+    /// SYN received.
+    Syn = 4,
+    /// URG received (urgent data is not handled by the engine).
+    Urg = 5,
+}
+
+impl UploadReason {
+    pub fn from_u8(v: u8) -> Option<UploadReason> {
+        use UploadReason::*;
+        [HandoutTimeout, Rst, Fin, Syn, Urg]
+            .into_iter()
+            .find(|r| *r as u8 == v)
+    }
+
+    /// The reason for a received segment's flags (RST, then FIN, SYN, URG), if any.
+    pub fn of_tcp_flags(flags: u16) -> Option<UploadReason> {
+        if flags & 0x004 != 0 {
+            Some(UploadReason::Rst)
+        } else if flags & 0x001 != 0 {
+            Some(UploadReason::Fin)
+        } else if flags & 0x002 != 0 {
+            Some(UploadReason::Syn)
+        } else if flags & 0x020 != 0 {
+            Some(UploadReason::Urg)
+        } else {
+            None
+        }
+    }
 }
 
 impl Event {
@@ -1460,6 +1514,7 @@ impl Event {
             | Event::Updated { tag, .. }
             | Event::Stats { tag, .. }
             | Event::Error { tag, .. } => *tag,
+            Event::UploadRequest { .. } => 0,
         }
     }
 
@@ -1472,6 +1527,7 @@ impl Event {
             | Event::Updated { trailer, .. }
             | Event::Stats { trailer, .. }
             | Event::Error { trailer, .. } => *trailer,
+            Event::UploadRequest { .. } => Trailer::ok(0),
         }
     }
 
@@ -1485,6 +1541,7 @@ impl Event {
             Event::Updated { .. } => EventType::Updated,
             Event::Stats { .. } => EventType::Stats,
             Event::Error { .. } => EventType::Error,
+            Event::UploadRequest { .. } => EventType::UploadRequest,
         }
     }
 
@@ -1517,6 +1574,16 @@ impl Event {
             }
             Event::Stats { stats, .. } => out.extend(stats.to_words()),
             Event::Error { .. } => {}
+            Event::UploadRequest {
+                handle,
+                host_ctx,
+                reason,
+            } => out.push(
+                Kind::Tcp as u64
+                    | (*reason as u64) << 8
+                    | (*handle as u64) << 16
+                    | (*host_ctx as u64) << 32,
+            ),
         }
         out.push(self.trailer().encode());
         out
@@ -1583,6 +1650,36 @@ impl Event {
                     tag,
                     stats: Stats::from_words(body),
                     trailer,
+                }
+            }
+            EventType::UploadRequest => {
+                let [w] = body else {
+                    return Err(if body.is_empty() {
+                        DecodeError::Truncated { at: words.len() }
+                    } else {
+                        DecodeError::TrailingWords {
+                            extra: body.len() - 1,
+                        }
+                    });
+                };
+                if w & 0xF0 != 0 || w & 0xF != Kind::Tcp as u64 {
+                    return Err(DecodeError::ReservedBits { at: 1, word: *w });
+                }
+                // Unsolicited: tag 0 and trailer OK with 0 consumed, nothing else.
+                if tag != 0 {
+                    return Err(DecodeError::ReservedBits { at: 0, word: h });
+                }
+                if trailer != Trailer::ok(0) {
+                    return Err(DecodeError::ReservedBits {
+                        at: last,
+                        word: words[last],
+                    });
+                }
+                let r = (w >> 8) as u8;
+                Event::UploadRequest {
+                    handle: (w >> 16) as u16,
+                    host_ctx: (w >> 32) as u32,
+                    reason: UploadReason::from_u8(r).ok_or(DecodeError::BadStatus(r))?,
                 }
             }
             EventType::Error => {

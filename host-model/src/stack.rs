@@ -28,6 +28,24 @@
 //!   ([`HostConn::refused`]); the policy retries it after [`OffloadPolicy::retry_after`] ticks.
 //! - **Statistics** (A10, B5, F4): per-connection [`ConnStats`], host counters
 //!   [`HostStats`], merged with the engine's STATS in [`MergedStats`].
+//! - **Upload requests** (M5, A7, F3): the engine's unsolicited
+//!   [`Event::UploadRequest`]s are fetched with [`EngineLink::poll_events`] and handled
+//!   by [`HostStack::poll`] (the driver calls it when the engine has sent events; the
+//!   stack also polls between INTERLOCK and HANDOUT2). A request is acted on only if
+//!   the connection `host_ctx` is still held by the engine under `handle`, Offloaded
+//!   for RST / FIN / SYN / URG and Held for a handout timeout; anything else is a stale
+//!   request (the host already took the connection back, e.g. because the frame itself
+//!   reached [`HostStack::receive`] first) and is ignored.
+//!   - RST → CLOSE (abortive): the connection is back on the host and closed (removed).
+//!   - FIN → FLUSH: the connection continues in the host's slow path. The engine leaves
+//!     the FIN to the host (the returned `rcv_nxt` is the FIN's sequence number): the
+//!     host counts it (`rcv_nxt + 1`), ACKs it and goes to CLOSE-WAIT.
+//!   - SYN, URG → FLUSH: back on the host, TCP state unchanged.
+//!   - Handout timeout → FLUSH of the Held connection (the handout is abandoned; the
+//!     host keeps its own DELEGATED state). It stays on the host with
+//!     [`HostConn::refused`] = `NotPending`, so the policy may offer it again after
+//!     [`OffloadPolicy::retry_after`] ticks. A HANDOUT2 answered `NotPending` (the
+//!     timeout fired before the host saw its request) is handled the same way.
 //!
 //! The engine is anything implementing [`EngineLink`]: the [`EngineModel`], or the RTL
 //! under simulation.
@@ -39,19 +57,29 @@ use crate::meta::{self, RawRecord};
 use crate::proto::{
     Block, CachedUpdate, Caps, Class, CmdStatus, Command, ConnRef, DecodeError, EntryStatus, Event,
     EventType, FlowKey, FlushItem, Handout2Entry, Kind, Neighbor, ObjRef, PROTOCOL_VERSION, Path,
-    Stats, Tcp, TcpState,
+    Stats, Tcp, TcpState, UploadReason,
 };
 
 /// A command/response channel to an engine: one command message in (all its words up
-/// to `tlast`), one response message out.
+/// to `tlast`), one response message out; unsolicited events (which the engine sends
+/// between responses) are kept by the link until [`EngineLink::poll_events`].
 pub trait EngineLink {
     /// Send one command message; return the response message's words.
     fn command(&mut self, words: &[u64]) -> Vec<u64>;
+
+    /// Take the unsolicited event messages received so far, oldest first (default: none).
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        Vec::new()
+    }
 }
 
 impl EngineLink for EngineModel {
     fn command(&mut self, words: &[u64]) -> Vec<u64> {
         EngineModel::command(self, words)
+    }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        self.take_unsolicited().iter().map(Event::encode).collect()
     }
 }
 
@@ -59,11 +87,19 @@ impl<T: EngineLink + ?Sized> EngineLink for &mut T {
     fn command(&mut self, words: &[u64]) -> Vec<u64> {
         (**self).command(words)
     }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        (**self).poll_events()
+    }
 }
 
 impl<T: EngineLink + ?Sized> EngineLink for Box<T> {
     fn command(&mut self, words: &[u64]) -> Vec<u64> {
         (**self).command(words)
+    }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        (**self).poll_events()
     }
 }
 
@@ -74,6 +110,7 @@ pub mod flags {
     pub const RST: u16 = 0x004;
     pub const PSH: u16 = 0x008;
     pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
 }
 
 /// The host's id of a connection (its HostContext on the wire).
@@ -190,7 +227,8 @@ pub struct HostConn {
     pub tcp: Tcp,
     pub placement: Placement,
     pub stats: ConnStats,
-    /// The last refusal of a handout and its tick (M6).
+    /// The last refusal of a handout and its tick (M6); `NotPending` for a handout
+    /// abandoned after the engine's handout timeout.
     pub refused: Option<(EntryStatus, u64)>,
 }
 
@@ -261,8 +299,22 @@ pub struct HostStats {
     pub uploads: u64,
     /// CACHED updates sent.
     pub updates: u64,
-    /// Engine answers that broke the protocol (bad trailer, unexpected result).
+    /// Engine answers that broke the protocol (bad trailer, unexpected result, an
+    /// unsolicited message that is not a valid upload request).
     pub protocol_errors: u64,
+    /// Upload requests received ([`HostStack::poll`]): all of them, then those acted on
+    /// by reason (RST → CLOSE, FIN / SYN / URG → FLUSH), and the stale ones ignored.
+    /// `upload_requests` = the four reasons + `upload_requests_timeout` + `upload_requests_stale`.
+    pub upload_requests: u64,
+    pub upload_requests_rst: u64,
+    pub upload_requests_fin: u64,
+    pub upload_requests_syn: u64,
+    pub upload_requests_urg: u64,
+    pub upload_requests_timeout: u64,
+    pub upload_requests_stale: u64,
+    /// Handouts abandoned after the engine's handout timeout: a `HandoutTimeout`
+    /// request acted on, or HANDOUT2 answered `NotPending`.
+    pub handout_timeouts: u64,
     /// Connections the host knows now, and those of them on the host stack.
     pub connections: u64,
     pub connections_on_host: u64,
@@ -1116,6 +1168,23 @@ impl<E: EngineLink> HostStack<E> {
         if held.is_empty() {
             return err.map_or(Ok(()), Err);
         }
+        // Events that came before we send HANDOUT2 (a handout timeout of a slow host,
+        // requests for other connections) are handled first; connections whose handout
+        // was abandoned meanwhile are not started.
+        if let Err(e) = self.poll() {
+            err.get_or_insert(e);
+        }
+        held.retain(|id| match self.conns.get(id) {
+            Some(c) if matches!(c.placement, Placement::Held(_)) => true,
+            Some(_) => {
+                outcomes.push((*id, Err(EntryStatus::NotPending)));
+                false
+            }
+            None => false,
+        });
+        if held.is_empty() {
+            return err.map_or(Ok(()), Err);
+        }
         // HANDOUT2: the DELEGATED state of every connection now held.
         let entries: Vec<Handout2Entry> = held
             .iter()
@@ -1138,18 +1207,26 @@ impl<E: EngineLink> HostStack<E> {
         };
         let mut strays = Vec::new();
         for (i, e) in entries.iter().enumerate() {
-            let ok = results2.get(i).is_some_and(|r| {
-                r.status == EntryStatus::Ok && r.handle == e.handle && r.host_ctx == e.host_ctx
-            });
+            let status = results2
+                .get(i)
+                .filter(|r| r.kind == Kind::Tcp && r.handle == e.handle && r.host_ctx == e.host_ctx)
+                .map(|r| r.status);
             let Some(c) = self.conns.get_mut(&e.host_ctx) else {
                 continue;
             };
-            if ok {
+            if status == Some(EntryStatus::Ok) {
                 c.placement = Placement::Offloaded(e.handle);
                 c.stats.state_changes += 1;
                 c.refused = None;
                 self.stats.offloads += 1;
                 outcomes.push((e.host_ctx, Ok(e.handle)));
+            } else if status == Some(EntryStatus::NotPending) {
+                // The handout timed out on the engine (its request comes later, stale):
+                // take the connection back and let the policy offer it again later.
+                c.refused = Some((EntryStatus::NotPending, now));
+                self.stats.handout_timeouts += 1;
+                strays.push(e.host_ctx);
+                outcomes.push((e.host_ctx, Err(EntryStatus::NotPending)));
             } else {
                 // Not started: take it back so nothing is left behind on the engine.
                 self.stats.protocol_errors += 1;
@@ -1410,6 +1487,107 @@ impl<E: EngineLink> HostStack<E> {
                 .map(Some),
             None => Ok(None),
         }
+    }
+
+    // ----- unsolicited events -----------------------------------------------
+
+    /// Handle the engine's unsolicited events (M5; see the module documentation):
+    /// every message [`EngineLink::poll_events`] returns, in order. Returns the upload
+    /// requests acted on (host context, reason); stale requests are counted and ignored.
+    /// A message that is not a valid upload request is a protocol error; all messages
+    /// are handled and the first error is returned.
+    pub fn poll(&mut self) -> Result<Vec<(ConnId, UploadReason)>, StackError> {
+        let msgs = self.link.poll_events();
+        let mut acted = Vec::new();
+        let mut err = None;
+        for words in msgs {
+            match Event::decode(&words) {
+                Ok(Event::UploadRequest {
+                    handle,
+                    host_ctx,
+                    reason,
+                }) => {
+                    self.stats.upload_requests += 1;
+                    match self.upload_request(handle, host_ctx, reason) {
+                        None => self.stats.upload_requests_stale += 1,
+                        Some(r) => {
+                            acted.push((host_ctx, reason));
+                            if let Err(e) = r {
+                                err.get_or_insert(e);
+                            }
+                        }
+                    }
+                }
+                Ok(other) => {
+                    self.stats.protocol_errors += 1;
+                    err.get_or_insert(unexpected(EventType::UploadRequest, &other));
+                }
+                Err(e) => {
+                    self.stats.protocol_errors += 1;
+                    err.get_or_insert(StackError::Decode(e));
+                }
+            }
+        }
+        err.map_or(Ok(acted), Err)
+    }
+
+    /// Act on one upload request; `None` when it is stale (not acted on).
+    fn upload_request(
+        &mut self,
+        handle: u16,
+        id: ConnId,
+        reason: UploadReason,
+    ) -> Option<Result<(), StackError>> {
+        let c = self.conns.get(&id)?;
+        let expected = match reason {
+            UploadReason::HandoutTimeout => Placement::Held(handle),
+            _ => Placement::Offloaded(handle),
+        };
+        if c.placement != expected {
+            return None;
+        }
+        let r = match reason {
+            UploadReason::Rst => {
+                self.stats.upload_requests_rst += 1;
+                let r = self.upload(&[id], true);
+                // Abortive: the connection ends on the host.
+                self.set_state(id, TcpState::Closed);
+                self.remove_conn(id);
+                r
+            }
+            UploadReason::Fin => {
+                self.stats.upload_requests_fin += 1;
+                let r = self.upload(&[id], false);
+                if let Some(c) = self.conns.get_mut(&id)
+                    && c.placement == Placement::Host
+                    && c.tcp.tcp_state == TcpState::Established as u64
+                {
+                    c.tcp.rcv_nxt = (c.tcp.rcv_nxt as u32).wrapping_add(1) as u64;
+                    self.set_state(id, TcpState::CloseWait);
+                    self.send_segment(id, flags::ACK, 0);
+                }
+                r
+            }
+            UploadReason::Syn | UploadReason::Urg => {
+                if reason == UploadReason::Syn {
+                    self.stats.upload_requests_syn += 1;
+                } else {
+                    self.stats.upload_requests_urg += 1;
+                }
+                self.upload(&[id], false)
+            }
+            UploadReason::HandoutTimeout => {
+                self.stats.upload_requests_timeout += 1;
+                self.stats.handout_timeouts += 1;
+                let r = self.upload(&[id], false);
+                let now = self.now;
+                if let Some(c) = self.conns.get_mut(&id) {
+                    c.refused = Some((EntryStatus::NotPending, now));
+                }
+                r
+            }
+        };
+        Some(r)
     }
 
     // ----- statistics -------------------------------------------------------

@@ -1306,3 +1306,327 @@ fn lookup_builds_the_key_from_the_record() {
         (3, 1, 1, 1, 2)
     );
 }
+
+// ----- upload requests (unsolicited events) -----------------------------------
+
+/// The receive record of a segment for `k` with these TCP flags.
+fn record_of(k: &FlowKey, tcp_flags: u16) -> RawRecord {
+    let r = record(&[
+        ("tcp_valid", 1),
+        (if k.ipv6 { "ip6" } else { "ip4" }, 1),
+        ("vlan_valid", k.vlan_present as u128),
+        ("vlan_id", k.vlan_id as u128),
+        ("dst_ip", k.local_ip),
+        ("src_ip", k.remote_ip),
+        ("dst_port", k.local_port as u128),
+        ("src_port", k.remote_port as u128),
+        ("tcp_flags", tcp_flags as u128),
+    ]);
+    assert_eq!(record_key(&r), Some(*k));
+    r
+}
+
+/// The key of `setup`'s connection `i`.
+fn setup_key(i: u16) -> FlowKey {
+    key(
+        &nbr_vlan(Some(5)),
+        &v4(0x0a000001, 0x0a000002),
+        1000 + i,
+        80,
+    )
+}
+
+fn upload_request(handle: u16, host_ctx: u32, reason: UploadReason) -> Event {
+    Event::UploadRequest {
+        handle,
+        host_ctx,
+        reason,
+    }
+}
+
+const FIN: u16 = 0x001;
+const SYN: u16 = 0x002;
+const RST: u16 = 0x004;
+const PSH: u16 = 0x008;
+const ACK: u16 = 0x010;
+const URG: u16 = 0x020;
+
+#[test]
+fn exception_flags_raise_one_upload_request_per_connection() {
+    let cfg = cfg(256);
+    let mut e = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(30);
+    setup(&mut e, &mut rng, 6);
+    let ev = handout2(
+        &mut e,
+        (0..6).map(|i| (i, i as u32, Tcp::default())).collect(),
+    );
+    assert!(results(&ev).iter().all(|r| r.status == EntryStatus::Ok));
+    use UploadReason::*;
+    // Plain data raises nothing.
+    for fl in [ACK, ACK | PSH, 0, 0x0C0] {
+        assert_eq!(e.lookup(&record_of(&setup_key(0), fl)), Lookup::Hit(0));
+    }
+    assert_eq!(e.take_unsolicited(), vec![]);
+    assert!(!e.conn(0).unwrap().upload_requested);
+    // Each reason, by priority RST > FIN > SYN > URG.
+    let cases = [
+        (0, FIN | ACK, Fin),
+        (1, RST | FIN | ACK, Rst),
+        (2, SYN | URG, Syn),
+        (3, URG | ACK | PSH, Urg),
+        (4, RST, Rst),
+        (5, FIN | URG, Fin),
+    ];
+    for (i, fl, _) in cases {
+        assert_eq!(e.lookup(&record_of(&setup_key(i), fl)), Lookup::Hit(i));
+        assert!(e.conn(i).unwrap().upload_requested);
+        assert_eq!(e.conn(i).unwrap().state, ConnState::Offloaded);
+    }
+    // At most one per connection, whatever comes next.
+    for i in 0..6 {
+        for fl in [RST, FIN, SYN, URG] {
+            assert_eq!(e.lookup(&record_of(&setup_key(i), fl)), Lookup::Hit(i));
+        }
+    }
+    let want: Vec<Event> = cases
+        .iter()
+        .map(|&(i, _, r)| upload_request(i, i as u32, r))
+        .collect();
+    assert_eq!(e.unsolicited(), &want[..]);
+    assert_eq!(e.take_unsolicited(), want, "in the order raised");
+    assert_eq!(e.take_unsolicited(), vec![], "taken means cleared");
+    // The lookups counted as plain hits.
+    let s = e.stats();
+    assert_eq!((s.lookups, s.hits, s.held, s.misses), (34, 34, 0, 0));
+    // `lookup_key` has no flags; `lookup_key_flags` behaves as `lookup`.
+    let mut e2 = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(30);
+    setup(&mut e2, &mut rng, 2);
+    handout2(
+        &mut e2,
+        vec![(0, 0, Tcp::default()), (1, 1, Tcp::default())],
+    );
+    assert_eq!(e2.lookup_key(&setup_key(0)), Lookup::Hit(0));
+    assert_eq!(e2.lookup_key_flags(&setup_key(1), URG), Lookup::Hit(1));
+    assert_eq!(e2.take_unsolicited(), vec![upload_request(1, 1, Urg)]);
+    // The request is an ordinary wire message.
+    let w = upload_request(1, 1, Urg).encode();
+    assert_eq!(w, vec![0xC0, 1 << 32 | 1 << 16 | 5 << 8 | 3, 0]);
+    check_invariants(&e, &cfg);
+}
+
+#[test]
+fn held_and_expired_connections_raise_no_exception_request() {
+    let cfg = cfg(256);
+    let mut e = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    setup(&mut e, &mut rng, 2);
+    for fl in [RST, FIN, SYN, URG] {
+        assert_eq!(e.lookup(&record_of(&setup_key(0), fl)), Lookup::Held(0));
+    }
+    assert!(e.expire(1).is_some());
+    for fl in [RST, FIN, SYN, URG] {
+        assert_eq!(e.lookup(&record_of(&setup_key(1), fl)), Lookup::Miss);
+    }
+    assert_eq!(e.take_unsolicited(), vec![]);
+    assert!(!e.conn(0).unwrap().upload_requested);
+    assert!(!e.conn(1).unwrap().upload_requested);
+    let s = e.stats();
+    assert_eq!((s.lookups, s.held, s.misses, s.hits), (8, 4, 4, 0));
+    // HANDOUT2 of the Held one starts it; from then on it may raise a request.
+    handout2(&mut e, vec![(0, 0, Tcp::default())]);
+    assert_eq!(e.lookup(&record_of(&setup_key(0), RST)), Lookup::Hit(0));
+    assert_eq!(
+        e.take_unsolicited(),
+        vec![upload_request(0, 0, UploadReason::Rst)]
+    );
+    check_invariants(&e, &cfg);
+}
+
+#[test]
+fn handout_timeout_expires_a_held_connection() {
+    let cfg = cfg(256);
+    let mut e = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(32);
+    let tcps = setup(&mut e, &mut rng, 4);
+    let d = tcp_only(&rand_tcp(&mut rng), &[Class::Delegated]);
+    handout2(&mut e, vec![(3, 3, d)]);
+    // Only a Held connection expires; the event is returned, not queued.
+    assert_eq!(
+        e.expire(1),
+        Some(upload_request(1, 1, UploadReason::HandoutTimeout))
+    );
+    assert_eq!(e.take_unsolicited(), vec![]);
+    let c = e.conn(1).unwrap();
+    assert_eq!(c.state, ConnState::Expired);
+    assert!(!c.upload_requested);
+    assert_eq!(c.tcp, tcps[1], "nothing else changed");
+    let before = snapshot(&e, &cfg);
+    let stats = e.stats();
+    assert_eq!(e.expire(1), None, "already Expired");
+    assert_eq!(e.expire(3), None, "Offloaded");
+    assert_eq!(e.expire(4), None, "free");
+    assert_eq!(e.expire(256), None, "out of range");
+    assert_eq!(e.expire(u16::MAX), None);
+    assert_eq!(snapshot(&e, &cfg), before);
+    assert_eq!(e.stats(), stats);
+    assert_eq!(e.expire(2).unwrap().event_type(), EventType::UploadRequest);
+    // Its frames miss again (counted as misses, not held).
+    assert_eq!(e.lookup_key(&setup_key(1)), Lookup::Miss);
+    assert_eq!(e.lookup(&record_of(&setup_key(1), ACK)), Lookup::Miss);
+    assert_eq!(e.lookup_key(&setup_key(0)), Lookup::Held(0));
+    let s = e.stats();
+    assert_eq!((s.lookups, s.misses, s.held), (3, 2, 1));
+    // It still occupies its slot and counts as a connection.
+    assert_eq!(e.key_location(&setup_key(1)), Some(e.conn(1).unwrap().slot));
+    assert_eq!(s.connections, 4);
+    assert_eq!(e.path(0).unwrap().refcount, 4);
+    // A late HANDOUT2 is NOT_PENDING and changes nothing.
+    let ev = handout2(&mut e, vec![(1, 1, d), (0, 0, d)]);
+    assert_eq!(
+        results(&ev),
+        vec![
+            res(Kind::Tcp, EntryStatus::NotPending, 1, 1),
+            ok(Kind::Tcp, 0, 0)
+        ]
+    );
+    assert_eq!(e.conn(1).unwrap().state, ConnState::Expired);
+    assert_eq!(e.conn(1).unwrap().tcp, tcps[1]);
+    assert_eq!(e.stats().handout2, 2);
+    // UPDATE of its CACHED state is allowed.
+    let rt = rand_tcp(&mut rng);
+    let ev = e.command_event(
+        &Command::Update {
+            tag: 5,
+            update: CachedUpdate::Tcp {
+                handle: 1,
+                host_ctx: 1,
+                tcp: rt,
+            },
+        }
+        .encode(),
+    );
+    assert_eq!(results(&ev), vec![ok(Kind::Tcp, 1, 1)]);
+    let c = e.conn(1).unwrap();
+    assert_eq!(
+        c.tcp.class_words(Class::Cached),
+        rt.class_words(Class::Cached)
+    );
+    assert_eq!(
+        c.tcp.class_words(Class::Delegated),
+        vec![0; TCP_DELEGATED_WORDS]
+    );
+    check_invariants(&e, &cfg);
+    // FLUSH: OK with all-zero DELEGATED words; key, handle and connection freed.
+    let ev = flush(&mut e, &[(Kind::Tcp, 1, 1), (Kind::Tcp, 1, 1)]);
+    assert_eq!(
+        items(&ev),
+        vec![
+            FlushItem::Conn {
+                result: ok(Kind::Tcp, 1, 1),
+                tcp: Some(Tcp::default())
+            },
+            FlushItem::Conn {
+                result: res(Kind::Tcp, EntryStatus::UnknownHandle, 1, 1),
+                tcp: None
+            },
+        ]
+    );
+    assert_eq!(e.conn(1), None);
+    assert_eq!(e.key_location(&setup_key(1)), None);
+    let s = e.stats();
+    assert_eq!((s.connections, s.flushes), (3, 1));
+    assert_eq!(e.path(0).unwrap().refcount, 3);
+    check_invariants(&e, &cfg);
+    // CLOSE of the other Expired one, then of the rest: the Path and Neighbor cascade.
+    let ev = e.command_event(
+        &Command::Close {
+            tag: 9,
+            conns: [2u16, 0, 3]
+                .iter()
+                .map(|&h| ConnRef {
+                    kind: Kind::Tcp,
+                    handle: h,
+                    host_ctx: h as u32,
+                })
+                .collect(),
+        }
+        .encode(),
+    );
+    let it = items(&ev);
+    assert_eq!(
+        it[0],
+        FlushItem::Conn {
+            result: ok(Kind::Tcp, 2, 2),
+            tcp: Some(Tcp::default())
+        }
+    );
+    assert_eq!(
+        it[1],
+        FlushItem::Conn {
+            result: ok(Kind::Tcp, 0, 0),
+            tcp: Some(d)
+        }
+    );
+    assert!(matches!(it[3], FlushItem::PathFreed { .. }), "{it:?}");
+    assert!(matches!(it[4], FlushItem::NeighborFreed { .. }), "{it:?}");
+    let s = e.stats();
+    assert_eq!((s.connections, s.paths, s.neighbors), (0, 0, 0));
+    check_invariants(&e, &cfg);
+}
+
+#[test]
+fn a_new_handout_of_a_freed_handle_starts_with_the_flag_clear() {
+    let cfg = cfg(256);
+    let mut e = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(33);
+    let nbr = nbr_vlan(None);
+    let path = v4(1, 2);
+    let t = tcp_ports(&mut rng, 80, 9000);
+    let k = key(&nbr, &path, 80, 9000);
+    let hand_out = |e: &mut EngineModel, ctx: u32| -> u16 {
+        let r = results(&handout1(
+            e,
+            1,
+            vec![new_nbr(1, nbr), new_path(2, path), tcp_block(ctx, t)],
+        ));
+        assert!(r.iter().all(|r| r.status == EntryStatus::Ok), "{r:?}");
+        let c = e.conn(r[2].handle).unwrap();
+        assert!(!c.upload_requested);
+        assert_eq!(c.state, ConnState::Held);
+        r[2].handle
+    };
+    // Round 1: offloaded, FIN raises a request, flushed.
+    let h = hand_out(&mut e, 10);
+    handout2(&mut e, vec![(h, 10, Tcp::default())]);
+    e.lookup(&record_of(&k, FIN | ACK));
+    assert!(e.conn(h).unwrap().upload_requested);
+    flush(&mut e, &[(Kind::Tcp, h, 10)]);
+    // Round 2: handle reused, the flag starts clear; a new request is raised.
+    let h2 = hand_out(&mut e, 11);
+    assert_eq!(h2, h, "the only freed handle is reused");
+    handout2(&mut e, vec![(h2, 11, Tcp::default())]);
+    e.lookup(&record_of(&k, RST));
+    e.lookup(&record_of(&k, RST));
+    // Round 3: expired, flushed, handed out again: Held, then a request again.
+    flush(&mut e, &[(Kind::Tcp, h2, 11)]);
+    let h3 = hand_out(&mut e, 12);
+    assert_eq!(h3, h);
+    assert!(e.expire(h3).is_some());
+    flush(&mut e, &[(Kind::Tcp, h3, 12)]);
+    let h4 = hand_out(&mut e, 13);
+    assert_eq!(e.lookup(&record_of(&k, RST)), Lookup::Held(h4));
+    handout2(&mut e, vec![(h4, 13, Tcp::default())]);
+    assert_eq!(e.lookup(&record_of(&k, SYN)), Lookup::Hit(h4));
+    use UploadReason::*;
+    assert_eq!(
+        e.take_unsolicited(),
+        vec![
+            upload_request(h, 10, Fin),
+            upload_request(h, 11, Rst),
+            upload_request(h, 13, Syn),
+        ]
+    );
+    check_invariants(&e, &cfg);
+}

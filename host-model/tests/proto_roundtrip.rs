@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use host_model::engine::EngineModel;
+use host_model::engine::{ConnState, EngineModel, Lookup};
 use host_model::proto::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -29,6 +29,13 @@ const CMD_STATUSES: [CmdStatus; 6] = [
     CmdStatus::TrailingWords,
 ];
 const KINDS: [Kind; 3] = [Kind::Neighbor, Kind::Path, Kind::Tcp];
+const REASONS: [UploadReason; 5] = [
+    UploadReason::HandoutTimeout,
+    UploadReason::Rst,
+    UploadReason::Fin,
+    UploadReason::Syn,
+    UploadReason::Urg,
+];
 
 fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
     xs[rng.random_range(0..xs.len())]
@@ -185,7 +192,7 @@ fn rand_event(rng: &mut ChaCha8Rng) -> Event {
     let trailer = rand_trailer(rng);
     let n = rng.random_range(0..20);
     let results = |rng: &mut ChaCha8Rng| (0..n).map(|_| rand_result(rng)).collect::<Vec<_>>();
-    match rng.random_range(0..8) {
+    match rng.random_range(0..9) {
         0 => Event::Caps {
             tag,
             caps: Caps::decode(&[rng.random(), rng.random::<u64>() & 0xFFFF_FFFF_FFFF]),
@@ -212,6 +219,11 @@ fn rand_event(rng: &mut ChaCha8Rng) -> Event {
             trailer,
         },
         5 => Event::Error { tag, trailer },
+        6 => Event::UploadRequest {
+            handle: rng.random(),
+            host_ctx: rng.random(),
+            reason: pick(rng, &REASONS),
+        },
         _ => {
             let items = (0..n)
                 .map(|_| {
@@ -289,6 +301,65 @@ fn every_event_variant_round_trips() {
         assert_eq!(Event::decode(&w), Ok(e.clone()), "{w:x?}");
     }
     assert_eq!(seen.len(), EventType::ALL.len());
+}
+
+#[test]
+fn upload_request_layout_and_strict_decoding() {
+    let ev = Event::UploadRequest {
+        handle: 0x1234,
+        host_ctx: 0xdead_beef,
+        reason: UploadReason::Fin,
+    };
+    let w = ev.encode();
+    assert_eq!(w, vec![0xC0, 0xdead_beef_1234_0303, 0]);
+    assert_eq!(ev.tag(), 0);
+    assert_eq!(ev.trailer(), Trailer::ok(0));
+    assert_eq!(ev.event_type(), EventType::UploadRequest);
+    assert_eq!(Event::decode(&w), Ok(ev));
+    for (r, v) in REASONS.iter().zip(1u8..) {
+        assert_eq!(*r as u8, v);
+        assert_eq!(UploadReason::from_u8(v), Some(*r));
+    }
+    assert_eq!(UploadReason::from_u8(0), None);
+    assert_eq!(UploadReason::from_u8(6), None);
+    // Flags: RST, then FIN, SYN, URG; ACK / PSH / ECN bits raise nothing.
+    use UploadReason::*;
+    for (flags, want) in [
+        (0x000, None),
+        (0x010, None),
+        (0x018, None),
+        (0x0C0 | 0x100, None),
+        (0x004, Some(Rst)),
+        (0x015, Some(Rst)),
+        (0x027, Some(Rst)),
+        (0x011, Some(Fin)),
+        (0x023, Some(Fin)),
+        (0x002, Some(Syn)),
+        (0x012, Some(Syn)),
+        (0x022, Some(Syn)),
+        (0x020, Some(Urg)),
+        (0x038, Some(Urg)),
+    ] {
+        assert_eq!(UploadReason::of_tcp_flags(flags), want, "{flags:#x}");
+    }
+    // Anything but the exact layout is refused.
+    let bad = [
+        vec![0xC0, 0xdead_beef_1234_0303], // no trailer
+        vec![0xC0, 0],                     // no entry
+        vec![0xC0, 0xdead_beef_1234_0303, 0xdead_beef_1234_0303, 0], // two entries
+        vec![0xC0 | 7 << 32, 0xdead_beef_1234_0303, 0], // a tag
+        vec![0xC0 | 1 << 8, 0xdead_beef_1234_0303, 0], // reserved header bits
+        vec![0xC0, 0xdead_beef_1234_0303, 1], // trailer not OK
+        vec![0xC0, 0xdead_beef_1234_0303, 1 << 16], // trailer consumed != 0
+        vec![0xC0, 0xdead_beef_1234_0301, 0], // kind Neighbor
+        vec![0xC0, 0xdead_beef_1234_0313, 0], // reserved entry bits
+        vec![0xC0, 0xdead_beef_1234_0003, 0], // reason 0
+        vec![0xC0, 0xdead_beef_1234_0603, 0], // reason 6
+        vec![0xC0, 0xdead_beef_1234_FF03, 0], // reason 255
+    ];
+    for w in bad {
+        assert!(Event::decode(&w).is_err(), "{w:x?}");
+    }
 }
 
 #[test]
@@ -422,14 +493,20 @@ fn fuzz_random_words_never_panic() {
 #[test]
 fn fuzz_mutated_messages_never_panic() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut upload_requests = 0;
     for _ in 0..20000 {
         let ev = rand_event(&mut rng).encode();
         let ev = mutate(&mut rng, ev);
-        let _ = Event::decode(&ev);
+        // An upload request decodes only from its one exact encoding.
+        if let Ok(d @ Event::UploadRequest { .. }) = Event::decode(&ev) {
+            upload_requests += 1;
+            assert_eq!(d.encode(), ev);
+        }
         let c = rand_command(&mut rng, false).encode();
         let c = mutate(&mut rng, c);
         let _ = Command::decode(&c);
     }
+    assert!(upload_requests > 0);
 }
 
 #[test]
@@ -438,6 +515,9 @@ fn fuzz_engine_with_valid_and_mutated_commands() {
     let cfg = cfg(256);
     let mut e = EngineModel::new(&cfg);
     let mut ok = 0;
+    // Handles whose connection raised an exception request since it was created.
+    let mut requested = std::collections::HashSet::new();
+    let (mut exceptions, mut timeouts) = (0, 0);
     for i in 0..30000 {
         let c = rand_command(&mut rng, true);
         let w = if rng.random_bool(0.7) {
@@ -462,8 +542,77 @@ fn fuzz_engine_with_valid_and_mutated_commands() {
             local_port: rng.random_range(0..4),
             remote_port: rng.random_range(0..4),
         };
-        e.lookup_key(&key);
+        let fl = if rng.random_bool(0.5) {
+            rng.random_range(0..0x1000)
+        } else {
+            0x010
+        };
+        let l = e.lookup_key_flags(&key, fl);
+        // Handout timeouts of random handles (most are not Held).
+        let held_now: Vec<u16> = e
+            .live_conns()
+            .into_iter()
+            .filter(|h| e.conn(*h).unwrap().state == ConnState::Held)
+            .collect();
+        let h = match held_now.len() {
+            n if n > 0 && rng.random_bool(0.5) => held_now[rng.random_range(0..n)],
+            _ => rng.random_range(0..300u16),
+        };
+        let held = e.conn(h).map(|c| (c.state, c.host_ctx));
+        match rng.random_bool(0.02).then(|| e.expire(h)).flatten() {
+            Some(ev) => {
+                timeouts += 1;
+                let (st, ctx) = held.unwrap();
+                assert_eq!(st, ConnState::Held);
+                assert_eq!(
+                    ev,
+                    Event::UploadRequest {
+                        handle: h,
+                        host_ctx: ctx,
+                        reason: UploadReason::HandoutTimeout
+                    }
+                );
+                assert_eq!(e.conn(h).unwrap().state, ConnState::Expired);
+            }
+            None => assert_eq!(e.conn(h).map(|c| (c.state, c.host_ctx)), held),
+        }
+        // Requests of freed connections are forgotten; a new one needs a Hit.
+        requested.retain(|h| e.conn(*h).is_some());
+        let evs = e.take_unsolicited();
+        assert!(evs.len() <= 1);
+        for ev in evs {
+            let Event::UploadRequest {
+                handle,
+                host_ctx,
+                reason,
+            } = ev
+            else {
+                panic!("{ev:?}")
+            };
+            exceptions += 1;
+            assert_eq!(l, Lookup::Hit(handle));
+            assert_eq!(UploadReason::of_tcp_flags(fl), Some(reason));
+            let c = e.conn(handle).unwrap();
+            assert!(c.upload_requested && c.state == ConnState::Offloaded);
+            assert_eq!(c.host_ctx, host_ctx);
+            assert!(requested.insert(handle), "second request for {handle}");
+        }
     }
+    check_invariants(&e, &cfg);
+    assert!(exceptions > 10 && timeouts > 10, "{exceptions} {timeouts}");
+    // Every Held connection expires; nothing else does.
+    for h in 0..cfg.config.offload.connections as u16 {
+        let before = e.conn(h);
+        let ev = e.expire(h);
+        assert_eq!(
+            ev.is_some(),
+            before.is_some_and(|c| c.state == ConnState::Held)
+        );
+        if ev.is_none() {
+            assert_eq!(e.conn(h), before);
+        }
+    }
+    assert_eq!(e.expire(u16::MAX), None);
     check_invariants(&e, &cfg);
     let s = e.stats();
     assert!(ok > 10000, "most commands were valid: {ok}");

@@ -17,13 +17,40 @@ struct Recorder {
     cmds: Vec<Command>,
     /// Simulated engine progress: added to `rcv_nxt` of every connection FLUSH returns.
     progress: u32,
+    /// Unsolicited messages to deliver before the engine's own (forged or timeouts).
+    injected: Vec<Vec<u64>>,
+    /// A slow host: the handout timeout fires right after INTERLOCK...
+    expire_after_handout1: bool,
+    /// ... or just before HANDOUT2 reaches the engine.
+    expire_before_handout2: bool,
 }
 
 impl EngineLink for Recorder {
     fn command(&mut self, words: &[u64]) -> Vec<u64> {
         let cmd = Command::decode(words).expect("the stack sends well-formed commands");
+        if self.expire_before_handout2
+            && let Command::Handout2 { entries, .. } = &cmd
+        {
+            for e in entries {
+                if let Some(ev) = self.eng.expire(e.handle) {
+                    self.injected.push(ev.encode());
+                }
+            }
+        }
         self.cmds.push(cmd);
         let resp = self.eng.command(words);
+        if self.expire_after_handout1
+            && let Ok(Event::Interlock { results, .. }) = Event::decode(&resp)
+        {
+            for r in results {
+                if r.kind == Kind::Tcp
+                    && r.status == EntryStatus::Ok
+                    && let Some(ev) = self.eng.expire(r.handle)
+                {
+                    self.injected.push(ev.encode());
+                }
+            }
+        }
         if self.progress == 0 {
             return resp;
         }
@@ -50,6 +77,12 @@ impl EngineLink for Recorder {
             _ => resp,
         }
     }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        let mut v = std::mem::take(&mut self.injected);
+        v.extend(self.eng.poll_events());
+        v
+    }
 }
 
 impl Recorder {
@@ -63,6 +96,9 @@ fn stack(connections: u32, policy: OffloadPolicy) -> HostStack<Recorder> {
         eng: EngineModel::new(&cfg(connections)),
         cmds: vec![],
         progress: 0,
+        injected: vec![],
+        expire_after_handout1: false,
+        expire_before_handout2: false,
     };
     HostStack::new(link, policy).expect("CAPS")
 }
@@ -741,6 +777,24 @@ impl EngineLink for Garbage {
         }
         resp
     }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        let mut v = self.eng.poll_events();
+        for _ in 0..self.rng.random_range(0..3) {
+            let mut w = Event::UploadRequest {
+                handle: self.rng.random_range(0..4),
+                host_ctx: self.rng.random_range(0..8),
+                reason: UploadReason::from_u8(self.rng.random_range(1..6)).unwrap(),
+            }
+            .encode();
+            if self.rng.random_bool(0.3) {
+                let i = self.rng.random_range(0..w.len());
+                w[i] ^= 1 << self.rng.random_range(0..64);
+            }
+            v.push(w);
+        }
+        v
+    }
 }
 
 #[test]
@@ -783,7 +837,328 @@ fn a_misbehaving_engine_gives_errors_not_panics() {
                 }
             }
             let _ = s.set_next_hop_mac(None, i as u64);
+            let _ = s.link_mut().eng.lookup_key_flags(&k, fl);
+            let _ = s.poll();
             let _ = s.stats();
         }
     }
+}
+
+// ----- upload requests (unsolicited events) -----------------------------------
+
+fn upload_request(handle: u16, host_ctx: u32, reason: UploadReason) -> Vec<u64> {
+    Event::UploadRequest {
+        handle,
+        host_ctx,
+        reason,
+    }
+    .encode()
+}
+
+#[test]
+fn rst_request_closes_and_ends_the_connection() {
+    let mut s = stack(256, OffloadPolicy::default());
+    let k = key(0x0a00_0b01, 42000, None);
+    let (id, _) = open(&mut s, k);
+    let h = handle(&s, id);
+    assert_eq!(s.poll().unwrap(), vec![], "nothing pending");
+    let n = s.link().cmds.len();
+    // The engine sees the RST (its lookup still hits) and asks for the upload.
+    assert_eq!(
+        s.link_mut()
+            .eng
+            .lookup_key_flags(&k, flags::RST | flags::ACK),
+        Lookup::Hit(h)
+    );
+    assert_eq!(s.poll().unwrap(), vec![(id, UploadReason::Rst)]);
+    assert_eq!(s.link().ops()[n..], [Opcode::Close]);
+    assert!(s.conn(id).is_none(), "abortive: the connection is closed");
+    assert_eq!(s.conn_by_key(&k), None);
+    let es = s.link().eng.stats();
+    assert_eq!((es.connections, es.paths, es.neighbors), (0, 0, 0));
+    let hs = s.host_stats();
+    assert_eq!(
+        (hs.upload_requests, hs.upload_requests_rst, hs.uploads),
+        (1, 1, 1)
+    );
+    assert_eq!(hs.protocol_errors, 0);
+    assert_eq!(s.poll().unwrap(), vec![], "taken once");
+    // A later retransmitted RST is a plain host-stack frame for nobody.
+    assert_eq!(
+        s.receive(&seg(k, flags::RST, IRS + 1, 0, 0, None)).unwrap(),
+        FrameClass::HostStack
+    );
+}
+
+#[test]
+fn fin_request_flushes_and_the_host_goes_to_close_wait() {
+    let mut s = stack(256, OffloadPolicy::default());
+    s.link_mut().progress = 1000; // the engine placed 1000 bytes before the FIN
+    let k = key(0x0a00_0b02, 42000, Some(9));
+    let (id, _) = open(&mut s, k);
+    let h = handle(&s, id);
+    let before = *s.conn(id).unwrap();
+    let n = s.link().cmds.len();
+    assert_eq!(
+        s.link_mut()
+            .eng
+            .lookup_key_flags(&k, flags::FIN | flags::ACK),
+        Lookup::Hit(h)
+    );
+    assert_eq!(s.poll().unwrap(), vec![(id, UploadReason::Fin)]);
+    assert_eq!(s.link().ops()[n..], [Opcode::Flush]);
+    let c = *s.conn(id).unwrap();
+    assert_eq!(c.placement, Placement::Host);
+    assert_eq!(c.tcp.tcp_state, TcpState::CloseWait as u64);
+    assert_eq!(
+        c.tcp.rcv_nxt,
+        (IRS + 1 + 1000 + 1) as u64,
+        "the engine's rcv_nxt applied, then the FIN counted"
+    );
+    assert_eq!(
+        c.tcp.class_words(Class::Const),
+        before.tcp.class_words(Class::Const)
+    );
+    let ack = *s.sent().last().unwrap();
+    assert_eq!((ack.flags, ack.ack), (flags::ACK, IRS + 1 + 1000 + 1));
+    let hs = s.host_stats();
+    assert_eq!(
+        (hs.upload_requests, hs.upload_requests_fin, hs.uploads),
+        (1, 1, 1)
+    );
+    assert_eq!(s.link().eng.stats().connections, 0);
+    assert_eq!(s.link_mut().eng.lookup_key(&k), Lookup::Miss);
+    // The FIN frame itself reaching the host now (a miss) is not counted twice.
+    let fin = seg(k, flags::FIN | flags::ACK, IRS + 1 + 1000, 0, 0, None);
+    assert_eq!(s.receive(&fin).unwrap(), FrameClass::HostStack);
+    let c = *s.conn(id).unwrap();
+    assert_eq!(c.tcp.rcv_nxt, (IRS + 1 + 1000 + 1) as u64);
+    assert_eq!(c.tcp.tcp_state, TcpState::CloseWait as u64);
+    // The application closes: FIN from the host (LAST-ACK), no engine command.
+    let n = s.link().cmds.len();
+    s.close(id).unwrap();
+    assert_eq!(s.link().cmds.len(), n);
+    assert_eq!(s.conn(id).unwrap().state(), TcpState::LastAck as u64);
+}
+
+#[test]
+fn syn_and_urg_requests_bring_the_connection_back_to_the_host() {
+    let mut s = stack(256, OffloadPolicy::default());
+    let k1 = key(0x0a00_0b03, 42000, None);
+    let k2 = key(0x0a00_0b03, 42001, None);
+    let (id1, _) = open(&mut s, k1);
+    let (id2, _) = open(&mut s, k2);
+    let (h1, h2) = (handle(&s, id1), handle(&s, id2));
+    let n = s.link().cmds.len();
+    s.link_mut().eng.lookup_key_flags(&k1, flags::SYN);
+    s.link_mut()
+        .eng
+        .lookup_key_flags(&k2, flags::URG | flags::ACK);
+    s.link_mut().eng.lookup_key_flags(&k2, flags::RST); // second one: not raised
+    assert_eq!(
+        s.poll().unwrap(),
+        vec![(id1, UploadReason::Syn), (id2, UploadReason::Urg)]
+    );
+    assert_eq!(s.link().ops()[n..], [Opcode::Flush, Opcode::Flush]);
+    for id in [id1, id2] {
+        let c = s.conn(id).unwrap();
+        assert_eq!(
+            (c.placement, c.state()),
+            (Placement::Host, TcpState::Established as u64)
+        );
+    }
+    assert_eq!(s.link().eng.conn(h1), None);
+    assert_eq!(s.link().eng.conn(h2), None);
+    let hs = s.host_stats();
+    assert_eq!(
+        (
+            hs.upload_requests,
+            hs.upload_requests_syn,
+            hs.upload_requests_urg,
+            hs.uploads,
+            hs.connections_on_host
+        ),
+        (2, 1, 1, 2, 2)
+    );
+    // Back on the host, the policy may offer them again.
+    assert_eq!(s.offload(&[id1]).unwrap()[0].0, id1);
+    handle(&s, id1);
+}
+
+#[test]
+fn stale_and_forged_requests_are_ignored() {
+    let mut s = stack(256, OffloadPolicy::default());
+    let k = key(0x0a00_0b04, 42000, None);
+    let (id, _) = open(&mut s, k);
+    let h = handle(&s, id);
+    // The FIN frame reaches the host before the request: uploaded by `receive`.
+    s.link_mut()
+        .eng
+        .lookup_key_flags(&k, flags::FIN | flags::ACK);
+    let fin = seg(k, flags::FIN | flags::ACK, IRS + 1, 0, 0, Some(h));
+    assert_eq!(s.receive(&fin).unwrap(), FrameClass::Closing(id));
+    let n = s.link().cmds.len();
+    let st = *s.conn(id).unwrap();
+    assert_eq!(s.poll().unwrap(), vec![]);
+    assert_eq!(s.link().cmds.len(), n, "no command for a stale request");
+    assert_eq!(*s.conn(id).unwrap(), st);
+    // Requests that do not match what the engine holds for the host.
+    let k2 = key(0x0a00_0b04, 42001, None);
+    let (id2, _) = open(&mut s, k2);
+    let h2 = handle(&s, id2);
+    s.link_mut().injected = vec![
+        upload_request(h2 ^ 1, id2, UploadReason::Rst), // wrong handle
+        upload_request(h2, id2 + 100, UploadReason::Rst), // unknown connection
+        upload_request(h2, id2, UploadReason::HandoutTimeout), // not Held
+        upload_request(h2, id, UploadReason::Fin),      // on the host
+        vec![0xC0, 0x0303, 1],                          // not a valid message
+        Event::Error {
+            tag: 0,
+            trailer: Trailer::ok(0),
+        }
+        .encode(), // not unsolicited
+    ];
+    let n = s.link().cmds.len();
+    assert!(s.poll().is_err());
+    assert_eq!(s.link().cmds.len(), n);
+    assert_eq!(s.conn(id2).unwrap().placement, Placement::Offloaded(h2));
+    let hs = s.host_stats();
+    assert_eq!(
+        (
+            hs.upload_requests,
+            hs.upload_requests_stale,
+            hs.protocol_errors
+        ),
+        (5, 5, 2)
+    );
+    // A valid request after bad messages in the same poll is still acted on.
+    s.link_mut().injected = vec![vec![], upload_request(h2, id2, UploadReason::Rst)];
+    assert!(s.poll().is_err());
+    assert!(s.conn(id2).is_none());
+    assert_eq!(s.host_stats().upload_requests_rst, 1);
+}
+
+#[test]
+fn handout_timeout_request_abandons_the_handout() {
+    let mut s = stack(
+        256,
+        OffloadPolicy {
+            retry_after: 50,
+            ..OffloadPolicy::default()
+        },
+    );
+    s.link_mut().expire_after_handout1 = true;
+    s.tick(10).unwrap();
+    let k = key(0x0a00_0b05, 42000, Some(4));
+    let (id, class) = open(&mut s, k);
+    assert_eq!(class, FrameClass::OffloadComplete(id));
+    // INTERLOCK, then the timeout's request: FLUSH of the Held connection, no HANDOUT2.
+    assert_eq!(
+        s.link().ops(),
+        vec![Opcode::Caps, Opcode::Handout1, Opcode::Flush]
+    );
+    let c = *s.conn(id).unwrap();
+    assert_eq!(c.placement, Placement::Host);
+    assert_eq!(c.state(), TcpState::Established as u64);
+    assert_eq!(c.refused, Some((EntryStatus::NotPending, 10)));
+    assert_eq!(
+        c.tcp.rcv_nxt,
+        (IRS + 1) as u64,
+        "the host kept its own DELEGATED state"
+    );
+    let es = s.link().eng.stats();
+    assert_eq!(
+        (es.connections, es.paths, es.neighbors, es.handout2),
+        (0, 0, 0, 0)
+    );
+    let p = s.path(c.path).unwrap();
+    assert_eq!(p.engine, None);
+    assert_eq!(s.neighbor(p.nbr).unwrap().engine, None);
+    let hs = s.host_stats();
+    assert_eq!(
+        (
+            hs.upload_requests,
+            hs.upload_requests_timeout,
+            hs.handout_timeouts,
+            hs.offloads,
+            hs.protocol_errors
+        ),
+        (1, 1, 1, 0, 0)
+    );
+    assert_eq!(s.link_mut().eng.lookup_key(&k), Lookup::Miss);
+    // The policy offers it again after `retry_after`, on data activity.
+    s.link_mut().expire_after_handout1 = false;
+    s.tick(30).unwrap();
+    s.receive(&seg(k, flags::ACK, IRS + 1, 0, 100, None))
+        .unwrap();
+    assert_eq!(s.conn(id).unwrap().placement, Placement::Host, "too early");
+    s.tick(60).unwrap();
+    s.receive(&seg(k, flags::ACK, IRS + 101, 0, 100, None))
+        .unwrap();
+    let h = handle(&s, id);
+    assert_eq!(
+        s.link().eng.conn(h).unwrap().tcp.rcv_nxt,
+        (IRS + 201) as u64
+    );
+    assert_eq!(s.host_stats().offloads, 1);
+}
+
+#[test]
+fn a_late_handout2_is_not_pending_and_the_request_then_stale() {
+    let mut s = stack(256, OffloadPolicy::default());
+    s.link_mut().expire_before_handout2 = true;
+    let k = key(0x0a00_0b06, 42000, None);
+    let (id, _) = open(&mut s, k);
+    assert_eq!(
+        s.link().ops(),
+        vec![
+            Opcode::Caps,
+            Opcode::Handout1,
+            Opcode::Handout2,
+            Opcode::Flush
+        ]
+    );
+    let c = *s.conn(id).unwrap();
+    assert_eq!(c.placement, Placement::Host);
+    assert_eq!(c.refused.map(|r| r.0), Some(EntryStatus::NotPending));
+    let hs = s.host_stats();
+    assert_eq!((hs.handout_timeouts, hs.protocol_errors), (1, 0));
+    assert_eq!(s.link().eng.stats().connections, 0);
+    // The timeout's request arrives after the host took the connection back.
+    let n = s.link().cmds.len();
+    assert_eq!(s.poll().unwrap(), vec![]);
+    assert_eq!(s.link().cmds.len(), n);
+    let hs = s.host_stats();
+    assert_eq!(
+        (
+            hs.upload_requests,
+            hs.upload_requests_stale,
+            hs.handout_timeouts
+        ),
+        (1, 1, 1)
+    );
+    // Explicit offload: several connections, one handout; the timeout hits them all.
+    let ids: Vec<ConnId> = (1..4)
+        .map(|i| {
+            let k = key(0x0a00_0b06, 42000 + i, None);
+            s.link_mut().expire_before_handout2 = false;
+            s.set_policy(OffloadPolicy {
+                min_bytes: u64::MAX,
+                ..OffloadPolicy::default()
+            });
+            open(&mut s, k).0
+        })
+        .collect();
+    s.link_mut().expire_after_handout1 = true;
+    let out = s.offload(&ids).unwrap();
+    assert_eq!(
+        out,
+        ids.iter()
+            .map(|id| (*id, Err(EntryStatus::NotPending)))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(s.host_stats().upload_requests_timeout, 3);
+    assert_eq!(s.link().ops().last(), Some(&Opcode::Flush));
+    assert!(!s.link().ops()[n..].contains(&Opcode::Handout2));
+    assert_eq!(s.link().eng.stats().connections, 0);
 }

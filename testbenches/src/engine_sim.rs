@@ -29,6 +29,10 @@ pub struct EngineSim {
     cfg: Resolved,
     evt_seen: usize,
     lk_seen: usize,
+    /// Responses received and not yet returned.
+    responses: std::collections::VecDeque<Vec<u64>>,
+    /// Unsolicited events (type 0xC0) received, with the cycle they completed.
+    pub unsolicited: Vec<(Vec<u64>, u64)>,
     /// Cycle limit of one wait.
     pub timeout: u64,
 }
@@ -67,6 +71,8 @@ impl EngineSim {
             cfg: cfg.clone(),
             evt_seen: 0,
             lk_seen: 0,
+            responses: Default::default(),
+            unsolicited: Vec::new(),
             timeout: 2_000_000,
         };
         sim.reset()?;
@@ -137,26 +143,49 @@ impl EngineSim {
         self.src.push(frame, false);
     }
 
-    /// Run until `n` more responses arrived; returns them (words each).
+    /// Sort the event messages received so far into responses and unsolicited events.
+    fn sort_events(&mut self) {
+        let frames = self.evt.take_frames();
+        self.evt_seen += frames.len();
+        for f in frames {
+            let w = bytes_to_words(&f.data);
+            if w.first()
+                .is_some_and(|h| *h as u8 == host_model::proto::EventType::UploadRequest as u8)
+            {
+                self.unsolicited.push((w, f.last_cycle));
+            } else {
+                self.responses.push_back(w);
+            }
+        }
+    }
+
+    /// Run until `n` more responses arrived; returns them (words each). Unsolicited
+    /// events seen meanwhile go to [`EngineSim::unsolicited`].
     pub fn wait_responses(&mut self, n: usize) -> Result<Vec<Vec<u64>>> {
-        let target = self.evt_seen + n;
         let mut ran = 0;
-        while self.evt.frames().len() < target {
+        loop {
+            self.sort_events();
+            if self.responses.len() >= n {
+                break;
+            }
             if ran >= self.timeout {
                 bail!(
                     "timeout: {} of {n} responses after {ran} cycles",
-                    self.evt.frames().len() - self.evt_seen
+                    self.responses.len()
                 );
             }
             self.step();
             ran += 1;
         }
-        let out = self.evt.frames()[self.evt_seen..target]
-            .iter()
-            .map(|f| bytes_to_words(&f.data))
-            .collect();
-        self.evt_seen = target;
-        Ok(out)
+        Ok(self.responses.drain(..n).collect())
+    }
+
+    /// Run `n` cycles with the agents active (e.g. to let timers run).
+    pub fn run_cycles(&mut self, n: u64) {
+        for _ in 0..n {
+            self.step();
+        }
+        self.sort_events();
     }
 
     /// Send one command and return its response.
@@ -222,5 +251,9 @@ impl EngineSim {
 impl host_model::stack::EngineLink for EngineSim {
     fn command(&mut self, words: &[u64]) -> Vec<u64> {
         EngineSim::command(self, words).unwrap_or_default()
+    }
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        self.sort_events();
+        self.unsolicited.drain(..).map(|(w, _)| w).collect()
     }
 }

@@ -11,18 +11,41 @@ use rand_chacha::ChaCha8Rng;
 use testbenches::engine_sim::EngineSim;
 
 fn cfg(connections: u32) -> Resolved {
+    cfg_timeout(connections, 1_000_000)
+}
+
+/// `timeout_us`: HANDOUT1 timeout (1 s by default here, so random runs never see one).
+fn cfg_timeout(connections: u32, timeout_us: u32) -> Resolved {
     let mut c = Config::default();
     c.offload.connections = connections;
+    c.offload.handout_timeout_us = timeout_us;
     c.resolve().unwrap()
 }
 
 /// A TCP frame from the peer to us for `key` (etherparse builds it).
 fn frame_for(key: &FlowKey, seq: u32, payload: &[u8]) -> Vec<u8> {
+    frame_flags(key, seq, payload, 0)
+}
+
+/// As [`frame_for`], with extra TCP flags (bit 0 FIN, 1 SYN, 2 RST, 5 URG).
+fn frame_flags(key: &FlowKey, seq: u32, payload: &[u8], flags: u16) -> Vec<u8> {
     let eth = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
     let mut out = Vec::new();
     macro_rules! finish {
         ($b:expr) => {{
-            let b = $b.tcp(key.remote_port, key.local_port, seq, 65535).ack(1);
+            let mut b = $b.tcp(key.remote_port, key.local_port, seq, 65535).ack(1);
+            if flags & 1 != 0 {
+                b = b.fin();
+            }
+            if flags & 2 != 0 {
+                b = b.syn();
+            }
+            if flags & 4 != 0 {
+                b = b.rst();
+            }
+            if flags & 0x20 != 0 {
+                b = b.urg(1);
+            }
             b.write(&mut out, payload).unwrap();
         }};
     }
@@ -82,11 +105,26 @@ fn lookups(
     model: &mut EngineModel,
     keys: &[FlowKey],
 ) -> Result<Vec<(u8, u16)>> {
+    lookups_flags(
+        sim,
+        model,
+        &keys.iter().map(|k| (*k, 0)).collect::<Vec<_>>(),
+    )
+}
+
+/// Frames with TCP flags through both: same lookups, and the same upload requests
+/// (RST, FIN, SYN, URG on offloaded connections), once per connection, in order.
+fn lookups_flags(
+    sim: &mut EngineSim,
+    model: &mut EngineModel,
+    keys: &[(FlowKey, u16)],
+) -> Result<Vec<(u8, u16)>> {
     let frames: Vec<Vec<u8>> = keys
         .iter()
         .enumerate()
-        .map(|(i, k)| frame_for(k, i as u32, &[0x55; 20]))
+        .map(|(i, (k, f))| frame_flags(k, i as u32, &[0x55; 20], *f))
         .collect();
+    let keys: Vec<FlowKey> = keys.iter().map(|(k, _)| *k).collect();
     let tagged = sim.frames(&frames)?;
     let mut out = vec![];
     for (i, t) in tagged.iter().enumerate() {
@@ -99,6 +137,14 @@ fn lookups(
         );
         out.push(want);
     }
+    // The engine sends its upload requests between responses: give it time.
+    sim.run_cycles(200);
+    let got: Vec<Event> = sim
+        .unsolicited
+        .drain(..)
+        .map(|(w, _)| Event::decode(&w).expect("upload request decodes"))
+        .collect();
+    assert_eq!(got, model.take_unsolicited(), "upload requests");
     Ok(out)
 }
 
@@ -382,18 +428,18 @@ fn random_commands_and_lookups_match_the_model() -> Result<()> {
         } else {
             // Frames: keys of live connections and random ones.
             let live = model.live_conns();
-            let mut keys: Vec<FlowKey> = live
-                .iter()
-                .take(20)
-                .map(|h| model.conn(*h).unwrap().key)
-                .collect();
+            let mut keys: Vec<(FlowKey, u16)> = vec![];
+            for h in live.iter().take(20) {
+                let f = [0, 0, 0, 0, 0, 1, 2, 4, 0x20, 5][g.rng.random_range(0..10)];
+                keys.push((model.conn(*h).unwrap().key, f));
+            }
             for _ in 0..5 {
                 let p = g.path();
                 let n = g.nbr();
                 let t = g.tcp();
-                keys.push(FlowKey::of(&n, &p, &t));
+                keys.push((FlowKey::of(&n, &p, &t), 0));
             }
-            let res = lookups(&mut sim, &mut model, &keys)?;
+            let res = lookups_flags(&mut sim, &mut model, &keys)?;
             for (s, _) in res {
                 *saw.entry(format!("lookup {s}")).or_default() += 1;
             }
@@ -809,5 +855,219 @@ fn block_list_of_1000_and_line_rate_lookups() -> Result<()> {
         gaps.iter().all(|g| *g == 8),
         "one lookup per 8-clock frame: {gaps:?}"
     );
+    Ok(())
+}
+
+/// HANDOUT1 without HANDOUT2: after the configured timeout the engine stops holding the
+/// connection's frames (they miss), asks the host to upload it, and answers a late
+/// HANDOUT2 with NOT_PENDING; the flush returns zeros. The model agrees.
+#[test]
+fn handout1_times_out_into_an_upload_request() -> Result<()> {
+    let cfg = cfg_timeout(256, 20);
+    let timeout = cfg.handout_timeout_cycles as u64;
+    assert_eq!(timeout, 3125);
+    let mut sim = EngineSim::for_test(&cfg, "offload_timeout")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(5);
+    let blocks = vec![
+        Block::Neighbor {
+            host_ctx: 1,
+            obj: ObjRef::New(g.nbr()),
+        },
+        Block::Path {
+            host_ctx: 2,
+            obj: ObjRef::New(Path::v4(0x0a000001, 0x0a000002)),
+        },
+        Block::Tcp {
+            host_ctx: 30,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: 1,
+                ..g.tcp()
+            },
+        },
+        Block::Tcp {
+            host_ctx: 31,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: 2,
+                ..g.tcp()
+            },
+        },
+    ];
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout1 { tag: 1, blocks }.encode(),
+        "h1",
+    )?;
+    let t0 = sim.cycles();
+    let Event::Interlock { results, .. } = ev else {
+        panic!()
+    };
+    let (a, b) = (results[2], results[3]);
+    let entries = vec![Handout2Entry {
+        handle: a.handle,
+        host_ctx: a.host_ctx,
+        tcp: g.tcp(),
+    }];
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Handout2 { tag: 2, entries }.encode(),
+        "h2",
+    )?;
+    let keys = [
+        model.conn(a.handle).unwrap().key,
+        model.conn(b.handle).unwrap().key,
+    ];
+    assert_eq!(
+        lookups(&mut sim, &mut model, &keys)?,
+        vec![(3, a.handle), (2, b.handle)]
+    );
+    // Wait past the deadline plus one sweep of the table (3 idle clocks per connection).
+    sim.run_cycles(timeout + 3 * 256 + 100);
+    let evs: Vec<(Event, u64)> = sim
+        .unsolicited
+        .drain(..)
+        .map(|(w, c)| (Event::decode(&w).unwrap(), c))
+        .collect();
+    assert_eq!(evs.len(), 1, "{evs:?}");
+    let want = model
+        .expire(b.handle)
+        .expect("the held connection expires in the model");
+    assert_eq!(evs[0].0, want);
+    assert_eq!(
+        want,
+        Event::UploadRequest {
+            handle: b.handle,
+            host_ctx: 31,
+            reason: UploadReason::HandoutTimeout
+        }
+    );
+    let late = evs[0].1 - t0;
+    assert!(
+        late >= timeout && late <= timeout + 3 * 256 + 20,
+        "timed out {late} clocks after HANDOUT1 (timeout {timeout})"
+    );
+    // Frames miss now; a late HANDOUT2 is NOT_PENDING; the flush returns zeros.
+    assert_eq!(
+        lookups(&mut sim, &mut model, &keys)?,
+        vec![(3, a.handle), (1, 0)]
+    );
+    let entries = vec![Handout2Entry {
+        handle: b.handle,
+        host_ctx: b.host_ctx,
+        tcp: g.tcp(),
+    }];
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout2 { tag: 3, entries }.encode(),
+        "late h2",
+    )?;
+    let Event::HandoutDone { results, .. } = ev else {
+        panic!()
+    };
+    assert_eq!(results[0].status, EntryStatus::NotPending);
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Flush {
+            tag: 4,
+            conns: vec![ConnRef {
+                kind: Kind::Tcp,
+                handle: b.handle,
+                host_ctx: 31,
+            }],
+        }
+        .encode(),
+        "flush",
+    )?;
+    let Event::Flushed { items, .. } = ev else {
+        panic!()
+    };
+    assert_eq!(
+        items[0],
+        FlushItem::Conn {
+            result: ResultEntry {
+                kind: Kind::Tcp,
+                status: EntryStatus::Ok,
+                handle: b.handle,
+                host_ctx: 31
+            },
+            tcp: Some(Tcp::default())
+        }
+    );
+    Ok(())
+}
+
+/// A FIN, RST, SYN or URG on an offloaded connection raises one upload request with
+/// that reason, once per connection; held connections raise none.
+#[test]
+fn exceptions_raise_one_upload_request_per_connection() -> Result<()> {
+    let cfg = cfg(256);
+    let mut sim = EngineSim::for_test(&cfg, "offload_exceptions")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(6);
+    let mut blocks = vec![
+        Block::Neighbor {
+            host_ctx: 1,
+            obj: ObjRef::New(g.nbr()),
+        },
+        Block::Path {
+            host_ctx: 2,
+            obj: ObjRef::New(Path::v6(0xfd00 << 112 | 1, 0xfd00 << 112 | 2)),
+        },
+    ];
+    for i in 0..6u64 {
+        blocks.push(Block::Tcp {
+            host_ctx: 40 + i as u32,
+            tcp: Tcp {
+                local_port: 443,
+                remote_port: 100 + i,
+                ..g.tcp()
+            },
+        });
+    }
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout1 { tag: 1, blocks }.encode(),
+        "h1",
+    )?;
+    let Event::Interlock { results, .. } = ev else {
+        panic!()
+    };
+    let conns: Vec<ResultEntry> = results[2..].to_vec();
+    // Hand out all but the last (it stays held).
+    let entries = conns[..5]
+        .iter()
+        .map(|r| Handout2Entry {
+            handle: r.handle,
+            host_ctx: r.host_ctx,
+            tcp: g.tcp(),
+        })
+        .collect();
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Handout2 { tag: 2, entries }.encode(),
+        "h2",
+    )?;
+    let key = |i: usize| model.conn(conns[i].handle).unwrap().key;
+    let frames = vec![
+        (key(0), 1),
+        (key(1), 4),
+        (key(2), 2),
+        (key(3), 0x20),
+        (key(4), 5),
+        (key(0), 4),
+        (key(5), 1),
+        (key(4), 0),
+    ];
+    lookups_flags(&mut sim, &mut model, &frames)?;
+    let stats = model.stats();
+    assert_eq!((stats.hits, stats.held), (7, 1));
     Ok(())
 }

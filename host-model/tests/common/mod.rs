@@ -160,11 +160,16 @@ pub fn check_invariants(e: &EngineModel, cfg: &Resolved) {
         let n = e.neighbor(p.nbr).expect("path's neighbor live");
         assert_eq!(FlowKey::of(&n.nbr, &p.path, &c.tcp), c.key);
         path_refs[c.path as usize] += 1;
-        if c.state == host_model::ConnState::Held {
+        // Held and Expired connections never received DELEGATED state and never raise
+        // an exception upload request.
+        if c.state != host_model::ConnState::Offloaded {
             assert_eq!(
                 c.tcp.class_words(Class::Delegated),
-                vec![0; TCP_DELEGATED_WORDS]
+                vec![0; TCP_DELEGATED_WORDS],
+                "conn {h} ({:?}) DELEGATED",
+                c.state
             );
+            assert!(!c.upload_requested, "conn {h} ({:?}) requested", c.state);
         }
     }
     assert_eq!(s.connections, live_conns);
@@ -187,6 +192,14 @@ pub fn check_invariants(e: &EngineModel, cfg: &Resolved) {
     }
     assert_eq!(s.neighbors, live_nbrs);
     assert_eq!(s.lookups, s.hits + s.held + s.misses);
+    // Only exception requests are queued (a handout timeout is returned by `expire`).
+    // (A queued request may outlive its connection: FLUSH does not take it back.)
+    for ev in e.unsolicited() {
+        assert!(
+            matches!(ev, Event::UploadRequest { reason, .. } if *reason != UploadReason::HandoutTimeout),
+            "queued {ev:?}"
+        );
+    }
 }
 
 /// Everything observable about the engine's objects (for "nothing else changed").
