@@ -5,3 +5,4 @@ pub mod framegen;
 pub mod reference;
 pub mod report;
 pub mod rx;
+pub mod scenario;

@@ -101,6 +101,22 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run an end-to-end scenario on the Verilated engine with the host stack model,
+    /// the engine model answering alongside; prints a summary.
+    Sim {
+        /// offload-many: handshakes, one block-list handout, line-rate lookups, FINs
+        /// raising upload requests, flushes.
+        #[arg(long, default_value = "offload-many")]
+        scenario: String,
+        /// Connections.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folder for the generated RTL [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The main job on the default configuration: generate, lint, Verilate, parse a
     /// sample capture made here, and print a summary.
     Demo {
@@ -386,6 +402,27 @@ fn main() -> Result<()> {
             config,
             out,
         } => cmd_bench(&load(config)?, *frames, config, out),
+        Cmd::Sim {
+            scenario,
+            connections,
+            config,
+            out,
+        } => {
+            let cfg = load(config)?;
+            if scenario != "offload-many" {
+                bail!("unknown scenario `{scenario}`; scenarios: offload-many");
+            }
+            let s = testbenches::scenario::offload_many(&cfg, *connections, &out_dir(&cfg, out))?;
+            println!("{s}");
+            if s.mismatches > 0 || s.misrouted > 0 {
+                bail!(
+                    "{} RTL/model differences, {} misrouted frames",
+                    s.mismatches,
+                    s.misrouted
+                );
+            }
+            Ok(())
+        }
         Cmd::Demo { config, out } => {
             let cfg = load(config)?;
             cmd_demo(&cfg, &out_dir(&cfg, out))

@@ -1071,3 +1071,25 @@ fn exceptions_raise_one_upload_request_per_connection() -> Result<()> {
     assert_eq!((stats.hits, stats.held), (7, 1));
     Ok(())
 }
+
+/// The `toe sim --scenario offload-many` scenario on 300 connections: the host stack
+/// model drives the RTL through handshakes, one block list, data and FINs; the engine
+/// model answers alongside with no difference.
+#[test]
+fn offload_many_scenario_runs_clean() -> Result<()> {
+    let cfg = Resolved::default_config();
+    let out = testbenches::rx::cache_dir()
+        .join("..")
+        .join("toe-tests")
+        .join("offload_many");
+    let s = testbenches::scenario::offload_many(&cfg, 300, &out)?;
+    eprintln!("{s}");
+    assert_eq!(s.mismatches, 0);
+    assert_eq!((s.offloaded, s.refused), (300, 0));
+    assert_eq!((s.data_hits, s.misrouted), (300, 0));
+    assert_eq!(s.lookup_bubbles, 0, "one lookup per frame, no bubble");
+    assert_eq!((s.uploads_requested, s.uploaded), (30, 30));
+    assert_eq!(s.engine_connections_after, 270);
+    assert!(s.handout_cycles <= 50 * 300, "{} clocks", s.handout_cycles);
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! End-to-end scenarios: the host stack model driving the Verilated engine, with the
+//! engine model answering the same commands alongside (every response compared).
+
+use crate::engine_sim::{EngineSim, Tagged};
+use anyhow::{Result, bail};
+use etherparse::PacketBuilder;
+use host_model::Resolved;
+use host_model::engine::{EngineModel, Lookup};
+use host_model::proto::{Event, FlowKey};
+use host_model::stack::{EngineLink, FrameClass, HostStack, OffloadPolicy, Segment};
+use std::path::Path;
+
+/// The RTL and the model side by side: commands go to both, the RTL's response is
+/// used, and every difference is counted.
+pub struct Mirror {
+    pub sim: EngineSim,
+    pub model: EngineModel,
+    pub mismatches: u64,
+    pub commands: u64,
+}
+
+impl EngineLink for Mirror {
+    fn command(&mut self, words: &[u64]) -> Vec<u64> {
+        self.commands += 1;
+        let want = self.model.command(words);
+        let got = self.sim.command(words).unwrap_or_default();
+        if got != want {
+            self.mismatches += 1;
+            eprintln!("RTL/model differ on {words:x?}:\n  RTL   {got:x?}\n  model {want:x?}");
+        }
+        got
+    }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        let got = self.sim.poll_events();
+        let want: Vec<Vec<u64>> = self
+            .model
+            .take_unsolicited()
+            .iter()
+            .map(Event::encode)
+            .collect();
+        if got != want {
+            self.mismatches += 1;
+            eprintln!("upload requests differ:\n  RTL   {got:x?}\n  model {want:x?}");
+        }
+        got
+    }
+}
+
+impl Mirror {
+    /// Frames through the RTL; each tagged record is also looked up in the model
+    /// (differences counted). Returns the records with the RTL's lookup.
+    pub fn frames(&mut self, frames: &[Vec<u8>]) -> Result<Vec<(Tagged, Lookup)>> {
+        let tagged = self.sim.frames(frames)?;
+        let mut out = vec![];
+        for t in tagged {
+            let want = self.model.lookup(&t.record);
+            let got = match t.status {
+                0 => Lookup::NotTcp,
+                1 => Lookup::Miss,
+                2 => Lookup::Held(t.conn),
+                _ => Lookup::Hit(t.conn),
+            };
+            if got != want {
+                self.mismatches += 1;
+            }
+            out.push((t, got));
+        }
+        Ok(out)
+    }
+}
+
+/// A TCP segment from the peer to us (etherparse builds it).
+pub fn peer_frame(
+    key: &FlowKey,
+    seq: u32,
+    ack: Option<u32>,
+    flags: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let eth = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1]);
+    let mut out = Vec::new();
+    macro_rules! finish {
+        ($b:expr) => {{
+            let mut b = $b.tcp(key.remote_port, key.local_port, seq, 65535);
+            if let Some(a) = ack {
+                b = b.ack(a);
+            }
+            if flags & 1 != 0 {
+                b = b.fin();
+            }
+            if flags & 2 != 0 {
+                b = b.syn();
+            }
+            if flags & 4 != 0 {
+                b = b.rst();
+            }
+            b.write(&mut out, payload)
+                .expect("etherparse writes the frame");
+        }};
+    }
+    let v4 = |x: u128| (x as u32).to_be_bytes();
+    let v6 = |x: u128| x.to_be_bytes();
+    let vlan = etherparse::VlanId::try_new(key.vlan_id).unwrap_or(etherparse::VlanId::ZERO);
+    match (key.vlan_present, key.ipv6) {
+        (false, false) => finish!(eth.ipv4(v4(key.remote_ip), v4(key.local_ip), 64)),
+        (false, true) => finish!(eth.ipv6(v6(key.remote_ip), v6(key.local_ip), 64)),
+        (true, false) => finish!(eth.single_vlan(vlan).ipv4(
+            v4(key.remote_ip),
+            v4(key.local_ip),
+            64
+        )),
+        (true, true) => finish!(eth.single_vlan(vlan).ipv6(
+            v6(key.remote_ip),
+            v6(key.local_ip),
+            64
+        )),
+    }
+    if out.len() < 60 {
+        out.resize(60, 0);
+    }
+    out
+}
+
+/// What `offload-many` measured.
+#[derive(Debug, Default)]
+pub struct OffloadManySummary {
+    pub connections: usize,
+    pub offloaded: u64,
+    pub refused: u64,
+    pub handout_cycles: u64,
+    pub data_frames: usize,
+    pub data_hits: usize,
+    /// Data frames the host stack did not classify as engine-path.
+    pub misrouted: usize,
+    /// Clocks between the first and last tagged data record.
+    pub data_span_cycles: u64,
+    /// Beats of the data frames (8 bytes each).
+    pub data_beats: u64,
+    /// `data_span_cycles` minus the beats after the first frame: 0 = one lookup per
+    /// frame with no bubble.
+    pub lookup_bubbles: i64,
+    pub fins: usize,
+    pub uploads_requested: usize,
+    pub uploaded: u64,
+    pub commands: u64,
+    pub mismatches: u64,
+    pub engine_connections_after: u64,
+    pub sim_cycles: u64,
+    pub wall_seconds: f64,
+}
+
+/// `n` connections: handshakes seen by the host stack through the engine, one block
+/// list hands them all out, a data frame each hits at line rate, a FIN on every tenth
+/// raises an upload request and the host flushes it.
+pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManySummary> {
+    let t0 = std::time::Instant::now();
+    let sim = EngineSim::build(cfg, out, None)?;
+    let mirror = Mirror {
+        sim,
+        model: EngineModel::new(cfg),
+        mismatches: 0,
+        commands: 0,
+    };
+    let policy = OffloadPolicy {
+        min_bytes: u64::MAX,
+        ..OffloadPolicy::default()
+    };
+    let mut stack = HostStack::new(mirror, policy)?;
+    let keys: Vec<FlowKey> = (0..n)
+        .map(|i| {
+            let v6 = i % 4 == 3;
+            let remote = 0x0a01_0000 + (i / 200) as u128;
+            FlowKey {
+                ipv6: v6,
+                vlan_present: i % 8 == 5,
+                vlan_id: if i % 8 == 5 { 42 } else { 0 },
+                local_ip: if v6 { 0xfd00 << 112 | 1 } else { 0x0a00_0001 },
+                remote_ip: if v6 { 0xfd00 << 112 | remote } else { remote },
+                local_port: 80,
+                remote_port: 10_000 + (i % 200) as u16 * 7,
+            }
+        })
+        .collect();
+    // Handshakes: SYN from the peer, the host answers SYN+ACK, the peer's ACK completes.
+    let isn = |i: usize| 1_000_000u32.wrapping_mul(i as u32 + 1);
+    let syns: Vec<Vec<u8>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| peer_frame(k, isn(i), None, 2, &[]))
+        .collect();
+    for (t, l) in stack.link_mut().frames(&syns)? {
+        if let Some(seg) = Segment::from_record(&t.record, l) {
+            stack.receive(&seg)?;
+        }
+    }
+    let mut acks = vec![];
+    for (i, k) in keys.iter().enumerate() {
+        let Some(id) = stack.conn_by_key(k) else {
+            bail!("the host did not open connection {i}")
+        };
+        let our_isn = stack.conn(id).map(|c| c.tcp.snd_nxt as u32).unwrap_or(0);
+        acks.push(peer_frame(k, isn(i).wrapping_add(1), Some(our_isn), 0, &[]));
+    }
+    for (t, l) in stack.link_mut().frames(&acks)? {
+        if let Some(seg) = Segment::from_record(&t.record, l) {
+            stack.receive(&seg)?;
+        }
+    }
+    // One block list for all of them.
+    let ids: Vec<u32> = keys.iter().filter_map(|k| stack.conn_by_key(k)).collect();
+    let c0 = stack.link().sim.cycles();
+    let outcomes = stack.offload(&ids)?;
+    let handout_cycles = stack.link().sim.cycles() - c0;
+    let mut s = OffloadManySummary {
+        connections: n,
+        handout_cycles,
+        ..Default::default()
+    };
+    s.offloaded = outcomes.iter().filter(|o| o.1.is_ok()).count() as u64;
+    s.refused = outcomes.len() as u64 - s.offloaded;
+    // One data frame per connection, back to back.
+    let data: Vec<Vec<u8>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| peer_frame(k, isn(i).wrapping_add(1), Some(0), 0, &[0xAB; 10]))
+        .collect();
+    s.data_beats = data.iter().map(|f| f.len().div_ceil(8) as u64).sum();
+    let last_beats = data.last().map(|f| f.len().div_ceil(8) as u64).unwrap_or(0);
+    let tagged = stack.link_mut().frames(&data)?;
+    s.data_frames = tagged.len();
+    s.data_span_cycles = tagged.last().map(|t| t.0.cycle).unwrap_or(0)
+        - tagged.first().map(|t| t.0.cycle).unwrap_or(0);
+    // From the first record to the last, the input carried every frame but the first.
+    let first_beats = data
+        .first()
+        .map(|f| f.len().div_ceil(8) as u64)
+        .unwrap_or(0);
+    s.lookup_bubbles = s.data_span_cycles as i64 - (s.data_beats - first_beats) as i64;
+    let _ = last_beats;
+    for (t, l) in &tagged {
+        if matches!(l, Lookup::Hit(_)) {
+            s.data_hits += 1;
+        }
+        if let Some(seg) = Segment::from_record(&t.record, *l) {
+            let class = stack.receive(&seg)?;
+            if !matches!(class, FrameClass::EnginePath(_)) {
+                s.misrouted += 1;
+            }
+        }
+    }
+    // FIN on every tenth: the engine asks for the upload, the host flushes.
+    let fins: Vec<Vec<u8>> = keys
+        .iter()
+        .enumerate()
+        .step_by(10)
+        .map(|(i, k)| peer_frame(k, isn(i).wrapping_add(11), Some(0), 1, &[]))
+        .collect();
+    s.fins = fins.len();
+    stack.link_mut().frames(&fins)?;
+    stack.link_mut().sim.run_cycles(200);
+    s.uploads_requested = stack.poll()?.len();
+    let merged = stack.stats()?;
+    s.uploaded = merged.host.uploads;
+    s.engine_connections_after = merged.engine.connections;
+    let link = stack.link();
+    s.commands = link.commands;
+    s.mismatches = link.mismatches;
+    s.sim_cycles = link.sim.cycles();
+    s.wall_seconds = t0.elapsed().as_secs_f64();
+    Ok(s)
+}
+
+impl std::fmt::Display for OffloadManySummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let per = self.handout_cycles as f64 / self.connections.max(1) as f64;
+        writeln!(
+            f,
+            "scenario offload-many: {} connections (IPv4 and IPv6, some VLAN-tagged)",
+            self.connections
+        )?;
+        writeln!(
+            f,
+            "  handshakes: SYN, SYN+ACK, ACK through the engine (misses) to the host stack"
+        )?;
+        writeln!(
+            f,
+            "  handout: one block list, {} offloaded, {} refused; {} clocks = {per:.1} clocks per connection (HANDOUT1 + HANDOUT2)",
+            self.offloaded, self.refused, self.handout_cycles
+        )?;
+        writeln!(
+            f,
+            "  data: {} frames back to back ({} beats), {} hit offloaded connections; {} clocks from first to last tagged record, {} lookup bubbles",
+            self.data_frames,
+            self.data_beats,
+            self.data_hits,
+            self.data_span_cycles,
+            self.lookup_bubbles
+        )?;
+        writeln!(
+            f,
+            "  FIN on {} connections: {} upload requests from the engine, {} connections uploaded by the host; {} left on the engine",
+            self.fins, self.uploads_requested, self.uploaded, self.engine_connections_after
+        )?;
+        writeln!(
+            f,
+            "  RTL vs model: {} commands and every lookup compared, {} differences",
+            self.commands, self.mismatches
+        )?;
+        write!(
+            f,
+            "  {} simulated clocks in {:.1} s",
+            self.sim_cycles, self.wall_seconds
+        )
+    }
+}
