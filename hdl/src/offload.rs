@@ -182,6 +182,7 @@ pub struct Offload<
     /// Exception requests from the lookup pipeline: `{reason[7:0], conn[15:0]}`.
     exc_fifo: SyncFifo<Bits<24>, 4, 5>,
     exc_reason: Signal<Local, Bits<8>>,
+    p5_flags: Signal<Local, Bits<12>>,
     exc_word: Signal<Local, Bits<24>>,
     now: DFF<Bits<32>>,
     sweep_i: DFF<Bits<17>>,
@@ -443,6 +444,7 @@ impl<
             conn_dl: Default::default(),
             exc_fifo: SyncFifo::new(LK_SLACK),
             exc_reason: Default::default(),
+            p5_flags: Default::default(),
             exc_word: Default::default(),
             now: Default::default(),
             sweep_i: Default::default(),
@@ -967,16 +969,17 @@ impl<
         }
         // Exceptions on offloaded connections: RST, FIN, SYN, URG (in that order).
         self.exc_reason.next = 0.into();
-        if self.p5_rec.q.val().tcp_flags.get_bit(5) {
+        self.p5_flags.next = self.p5_rec.q.val().tcp_flags;
+        if self.p5_flags.val().get_bit(5) {
             self.exc_reason.next = 5.into();
         }
-        if self.p5_rec.q.val().tcp_flags.get_bit(1) {
+        if self.p5_flags.val().get_bit(1) {
             self.exc_reason.next = 4.into();
         }
-        if self.p5_rec.q.val().tcp_flags.get_bit(0) {
+        if self.p5_flags.val().get_bit(0) {
             self.exc_reason.next = 3.into();
         }
-        if self.p5_rec.q.val().tcp_flags.get_bit(2) {
+        if self.p5_flags.val().get_bit(2) {
             self.exc_reason.next = 2.into();
         }
         self.exc_word.next = bit_cast::<24, 8>(self.exc_reason.val());

@@ -165,7 +165,7 @@ fn cmd_lint(out: &Path) -> Result<()> {
             .collect();
         hdl::generate::lint_verilator(&files, top)?;
         println!(
-            "{top}: verilator --lint-only -Wall (-Wno-WIDTH -Wno-DECLFILENAME -Wno-UNUSED): clean"
+            "{top}: verilator --lint-only -Wall (-Wno-WIDTH -Wno-DECLFILENAME -Wno-UNUSED -Wno-UNOPTFLAT): clean"
         );
         hdl::generate::elaborate_yosys(&files, top)?;
         println!("{top}: yosys hierarchy -check; proc; check -assert: clean");
