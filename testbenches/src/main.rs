@@ -118,7 +118,8 @@ enum Cmd {
         out: Option<PathBuf>,
     },
     /// The main job on the default configuration: generate, lint, Verilate, parse a
-    /// sample capture made here, and print a summary.
+    /// sample capture made here, run the offload-many scenario on the engine, and print
+    /// a summary.
     Demo {
         #[arg(long)]
         config: Option<PathBuf>,
@@ -357,6 +358,16 @@ fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
     );
     if mismatches > 0 {
         bail!("{mismatches} frames disagree with the reference model");
+    }
+    println!("== engine: offload-many scenario (host stack model + Verilated engine)");
+    let s = testbenches::scenario::offload_many(cfg, 1000, out)?;
+    println!("{s}");
+    if s.mismatches > 0 || s.misrouted > 0 {
+        bail!(
+            "{} RTL/model differences, {} misrouted frames",
+            s.mismatches,
+            s.misrouted
+        );
     }
     Ok(())
 }
