@@ -735,14 +735,15 @@ pub fn lint_verilator(files: &[PathBuf], top: &str) -> Result<String, GenerateEr
     run_tool("verilator", "apt-get install -y verilator", &args, top)
 }
 
-/// yosys elaboration: read, `hierarchy -check`, `proc`, `check -assert`.
+/// yosys elaboration: read, `hierarchy -check`, `proc`, `check -assert`, and no latch
+/// (a combinational signal not assigned on every path).
 pub fn elaborate_yosys(files: &[PathBuf], top: &str) -> Result<String, GenerateError> {
     let reads: Vec<String> = files
         .iter()
         .map(|f| format!("read_verilog {};", f.display()))
         .collect();
     let script = format!(
-        "{} hierarchy -check -top {top}; proc; opt_clean; check -assert",
+        "{} hierarchy -check -top {top}; proc; opt_clean; check -assert; select -assert-none t:$dlatch",
         reads.join(" ")
     );
     run_tool(

@@ -968,6 +968,7 @@ impl<
             self.lk_res.next = 0.into();
         }
         // Exceptions on offloaded connections: RST, FIN, SYN, URG (in that order).
+        self.dl_diff.next = 0.into();
         self.exc_reason.next = 0.into();
         self.p5_flags.next = self.p5_rec.q.val().tcp_flags;
         if self.p5_flags.val().get_bit(5) {

@@ -8,7 +8,7 @@ use testbenches::rx::{Drive, RxParserSim, tcp_frame};
 /// Clocks from a beat's acceptance to its appearance on `m_axis_*`.
 const LATENCY_DATA: u64 = 3;
 /// Clocks from a frame's last accepted beat to its record on `m_axis_meta_*`.
-const LATENCY_META: u64 = 6;
+const LATENCY_META: u64 = 11;
 
 fn sim(test: &str) -> RxParserSim {
     RxParserSim::for_test(&Resolved::default_config(), test).expect("build the parser")
