@@ -35,7 +35,7 @@
 //! it accepts commands or records.
 //!
 //! # Timing
-//! A record leaves 6 clocks after it is accepted; records are accepted one per clock
+//! A record leaves the offload core 6 clocks after the core accepts it; records are accepted one per clock
 //! while the output FIFO has room. Commands are read one word per clock while the
 //! core is copying words; each block adds a few clocks of table probe and bookkeeping.
 
