@@ -40,6 +40,12 @@ pub struct SyncFifo<D: Synth, const N: usize, const NP1: usize> {
     do_read: Signal<Local, Bit>,
     fill: Signal<Local, Bits<NP1>>,
     rd_next: Signal<Local, Bits<NP1>>,
+    // Flags registered from the next-state pointers (same values, one clock earlier).
+    wr_after: Signal<Local, Bits<NP1>>,
+    rd_after: Signal<Local, Bits<NP1>>,
+    full_q: DFF<Bit>,
+    af_q: DFF<Bit>,
+    nempty_q: DFF<Bit>,
     depth: Constant<Bits<NP1>>,
     af_level: Constant<Bits<NP1>>,
 }
@@ -68,6 +74,11 @@ impl<D: Synth, const N: usize, const NP1: usize> SyncFifo<D, N, NP1> {
             do_read: Default::default(),
             fill: Default::default(),
             rd_next: Default::default(),
+            wr_after: Default::default(),
+            rd_after: Default::default(),
+            full_q: Default::default(),
+            af_q: Default::default(),
+            nempty_q: Default::default(),
             depth: Constant::new((1u64 << N).to_bits()),
             af_level: Constant::new(((1u64 << N) - slack as u64).to_bits()),
         }
@@ -77,15 +88,16 @@ impl<D: Synth, const N: usize, const NP1: usize> SyncFifo<D, N, NP1> {
 impl<D: Synth, const N: usize, const NP1: usize> Logic for SyncFifo<D, N, NP1> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, wr_ptr, wr_ptr_d, rd_ptr);
+        dff_setup!(
+            self, clock, wr_ptr, wr_ptr_d, rd_ptr, full_q, af_q, nempty_q
+        );
         self.ram.write_clock.next = self.clock.val();
         self.ram.read_clock.next = self.clock.val();
-        // Occupancy as the write side sees it (a pop frees its word at once).
-        self.fill.next = self.wr_ptr.q.val() - self.rd_ptr.q.val();
-        self.full.next = self.fill.val() == self.depth.val();
-        self.almost_full.next = self.fill.val() >= self.af_level.val();
-        // The read side sees a write one clock late (registered RAM read).
-        self.empty.next = self.rd_ptr.q.val() == self.wr_ptr_d.q.val();
+        // The flags are registers: computed from the pointers as they will be after
+        // this clock, they equal what a comparison of the pointers would give next clock.
+        self.full.next = self.full_q.q.val();
+        self.almost_full.next = self.af_q.q.val();
+        self.empty.next = !self.nempty_q.q.val();
         self.do_write.next = self.write.val() & !self.full.val();
         self.do_read.next = self.read.val() & !self.empty.val();
         self.ram.write_enable.next = self.do_write.val();
@@ -101,11 +113,28 @@ impl<D: Synth, const N: usize, const NP1: usize> Logic for SyncFifo<D, N, NP1> {
             self.wr_ptr.d.next = self.wr_ptr.q.val() + 1;
         }
         self.wr_ptr_d.d.next = self.wr_ptr.q.val();
+        self.wr_after.next = self.wr_ptr.q.val();
+        if self.do_write.val() {
+            self.wr_after.next = self.wr_ptr.q.val() + 1;
+        }
+        self.rd_after.next = self.rd_ptr.q.val();
+        if self.do_read.val() {
+            self.rd_after.next = self.rd_next.val();
+        }
+        // Occupancy as the write side will see it (a pop frees its word at once).
+        self.fill.next = self.wr_after.val() - self.rd_after.val();
+        self.full_q.d.next = self.fill.val() == self.depth.val();
+        self.af_q.d.next = self.fill.val() >= self.af_level.val();
+        // The read side sees a write one clock late (registered RAM read).
+        self.nempty_q.d.next = self.rd_after.val() != self.wr_ptr.q.val();
         self.data_out.next = self.ram.read_data.val();
         if self.reset.val() {
             self.wr_ptr.d.next = 0.into();
             self.wr_ptr_d.d.next = 0.into();
             self.rd_ptr.d.next = 0.into();
+            self.full_q.d.next = false;
+            self.af_q.d.next = false;
+            self.nempty_q.d.next = false;
         }
     }
 }
