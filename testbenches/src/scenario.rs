@@ -131,7 +131,8 @@ pub struct OffloadManySummary {
     pub handout_cycles: u64,
     pub data_frames: usize,
     pub data_hits: usize,
-    /// Data frames the host stack did not classify as engine-path.
+    /// Data frames whose engine lookup (hit or not) and host classification (engine
+    /// path or not) disagree.
     pub misrouted: usize,
     /// Clocks between the first and last tagged data record.
     pub data_span_cycles: u64,
@@ -244,7 +245,8 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         }
         if let Some(seg) = Segment::from_record(&t.record, *l) {
             let class = stack.receive(&seg)?;
-            if !matches!(class, FrameClass::EnginePath(_)) {
+            // A frame that hit an offloaded connection must take the engine path.
+            if matches!(l, Lookup::Hit(_)) != matches!(class, FrameClass::EnginePath(_)) {
                 s.misrouted += 1;
             }
         }
