@@ -188,7 +188,12 @@ pub struct RxParser {
     v6_b: Signal<Local, Bit>,
     eth_v6_now: Signal<Local, Bit>,
     hdr_words_now: Signal<Local, Bits<5>>,
-    ihw_f: Signal<Local, Bits<5>>,
+    ihe_a: Signal<Local, Bits<8>>,
+    ihe_b: Signal<Local, Bits<8>>,
+    ihe_c: Signal<Local, Bits<8>>,
+    ihe_lo_now: Signal<Local, Bits<8>>,
+    ihe_hi_now: Signal<Local, Bits<8>>,
+    ihe_nib: Signal<Local, Bits<4>>,
     nh_now: Signal<Local, Bits<8>>,
     nh_walk: Signal<Local, Bit>,
     pl_lt8: Signal<Local, Bit>,
@@ -593,7 +598,12 @@ impl RxParser {
             v6_b: Default::default(),
             eth_v6_now: Default::default(),
             hdr_words_now: Default::default(),
-            ihw_f: Default::default(),
+            ihe_a: Default::default(),
+            ihe_b: Default::default(),
+            ihe_c: Default::default(),
+            ihe_lo_now: Default::default(),
+            ihe_hi_now: Default::default(),
+            ihe_nib: Default::default(),
             nh_now: Default::default(),
             nh_walk: Default::default(),
             pl_lt8: Default::default(),
@@ -1304,14 +1314,73 @@ impl Logic for RxParser {
         if self.f_qvlan.q.val() {
             self.f_raw_start.d.next = (bit_cast::<17, 5>(self.f_hw5.q.val()) << 2) + 18;
         }
-        self.ihw_f.next = self.f_hw5.q.val();
-        if self.f_hw5.q.val() < 5 {
-            self.ihw_f.next = 5.into();
+        // Header-checksum word limits max(hdr_words, 5) + 3/4 + vlan, from the IP pair 0
+        // decode as a small table (no adder), registered with the geometry at ip_q0.
+        self.ihe_nib.next = self.ipv.val().get_bits::<4>(56);
+        self.ihe_a.next = 8.into();
+        self.ihe_b.next = 9.into();
+        self.ihe_c.next = 10.into();
+        if self.ihe_nib.val() == 6 {
+            self.ihe_a.next = 9.into();
+            self.ihe_b.next = 10.into();
+            self.ihe_c.next = 11.into();
         }
-        self.f_ihe_hi.d.next =
-            bit_cast::<8, 5>(self.ihw_f.val()) + 4 + bit_cast::<8, 1>(self.f_qvlan.q.val().into());
-        self.f_ihe_lo.d.next =
-            bit_cast::<8, 5>(self.ihw_f.val()) + 3 + bit_cast::<8, 1>(self.f_qvlan.q.val().into());
+        if self.ihe_nib.val() == 7 {
+            self.ihe_a.next = 10.into();
+            self.ihe_b.next = 11.into();
+            self.ihe_c.next = 12.into();
+        }
+        if self.ihe_nib.val() == 8 {
+            self.ihe_a.next = 11.into();
+            self.ihe_b.next = 12.into();
+            self.ihe_c.next = 13.into();
+        }
+        if self.ihe_nib.val() == 9 {
+            self.ihe_a.next = 12.into();
+            self.ihe_b.next = 13.into();
+            self.ihe_c.next = 14.into();
+        }
+        if self.ihe_nib.val() == 10 {
+            self.ihe_a.next = 13.into();
+            self.ihe_b.next = 14.into();
+            self.ihe_c.next = 15.into();
+        }
+        if self.ihe_nib.val() == 11 {
+            self.ihe_a.next = 14.into();
+            self.ihe_b.next = 15.into();
+            self.ihe_c.next = 16.into();
+        }
+        if self.ihe_nib.val() == 12 {
+            self.ihe_a.next = 15.into();
+            self.ihe_b.next = 16.into();
+            self.ihe_c.next = 17.into();
+        }
+        if self.ihe_nib.val() == 13 {
+            self.ihe_a.next = 16.into();
+            self.ihe_b.next = 17.into();
+            self.ihe_c.next = 18.into();
+        }
+        if self.ihe_nib.val() == 14 {
+            self.ihe_a.next = 17.into();
+            self.ihe_b.next = 18.into();
+            self.ihe_c.next = 19.into();
+        }
+        if self.ihe_nib.val() == 15 {
+            self.ihe_a.next = 18.into();
+            self.ihe_b.next = 19.into();
+            self.ihe_c.next = 20.into();
+        }
+        if self.eth_v6_now.val() {
+            self.ihe_a.next = 13.into();
+            self.ihe_b.next = 14.into();
+            self.ihe_c.next = 15.into();
+        }
+        self.ihe_lo_now.next = self.ihe_a.val();
+        self.ihe_hi_now.next = self.ihe_b.val();
+        if self.f_vlan.q.val() {
+            self.ihe_lo_now.next = self.ihe_b.val();
+            self.ihe_hi_now.next = self.ihe_c.val();
+        }
         self.f_q0d.d.next = self.a_valid.q.val() & self.ip_q0.val();
         self.nh_now.next = self.ipv.val().get_bits::<8>(8);
         self.nh_walk.next = (self.nh_now.val() == 0)
@@ -1471,6 +1540,8 @@ impl Logic for RxParser {
                 self.f_qvlan.d.next = self.f_vlan.q.val();
                 self.f_ieb.d.next = self.ip_end_base.val();
                 self.f_iel.d.next = self.ip_len_now.val();
+                self.f_ihe_lo.d.next = self.ihe_lo_now.val();
+                self.f_ihe_hi.d.next = self.ihe_hi_now.val();
             }
             if self.a_last.q.val() {
                 self.f_geom.d.next = false;
