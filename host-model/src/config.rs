@@ -222,8 +222,8 @@ impl Config {
             path_bits: self.offload.connections.trailing_zeros() - 2,
             nbr_bits: self.offload.connections.trailing_zeros() - 4,
             bucket_bits: self.offload.connections.trailing_zeros() - 2,
-            handout_timeout_cycles: (self.offload.handout_timeout_us as f64 * self.clock_mhz)
-                .ceil() as u32,
+            handout_timeout_cycles: (self.offload.handout_timeout_us as f64 * self.clock_mhz).ceil()
+                as u32,
             config: self,
         })
     }
