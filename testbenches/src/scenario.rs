@@ -70,7 +70,8 @@ impl Mirror {
     }
 }
 
-/// A TCP segment from the peer to us (etherparse builds it).
+/// A TCP segment from the peer to us (etherparse builds it); `flags`: bit 0 FIN,
+/// 1 SYN, 2 RST, 5 URG. Padded to the 60-byte Ethernet minimum.
 pub fn peer_frame(
     key: &FlowKey,
     seq: u32,
@@ -94,6 +95,9 @@ pub fn peer_frame(
             }
             if flags & 4 != 0 {
                 b = b.rst();
+            }
+            if flags & 0x20 != 0 {
+                b = b.urg(1);
             }
             b.write(&mut out, payload)
                 .expect("etherparse writes the frame");

@@ -2,13 +2,13 @@
 //! (`host_model::engine`): same responses word for word, same lookup results.
 
 use anyhow::Result;
-use etherparse::PacketBuilder;
 use host_model::engine::{EngineModel, Lookup};
 use host_model::proto::*;
 use host_model::{Config, Resolved};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use testbenches::engine_sim::EngineSim;
+use testbenches::scenario::peer_frame;
 
 fn cfg(connections: u32) -> Resolved {
     cfg_timeout(connections, 1_000_000)
@@ -29,51 +29,7 @@ fn frame_for(key: &FlowKey, seq: u32, payload: &[u8]) -> Vec<u8> {
 
 /// As [`frame_for`], with extra TCP flags (bit 0 FIN, 1 SYN, 2 RST, 5 URG).
 fn frame_flags(key: &FlowKey, seq: u32, payload: &[u8], flags: u16) -> Vec<u8> {
-    let eth = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]);
-    let mut out = Vec::new();
-    macro_rules! finish {
-        ($b:expr) => {{
-            let mut b = $b.tcp(key.remote_port, key.local_port, seq, 65535).ack(1);
-            if flags & 1 != 0 {
-                b = b.fin();
-            }
-            if flags & 2 != 0 {
-                b = b.syn();
-            }
-            if flags & 4 != 0 {
-                b = b.rst();
-            }
-            if flags & 0x20 != 0 {
-                b = b.urg(1);
-            }
-            b.write(&mut out, payload).unwrap();
-        }};
-    }
-    let l = |x: u128| x.to_be_bytes();
-    match (key.vlan_present, key.ipv6) {
-        (false, false) => finish!(eth.ipv4(
-            (key.remote_ip as u32).to_be_bytes(),
-            (key.local_ip as u32).to_be_bytes(),
-            64
-        )),
-        (false, true) => finish!(eth.ipv6(l(key.remote_ip), l(key.local_ip), 64)),
-        (true, false) => finish!(
-            eth.single_vlan(etherparse::VlanId::try_new(key.vlan_id).unwrap())
-                .ipv4(
-                    (key.remote_ip as u32).to_be_bytes(),
-                    (key.local_ip as u32).to_be_bytes(),
-                    64
-                )
-        ),
-        (true, true) => finish!(
-            eth.single_vlan(etherparse::VlanId::try_new(key.vlan_id).unwrap())
-                .ipv6(l(key.remote_ip), l(key.local_ip), 64)
-        ),
-    }
-    if out.len() < 60 {
-        out.resize(60, 0);
-    }
-    out
+    peer_frame(key, seq, Some(1), flags, payload)
 }
 
 fn status_of(l: Lookup) -> (u8, u16) {
