@@ -1,10 +1,14 @@
 //! The engine top (`Engine`): receive parser + offload core.
 //!
-//! Frames enter on `s_*` and leave unchanged on `m_*` (3 clocks later). Each frame's
-//! metadata record is looked up in the connection table and leaves on `m_lk_*`
-//! with its status (0 not TCP, 1 miss, 2 held, 3 hit) and connection handle, in
-//! frame order. Host commands enter on `s_cmd_*`; responses leave on `m_evt_*`.
+//! Frames enter on `s_*`. Each frame's metadata record is looked up in the connection
+//! table; the frame then leaves on `m_*` and its record on `m_lk_*` with its status
+//! (0 not TCP, 1 miss, 3 hit) and connection handle, both in the same order. Frames of
+//! connections between HANDOUT1 and HANDOUT2 (lookup status 2, held) wait in the hold
+//! stage ([`crate::hold`]) and leave when HANDOUT2 completes (status 3) or when a
+//! timeout, FLUSH or CLOSE ends the handout (status 1). Host commands enter on
+//! `s_cmd_*`; responses leave on `m_evt_*`.
 
+use crate::hold::Hold;
 use crate::offload::Offload;
 use crate::rx_meta::RxMetaRecord;
 use crate::rx_parser::RxParser;
@@ -50,6 +54,7 @@ pub struct Engine<
     pub m_evt_tready: Signal<In, Bit>,
     parser: RxParser,
     core: Offload<CB, CB4, BB, PB, PB3, NB, NB2>,
+    hold: Hold,
 }
 
 impl<
@@ -94,6 +99,7 @@ impl<
             m_evt_tready: Default::default(),
             parser: RxParser::new(min_frame_len),
             core: Offload::new(handout_timeout_cycles),
+            hold: Hold::default(),
         }
     }
 }
@@ -112,30 +118,46 @@ impl<
     fn update(&mut self) {
         self.parser.clock.next = self.clock.val();
         self.core.clock.next = self.clock.val();
+        self.hold.clock.next = self.clock.val();
         self.parser.reset.next = self.reset.val();
         self.core.reset.next = self.reset.val();
-        // Frames
+        self.hold.reset.next = self.reset.val();
+        // Frames: parser → hold stage → out
         self.parser.s_tdata.next = self.s_tdata.val();
         self.parser.s_tkeep.next = self.s_tkeep.val();
         self.parser.s_tvalid.next = self.s_tvalid.val();
         self.parser.s_tlast.next = self.s_tlast.val();
         self.parser.s_tuser.next = self.s_tuser.val();
         self.s_tready.next = self.parser.s_tready.val();
-        self.m_tdata.next = self.parser.m_tdata.val();
-        self.m_tkeep.next = self.parser.m_tkeep.val();
-        self.m_tvalid.next = self.parser.m_tvalid.val();
-        self.m_tlast.next = self.parser.m_tlast.val();
-        self.m_tuser.next = self.parser.m_tuser.val();
-        self.parser.m_tready.next = self.m_tready.val();
-        // Records: parser → lookup
+        self.hold.s_tdata.next = self.parser.m_tdata.val();
+        self.hold.s_tkeep.next = self.parser.m_tkeep.val();
+        self.hold.s_tvalid.next = self.parser.m_tvalid.val();
+        self.hold.s_tlast.next = self.parser.m_tlast.val();
+        self.hold.s_tuser.next = self.parser.m_tuser.val();
+        self.parser.m_tready.next = self.hold.s_tready.val();
+        self.m_tdata.next = self.hold.m_tdata.val();
+        self.m_tkeep.next = self.hold.m_tkeep.val();
+        self.m_tvalid.next = self.hold.m_tvalid.val();
+        self.m_tlast.next = self.hold.m_tlast.val();
+        self.m_tuser.next = self.hold.m_tuser.val();
+        self.hold.m_tready.next = self.m_tready.val();
+        // Records: parser → lookup → hold stage → out
         self.core.s_meta_tdata.next = self.parser.m_meta_tdata.val();
         self.core.s_meta_tvalid.next = self.parser.m_meta_tvalid.val();
         self.parser.m_meta_tready.next = self.core.s_meta_tready.val();
-        self.m_lk_meta.next = self.core.m_lk_meta.val();
-        self.m_lk_status.next = self.core.m_lk_status.val();
-        self.m_lk_conn.next = self.core.m_lk_conn.val();
-        self.m_lk_tvalid.next = self.core.m_lk_tvalid.val();
-        self.core.m_lk_tready.next = self.m_lk_tready.val();
+        self.hold.s_lk_meta.next = self.core.m_lk_meta.val();
+        self.hold.s_lk_status.next = self.core.m_lk_status.val();
+        self.hold.s_lk_conn.next = self.core.m_lk_conn.val();
+        self.hold.s_lk_mark.next = self.core.m_lk_mark.val();
+        self.hold.s_lk_tvalid.next = self.core.m_lk_tvalid.val();
+        self.core.m_lk_tready.next = self.hold.s_lk_tready.val();
+        self.m_lk_meta.next = self.hold.m_lk_meta.val();
+        self.m_lk_status.next = self.hold.m_lk_status.val();
+        self.m_lk_conn.next = self.hold.m_lk_conn.val();
+        self.m_lk_tvalid.next = self.hold.m_lk_tvalid.val();
+        self.hold.m_lk_tready.next = self.m_lk_tready.val();
+        self.core.hold_drops.next = self.hold.hold_drops.val();
+        self.core.oversize.next = self.hold.oversize.val();
         // Commands and responses
         self.core.s_cmd_tdata.next = self.s_cmd_tdata.val();
         self.core.s_cmd_tvalid.next = self.s_cmd_tvalid.val();

@@ -442,7 +442,7 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         group,
     };
     use PortDir::*;
-    let lk = "Tagged records: record, status (0 not TCP, 1 miss, 2 held, 3 hit), connection (AXI4-Stream)";
+    let lk = "Tagged records, one per frame on m_axis in the same order: record, status (0 not TCP, 1 miss, 3 hit), connection (AXI4-Stream)";
     let cmd = "Commands from the host (AXI4-Stream, host_model::proto)";
     let evt = "Responses to the host (AXI4-Stream, host_model::proto)";
     ports.extend([
@@ -486,7 +486,7 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
     wrap_block(
         cfg,
         "engine",
-        "TCP offload engine: receive parser, connection table, command/event interface",
+        "TCP offload engine: receive parser, connection table, command/event interface, hold stage",
         "// m_axis_lk_tdata = {pad, conn[15:0], status[1:0], record}; record layout in manifest.json.\n",
         &raw,
         ports,

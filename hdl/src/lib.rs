@@ -4,6 +4,7 @@
 pub mod constraints;
 pub mod engine;
 pub mod generate;
+pub mod hold;
 pub mod offload;
 pub mod pack;
 pub mod rx_meta;

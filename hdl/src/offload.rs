@@ -11,6 +11,13 @@
 //!   (0 not TCP, 1 miss, 2 held: between HANDOUT1 and HANDOUT2, 3 hit) and the
 //!   connection handle (0 unless held or hit). A connection whose HANDOUT2 did not
 //!   come in time is *expired*: its frames miss again.
+//! - Puts a release *marker* (`m_lk_mark`, no frame) into the same stream when a held
+//!   connection's handout ends: status 3 and the handle when HANDOUT2 starts it, status 1
+//!   when its timeout, FLUSH or CLOSE ends it. The command waits (records held back)
+//!   until the lookup pipeline is empty, then changes the table state and writes the
+//!   marker in the same clock, so every record before the marker was looked up in the
+//!   old state and every record after it in the new one (`crate::hold` releases the
+//!   held frames there).
 //! - Sends unsolicited UPLOAD_REQUEST events (between responses): once per
 //!   connection when a hit frame carries RST, FIN, SYN or URG (that reason), and when
 //!   a held connection's HANDOUT1 deadline (`offload.handout_timeout_us`) passes. The
@@ -145,6 +152,12 @@ pub struct Offload<
     pub m_lk_status: Signal<Out, Bits<2>>,
     pub m_lk_conn: Signal<Out, Bits<16>>,
     pub m_lk_tvalid: Signal<Out, Bit>,
+    /// The entry on `m_lk_*` is a release marker for the hold stage (no frame): release
+    /// the held frames of `m_lk_conn` with status `m_lk_status` (3 hit, 1 miss).
+    pub m_lk_mark: Signal<Out, Bit>,
+    /// Counters kept by the hold stage, reported by STATS.
+    pub hold_drops: Signal<In, Bits<32>>,
+    pub oversize: Signal<In, Bits<32>>,
     pub m_lk_tready: Signal<In, Bit>,
 
     // Sizes
@@ -158,7 +171,7 @@ pub struct Offload<
     // FIFOs
     evt_fifo: SyncFifo<Bits<65>, 6, 7>,
     lk_meta_fifo: SyncFifo<RxMetaRecord, 4, 5>,
-    lk_res_fifo: SyncFifo<Bits<18>, 4, 5>,
+    lk_res_fifo: SyncFifo<Bits<19>, 4, 5>,
 
     // Packers
     rec_key: KeyPack,
@@ -263,7 +276,13 @@ pub struct Offload<
     p5_found: DFF<Bit>,
     p5_conn: DFF<Bits<16>>,
     lk_status: Signal<Local, Bits<2>>,
-    lk_res: Signal<Local, Bits<18>>,
+    lk_res: Signal<Local, Bits<19>>,
+    /// Records stay out while a command waits for the lookup pipeline to empty.
+    quiet: DFF<Bit>,
+    pipe_idle: Signal<Local, Bit>,
+    mk_w: Signal<Local, Bit>,
+    mk_res: Signal<Local, Bits<19>>,
+    mk_conn: Signal<Local, Bits<19>>,
     // Probe handshake
     pr_req: DFF<Bit>,
     pr_done: DFF<Bit>,
@@ -343,7 +362,7 @@ pub struct Offload<
     cp_n: DFF<Bits<4>>,
     cp_i: DFF<Bits<4>>,
     em_i: DFF<Bits<4>>,
-    si: DFF<Bits<4>>,
+    si: DFF<Bits<5>>,
     // Command processor combinational helpers
     ev_w: Signal<Local, Bit>,
     ev_last: Signal<Local, Bit>,
@@ -396,7 +415,7 @@ impl<
         assert!((8..=16).contains(&CB) && CB4 == CB + 4 && BB == CB - 2);
         assert!((4..=16).contains(&PB) && PB3 == PB + 3);
         assert!((4..=16).contains(&NB) && NB2 == NB + 2);
-        assert_eq!(STAT_NAMES.len(), 15, "STATS emits 15 counters");
+        assert_eq!(STAT_NAMES.len(), 17, "STATS emits 17 counters");
         let n = |b: usize| -> Constant<Bits<17>> { Constant::new((1u64 << b).to_bits()) };
         let caps0 = (1u64 << CB) | ((1u64 << PB) & 0xFFFF) << 32 | ((1u64 << NB) & 0xFFFF) << 48;
         let caps1 = 2u64 | 4 << 8 | (BB as u64) << 16 | 8 << 24 | (PROTOCOL_VERSION as u64) << 32;
@@ -418,6 +437,9 @@ impl<
             m_lk_status: Default::default(),
             m_lk_conn: Default::default(),
             m_lk_tvalid: Default::default(),
+            m_lk_mark: Default::default(),
+            hold_drops: Default::default(),
+            oversize: Default::default(),
             m_lk_tready: Default::default(),
             n_conns: n(CB),
             n_paths: n(PB),
@@ -520,6 +542,11 @@ impl<
             p5_conn: Default::default(),
             lk_status: Default::default(),
             lk_res: Default::default(),
+            quiet: Default::default(),
+            pipe_idle: Default::default(),
+            mk_w: Default::default(),
+            mk_res: Default::default(),
+            mk_conn: Default::default(),
             pr_req: Default::default(),
             pr_done: Default::default(),
             pr_found: Default::default(),
@@ -672,7 +699,7 @@ impl<
             done, status, last_seen, eh_kind, eh_reuse, eh_handle, eh_ctx, bidx, blen, cap0, cap1,
             cap2, cap3, cap4, nbr_st, nbr_h, n_vlan, path_st, path_h, p_ipv6, p_lip, p_rip, p_vlan,
             th, tmp_path, tmp_nbr, fl_state, saved, res_kind, res_st, res_h, res_ctx, cp_tgt,
-            cp_base, cp_n, cp_i, em_i, si, now, sweep_i
+            cp_base, cp_n, cp_i, em_i, si, now, sweep_i, quiet
         );
         self.now.d.next = self.now.q.val() + 1;
         clock!(self, clock, evt_fifo, lk_meta_fifo, lk_res_fifo, exc_fifo);
@@ -821,6 +848,7 @@ impl<
         self.prb_key.remote_port.next = self.cap0.q.val().get_bits::<16>(16);
         self.s_meta_tready.next = (self.st.q.val() != OState::Init)
             & !self.pr_req.q.val()
+            & !self.quiet.q.val()
             & !self.lk_meta_fifo.almost_full.val()
             & !self.exc_fifo.almost_full.val();
         self.p_take_rec.next = self.s_meta_tready.val() & self.s_meta_tvalid.val();
@@ -963,7 +991,7 @@ impl<
                 self.lk_status.next = 3.into();
             }
         }
-        self.lk_res.next = bit_cast::<18, 16>(self.p5_conn.q.val());
+        self.lk_res.next = bit_cast::<19, 16>(self.p5_conn.q.val());
         if self.lk_status.val() == 1 {
             self.lk_res.next = 0.into();
         }
@@ -990,7 +1018,18 @@ impl<
         self.exc_fifo.write.next =
             self.p5_v.q.val() & (self.lk_status.val() == 3) & (self.exc_reason.val() != 0);
         self.lk_res.next = self.lk_res.val() << 2;
-        self.lk_res.next = self.lk_res.val() | bit_cast::<18, 2>(self.lk_status.val());
+        self.lk_res.next = self.lk_res.val() | bit_cast::<19, 2>(self.lk_status.val());
+        // Release markers (see `pipe_idle`): written only while P5 is empty.
+        self.pipe_idle.next = !self.p1_v.q.val()
+            & !self.p2_v.q.val()
+            & !self.p3_v.q.val()
+            & !self.p4_v.q.val()
+            & !self.p5_v.q.val()
+            & !self.lk_meta_fifo.full.val();
+        self.mk_w.next = false;
+        self.mk_conn.next = bit_cast::<19, 16>(self.eh_handle.q.val());
+        self.mk_conn.next = self.mk_conn.val() << 2;
+        self.mk_res.next = 0.into();
         self.lk_meta_fifo.data_in.next = self.p5_rec.q.val();
         self.lk_res_fifo.data_in.next = self.lk_res.val();
         self.lk_meta_fifo.write.next = self.p5_v.q.val();
@@ -1014,6 +1053,7 @@ impl<
         self.m_lk_meta.next = self.lk_meta_fifo.data_out.val();
         self.m_lk_status.next = self.lk_res_fifo.data_out.val().get_bits::<2>(0);
         self.m_lk_conn.next = self.lk_res_fifo.data_out.val().get_bits::<16>(2);
+        self.m_lk_mark.next = self.lk_res_fifo.data_out.val().get_bit(18);
         self.m_lk_tvalid.next = !self.lk_meta_fifo.empty.val();
         self.lk_meta_fifo.read.next = self.m_lk_tready.val() & !self.lk_meta_fifo.empty.val();
         self.lk_res_fifo.read.next = self.m_lk_tready.val() & !self.lk_meta_fifo.empty.val();
@@ -1185,11 +1225,13 @@ impl<
                     11 => self.stat_word.next = self.c_cmderr.q.val(),
                     12 => self.stat_word.next = self.c_conns.q.val(),
                     13 => self.stat_word.next = self.c_paths.q.val(),
-                    _ => self.stat_word.next = self.c_nbrs.q.val(),
+                    14 => self.stat_word.next = self.c_nbrs.q.val(),
+                    15 => self.stat_word.next = self.hold_drops.val(),
+                    _ => self.stat_word.next = self.oversize.val(),
                 }
                 self.ev_d.next = bit_cast::<64, 32>(self.stat_word.val());
                 self.si.d.next = self.si.q.val() + 1;
-                if self.si.q.val() == 14 {
+                if self.si.q.val() == 16 {
                     self.st.d.next = OState::CheckEnd;
                 }
             }
@@ -1627,7 +1669,15 @@ impl<
                 } else if self.ci_state.val() != 1 {
                     self.res_st.d.next = 5.into();
                     self.st.d.next = OState::EntryDone;
+                } else if !self.pipe_idle.val() {
+                    // Wait for the lookup pipeline to empty, then release the held
+                    // frames at the clock the connection starts hitting.
+                    self.quiet.d.next = true;
+                    self.st.d.next = OState::H2b;
                 } else {
+                    self.quiet.d.next = false;
+                    self.mk_w.next = true;
+                    self.mk_res.next = self.mk_conn.val() | 0x40003;
                     self.conn_info.write_enable.next = true;
                     self.conn_info.write_address.next = self.eh_handle.q.val().get_bits::<CB>(0);
                     self.conn_info.write_data.next = self.conn_info.read_data.val() + 1;
@@ -1644,9 +1694,18 @@ impl<
             }
             // ---- FLUSH / CLOSE: connection
             OState::FlC => {
+                // A Held connection: empty the lookup pipeline first, so its held frames
+                // are released (as misses) at the clock its key leaves the table.
                 self.st.d.next = OState::FlC2;
+                if (self.conn_info.read_data.val().get_bits::<2>(0) == 1)
+                    & !(self.pipe_idle.val() & self.quiet.q.val())
+                {
+                    self.quiet.d.next = true;
+                    self.st.d.next = OState::FlC;
+                }
             }
             OState::FlC2 => {
+                self.quiet.d.next = false;
                 self.ci_state.next = self.conn_info.read_data.val().get_bits::<2>(0);
                 self.ctx_ok.next = (self.h17.val() < self.n_conns.val())
                     & (self.ci_state.val() != 0)
@@ -1659,6 +1718,10 @@ impl<
                     self.ev_b.next = 4.into();
                     self.st.d.next = OState::NextEntry;
                 } else {
+                    if self.ci_state.val() == 1 {
+                        self.mk_w.next = true;
+                        self.mk_res.next = self.mk_conn.val() | 0x40001;
+                    }
                     self.fl_state.d.next = self.ci_state.val();
                     self.tmp_path.d.next = self.conn_info.read_data.val().get_bits::<16>(16);
                     // Remove the slot.
@@ -1935,8 +1998,23 @@ impl<
                 self.st.d.next = OState::Idle;
                 if (self.conn_info.read_data.val().get_bits::<2>(0) == 1)
                     & !self.dl_diff.val().get_bit(31)
+                    & !self.pipe_idle.val()
+                {
+                    // Expired, but records are in the lookup pipeline: hold them back
+                    // and wait (the held frames are released at the clock it expires).
+                    self.conn_info.read_address.next = self.sweep_i.q.val().get_bits::<CB>(0);
+                    self.sweep_i.d.next = self.sweep_i.q.val();
+                    self.quiet.d.next = true;
+                    self.st.d.next = OState::SwChk;
+                } else if (self.conn_info.read_data.val().get_bits::<2>(0) == 1)
+                    & !self.dl_diff.val().get_bit(31)
                 {
                     // Expired: stop holding (frames miss again), tell the host.
+                    self.quiet.d.next = false;
+                    self.mk_w.next = true;
+                    self.mk_res.next = bit_cast::<19, 16>(self.sweep_i.q.val().get_bits::<16>(0));
+                    self.mk_res.next = self.mk_res.val() << 2;
+                    self.mk_res.next = self.mk_res.val() | 0x40001;
                     self.conn_info.write_enable.next = true;
                     self.conn_info.write_address.next = self.sweep_i.q.val().get_bits::<CB>(0);
                     self.conn_info.write_data.next = self.conn_info.read_data.val() + 2;
@@ -1990,6 +2068,13 @@ impl<
             _ => {
                 self.st.d.next = OState::Idle;
             }
+        }
+
+        // ---- Release marker into the record FIFOs (P5 is empty when it is written)
+        if self.mk_w.val() {
+            self.lk_meta_fifo.write.next = true;
+            self.lk_res_fifo.write.next = true;
+            self.lk_res_fifo.data_in.next = self.mk_res.val();
         }
 
         // ---- Table write ports
@@ -2076,6 +2161,7 @@ impl<
         // ---- Reset
         if self.reset.val() {
             self.st.d.next = OState::Init;
+            self.quiet.d.next = false;
             self.init_i.d.next = 0.into();
             self.now.d.next = 0.into();
             self.sweep_i.d.next = 0.into();

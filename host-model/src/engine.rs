@@ -106,6 +106,21 @@
 //! Expired, or not found → `misses += 1`, [`Lookup::Miss`] (an Expired connection's
 //! frames go to the host again). `lookups += 1` for every frame looked up.
 //!
+//! # Held frames and the output stream (A6)
+//! [`EngineModel::lookup`] also decides where the frame goes. Frames leave the engine
+//! top in order, each with its record and final status ([`Delivery`],
+//! [`EngineModel::take_delivered`]), except frames of Held connections: these wait in
+//! a store of [`HOLD_FRAMES`] frames shared by all connections (a held frame that finds
+//! it full is dropped, `hold_drops += 1`). The store is emptied per connection, oldest
+//! frame first, at the point in the stream where the command takes effect:
+//! - HANDOUT2 `Ok` → its held frames leave as `Hit(handle)` (no upload request is
+//!   raised for them);
+//! - handout timeout ([`EngineModel::expire`]), FLUSH or CLOSE of a Held connection →
+//!   they leave as `Miss` (to the host, whose stack owns the connection again).
+//!
+//! Frames longer than [`ENGINE_MAX_FRAME`] bytes are cut to that length and flagged
+//! (`tuser`) on the engine's frame output; `oversize += 1` (their record is unchanged).
+//!
 //! # Upload requests (unsolicited events, M5, A7)
 //! The engine asks the host to upload a connection with
 //! [`Event::UploadRequest`]`{ handle, host_ctx, reason }` (type 0xC0, tag 0).
@@ -134,9 +149,10 @@ use std::collections::VecDeque;
 use crate::config::Resolved;
 use crate::meta::{self, RawRecord};
 use crate::proto::{
-    Block, CachedUpdate, Caps, Class, CmdStatus, CommandReader, DecodeError, EntryStatus, Event,
-    FlowKey, FlushItem, Kind, Neighbor, ObjRef, Opcode, PROTOCOL_VERSION, Path, ResultEntry, Stats,
-    TABLE_BANKS, TABLE_WAYS, Tcp, Trailer, UploadReason, h3_hash,
+    Block, CachedUpdate, Caps, Class, CmdStatus, CommandReader, DecodeError, ENGINE_MAX_FRAME,
+    EntryStatus, Event, FlowKey, FlushItem, HOLD_FRAMES, Kind, Neighbor, ObjRef, Opcode,
+    PROTOCOL_VERSION, Path, ResultEntry, Stats, TABLE_BANKS, TABLE_WAYS, Tcp, Trailer,
+    UploadReason, h3_hash,
 };
 
 /// Result of looking a received frame up in the connection table.
@@ -319,6 +335,19 @@ pub struct EngineModel {
     stats: Stats,
     /// Unsolicited events raised and not yet taken, oldest first.
     unsolicited: Vec<Event>,
+    /// Held frames (connection handle, record), oldest first, at most [`HOLD_FRAMES`].
+    hold: Vec<(u16, RawRecord)>,
+    /// Frames delivered and not yet taken, in the engine's output order.
+    delivered: VecDeque<Delivery>,
+}
+
+/// A frame leaving the engine top: its record and its final lookup status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub record: RawRecord,
+    /// `Hit(h)` for a held frame released by HANDOUT2, `Miss` for one released by a
+    /// timeout, FLUSH or CLOSE; never `Held`.
+    pub lookup: Lookup,
 }
 
 impl EngineModel {
@@ -344,6 +373,8 @@ impl EngineModel {
             table: vec![None; TABLE_BANKS * buckets * TABLE_WAYS],
             stats: Stats::default(),
             unsolicited: Vec::new(),
+            hold: Vec::new(),
+            delivered: VecDeque::new(),
         }
     }
 
@@ -461,6 +492,46 @@ impl EngineModel {
     /// Look a received frame's metadata record up (see the module documentation): a
     /// Hit whose `tcp_flags` carry RST, FIN, SYN or URG may queue an upload request.
     pub fn lookup(&mut self, rec: &RawRecord) -> Lookup {
+        let len = meta::field("frame_len").map_or(0, |f| rec.get(f)) as usize;
+        if len > ENGINE_MAX_FRAME {
+            self.stats.oversize += 1;
+        }
+        let l = self.lookup_record(rec);
+        match l {
+            Lookup::Held(h) if self.hold.len() < HOLD_FRAMES => {
+                self.hold.push((h, rec.clone()));
+            }
+            Lookup::Held(_) => self.stats.hold_drops += 1,
+            _ => self.delivered.push_back(Delivery {
+                record: rec.clone(),
+                lookup: l,
+            }),
+        }
+        l
+    }
+
+    /// Release the held frames of `handle`, oldest first, as `lookup`.
+    fn release(&mut self, handle: u16, lookup: Lookup) {
+        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.hold)
+            .into_iter()
+            .partition(|(h, _)| *h == handle);
+        self.hold = keep;
+        for (_, record) in out {
+            self.delivered.push_back(Delivery { record, lookup });
+        }
+    }
+
+    /// Return and clear the frames delivered so far, in output order.
+    pub fn take_delivered(&mut self) -> Vec<Delivery> {
+        self.delivered.drain(..).collect()
+    }
+
+    /// Frames held now (connection handle and record), oldest first.
+    pub fn held_frames(&self) -> &[(u16, RawRecord)] {
+        &self.hold
+    }
+
+    fn lookup_record(&mut self, rec: &RawRecord) -> Lookup {
         match record_key(rec) {
             None => {
                 self.stats.not_tcp += 1;
@@ -524,9 +595,11 @@ impl EngineModel {
             return None;
         }
         c.state = ConnState::Expired;
+        let host_ctx = c.host_ctx;
+        self.release(handle, Lookup::Miss);
         Some(Event::UploadRequest {
             handle,
-            host_ctx: c.host_ctx,
+            host_ctx,
             reason: UploadReason::HandoutTimeout,
         })
     }
@@ -834,6 +907,7 @@ impl EngineModel {
                     c.state = ConnState::Offloaded;
                     self.stats.handout2 += 1;
                     r.status = EntryStatus::Ok;
+                    self.release(handle, Lookup::Hit(handle));
                 }
             }
         }
@@ -868,6 +942,9 @@ impl EngineModel {
                     result: refused(EntryStatus::Ok),
                     tcp: Some(deleg),
                 });
+                if c.state == ConnState::Held {
+                    self.release(handle, Lookup::Miss);
+                }
                 let idx = self.slot_index(c.slot.0, c.slot.1, c.slot.2);
                 if let Some(s) = self.table.get_mut(idx) {
                     *s = None;

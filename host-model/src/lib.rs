@@ -8,6 +8,6 @@ pub mod proto;
 pub mod stack;
 
 pub use config::{Config, ConfigError, OffloadConfig, Resolved};
-pub use engine::{ConnState, ConnView, EngineModel, Lookup, NeighborView, PathView};
+pub use engine::{ConnState, ConnView, Delivery, EngineModel, Lookup, NeighborView, PathView};
 pub use meta::{L4Kind, RX_META_BITS, RX_META_LAYOUT, RX_META_TDATA_BITS, RawRecord, RxMeta};
 pub use stack::{EngineLink, HostStack};

@@ -262,6 +262,16 @@ pub struct RxMeta {
     pub errors: Vec<&'static str>,
 }
 
+/// Record flag and error name of the errors the parser flags directly (the checksum
+/// errors come from the `*_csum_ok` fields).
+const ERROR_FLAGS: &[(&str, &str)] = &[
+    ("err_mac", "mac_error"),
+    ("err_runt", "runt"),
+    ("err_truncated", "truncated"),
+    ("err_bad_ip_header", "bad_ip_header"),
+    ("err_bad_l4_header", "bad_l4_header"),
+];
+
 /// Error names, in the order they are listed in `errors`.
 pub const ERROR_NAMES: &[&str] = &[
     "mac_error",
@@ -305,13 +315,7 @@ impl RxMeta {
         let ip_ok = ip_checked.then(|| r.flag("ip_csum_ok"));
         let l4_ok = l4_checked.then(|| r.flag("l4_csum_ok"));
         let mut errors = Vec::new();
-        for (flag, name) in [
-            ("err_mac", "mac_error"),
-            ("err_runt", "runt"),
-            ("err_truncated", "truncated"),
-            ("err_bad_ip_header", "bad_ip_header"),
-            ("err_bad_l4_header", "bad_l4_header"),
-        ] {
+        for &(flag, name) in ERROR_FLAGS {
             if r.flag(flag) {
                 errors.push(name);
             }
@@ -355,6 +359,87 @@ impl RxMeta {
             candidate: r.flag("candidate"),
             errors,
         }
+    }
+
+    /// Pack into a record: `RxMeta::decode(&m.encode()) == m` for every `m` that
+    /// `decode` produces (fields that do not apply are 0; an address that does not
+    /// parse packs as 0).
+    pub fn encode(&self) -> RawRecord {
+        let mut r = RawRecord(vec![0; crate::RX_META_BITS.div_ceil(32)]);
+        let mut set = |name: &str, v: u128| {
+            if let Some(f) = field(name) {
+                r.set(f, v);
+            }
+        };
+        set("frame_len", self.len as u128);
+        if let Some(t) = self.eth_type {
+            set("eth_valid", 1);
+            set("eth_type", t as u128);
+        }
+        if let Some(v) = self.vlan {
+            set("vlan_valid", 1);
+            set("vlan_id", v as u128);
+        }
+        set("qinq", self.qinq as u128);
+        let ip6 = self.ip_version == Some(6);
+        set("ip4", (self.ip_version == Some(4)) as u128);
+        set("ip6", ip6 as u128);
+        if let Some(h) = self.ip_hdr_len {
+            set("ip_valid", 1);
+            set("ip_hdr_len", h as u128);
+        }
+        set("ip_options", (self.ip_options == Some(true)) as u128);
+        let addr = |a: &Option<String>| -> u128 {
+            let Some(a) = a else { return 0 };
+            if ip6 {
+                a.parse::<std::net::Ipv6Addr>().map_or(0, u128::from)
+            } else {
+                a.parse::<std::net::Ipv4Addr>()
+                    .map_or(0, |v| u32::from(v) as u128)
+            }
+        };
+        set("src_ip", addr(&self.src_ip));
+        set("dst_ip", addr(&self.dst_ip));
+        set("ip_proto", self.ip_proto.unwrap_or(0) as u128);
+        set("fragment", (self.fragment == Some(true)) as u128);
+        if let Some(ok) = self.ip_csum_ok {
+            set("ip_csum_checked", 1);
+            set("ip_csum_ok", ok as u128);
+        }
+        if let Some(k) = self.l4 {
+            set("l4_valid", 1);
+            set("l4_tcp", (k == L4Kind::Tcp) as u128);
+            set("l4_udp", (k == L4Kind::Udp) as u128);
+        }
+        if let (Some(s), Some(d)) = (self.src_port, self.dst_port) {
+            set("ports_valid", 1);
+            set("src_port", s as u128);
+            set("dst_port", d as u128);
+        }
+        if let Some(seq) = self.tcp_seq {
+            set("tcp_valid", 1);
+            set("tcp_seq", seq as u128);
+            set("tcp_ack", self.tcp_ack.unwrap_or(0) as u128);
+            set("tcp_flags", self.tcp_flags.unwrap_or(0) as u128);
+            set("tcp_hdr_len", self.tcp_hdr_len.unwrap_or(0) as u128);
+        }
+        set("tcp_options", (self.tcp_options == Some(true)) as u128);
+        if let Some(off) = self.payload_offset {
+            set("payload_valid", 1);
+            set("payload_offset", off as u128);
+            set("payload_len", self.payload_len.unwrap_or(0) as u128);
+        }
+        if let Some(ok) = self.l4_csum_ok {
+            set("l4_csum_checked", 1);
+            set("l4_csum_ok", ok as u128);
+        }
+        set("candidate", self.candidate as u128);
+        for &(flag, name) in ERROR_FLAGS {
+            if self.errors.contains(&name) {
+                set(flag, 1);
+            }
+        }
+        r
     }
 
     /// The JSON object printed by `toe parse` for frame number `frame` (1-based).

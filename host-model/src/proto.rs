@@ -1336,6 +1336,15 @@ impl Caps {
     }
 }
 
+/// Frames the engine top can hold for connections between HANDOUT1 and HANDOUT2, all
+/// connections together (A6); a held frame that finds the store full is dropped and
+/// counted (`hold_drops`).
+pub const HOLD_FRAMES: usize = 8;
+
+/// Longest frame, in bytes, the engine top passes whole (and the size of a hold slot):
+/// longer frames are cut to this length, flagged with `tuser` and counted (`oversize`).
+pub const ENGINE_MAX_FRAME: usize = 2048;
+
 /// Calls `$cb!` with the engine's statistics counters in STATS order. One word each.
 #[macro_export]
 macro_rules! stat_fields {
@@ -1371,6 +1380,10 @@ macro_rules! stat_fields {
             paths,
             /// Neighbors live now.
             neighbors,
+            /// Held frames dropped because the hold store ([`HOLD_FRAMES`]) was full.
+            hold_drops,
+            /// Frames longer than [`ENGINE_MAX_FRAME`] bytes (cut to it and flagged).
+            oversize,
         }
     };
 }

@@ -1630,3 +1630,91 @@ fn a_new_handout_of_a_freed_handle_starts_with_the_flag_clear() {
     );
     check_invariants(&e, &cfg);
 }
+
+// ----- held frames and the output stream (A6) ----------------------------------
+
+/// A record for `setup`'s connection `i` with sequence number `seq` (to tell frames apart).
+fn seq_record(i: u16, seq: u32) -> RawRecord {
+    let mut r = record_of(&setup_key(i), 0);
+    r.set(meta::field("tcp_seq").unwrap(), seq as u128);
+    r.set(meta::field("frame_len").unwrap(), 100);
+    r
+}
+
+fn seqs(d: &[host_model::Delivery]) -> Vec<(u32, Lookup)> {
+    d.iter()
+        .map(|d| {
+            (
+                d.record.get(meta::field("tcp_seq").unwrap()) as u32,
+                d.lookup,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn held_frames_wait_for_handout2_in_order() {
+    let cfg = cfg(256);
+    let mut e = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(40);
+    setup(&mut e, &mut rng, 3);
+    // Conn 0 and 1 held; a frame of an unknown connection passes at once.
+    assert_eq!(e.lookup(&seq_record(0, 1)), Lookup::Held(0));
+    assert_eq!(e.lookup(&seq_record(1, 2)), Lookup::Held(1));
+    assert_eq!(e.lookup(&seq_record(0, 3)), Lookup::Held(0));
+    assert_eq!(e.lookup(&seq_record(9, 4)), Lookup::Miss);
+    assert_eq!(seqs(&e.take_delivered()), vec![(4, Lookup::Miss)]);
+    assert_eq!(e.held_frames().len(), 3);
+    // HANDOUT2 of conn 0 releases its two frames, oldest first, as hits.
+    let ev = handout2(&mut e, vec![(0, 0, Tcp::default())]);
+    assert_eq!(results(&ev)[0].status, EntryStatus::Ok);
+    assert_eq!(
+        seqs(&e.take_delivered()),
+        vec![(1, Lookup::Hit(0)), (3, Lookup::Hit(0))]
+    );
+    // Later frames of conn 0 pass; conn 1's frame is still held.
+    assert_eq!(e.lookup(&seq_record(0, 5)), Lookup::Hit(0));
+    assert_eq!(seqs(&e.take_delivered()), vec![(5, Lookup::Hit(0))]);
+    assert_eq!(e.held_frames().len(), 1);
+    // FLUSH of held conn 1 releases its frame as a miss (to the host).
+    flush(&mut e, &[(Kind::Tcp, 1, 1)]);
+    assert_eq!(seqs(&e.take_delivered()), vec![(2, Lookup::Miss)]);
+    // Timeout of held conn 2 does the same.
+    assert_eq!(e.lookup(&seq_record(2, 6)), Lookup::Held(2));
+    assert!(e.take_delivered().is_empty());
+    assert!(e.expire(2).is_some());
+    assert_eq!(seqs(&e.take_delivered()), vec![(6, Lookup::Miss)]);
+    assert!(e.held_frames().is_empty());
+    assert_eq!(e.stats().hold_drops, 0);
+}
+
+#[test]
+fn the_hold_store_drops_and_counts_when_full() {
+    let cfg = cfg(256);
+    let mut e = EngineModel::new(&cfg);
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    setup(&mut e, &mut rng, 2);
+    for s in 0..HOLD_FRAMES as u32 + 3 {
+        assert_eq!(
+            e.lookup(&seq_record((s % 2) as u16, s)),
+            Lookup::Held((s % 2) as u16)
+        );
+    }
+    assert_eq!(e.held_frames().len(), HOLD_FRAMES);
+    assert_eq!(e.stats().hold_drops, 3);
+    assert_eq!(e.stats().held, HOLD_FRAMES as u64 + 3);
+    // An oversize frame is counted (and still looked up).
+    let mut big = seq_record(5, 99);
+    big.set(
+        meta::field("frame_len").unwrap(),
+        ENGINE_MAX_FRAME as u128 + 1,
+    );
+    assert_eq!(e.lookup(&big), Lookup::Miss);
+    assert_eq!(e.stats().oversize, 1);
+    // Releasing conn 1 frees its slots: held frames fit again.
+    handout2(&mut e, vec![(1, 1, Tcp::default())]);
+    let out = seqs(&e.take_delivered());
+    assert_eq!(out.len(), 1 + HOLD_FRAMES / 2);
+    assert_eq!(e.lookup(&seq_record(0, 200)), Lookup::Held(0));
+    assert_eq!(e.held_frames().len(), HOLD_FRAMES / 2 + 1);
+}

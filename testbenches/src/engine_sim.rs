@@ -7,15 +7,18 @@ use cosim::{AxisSink, AxisSource, Model, RecordSink};
 use host_model::{RX_META_BITS, RawRecord, Resolved};
 use std::path::Path;
 
-/// A looked-up frame as the engine reports it.
+/// A frame as the engine delivers it: its tagged record and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tagged {
-    /// 0 not TCP, 1 miss, 2 held, 3 hit.
+    /// 0 not TCP, 1 miss, 3 hit (2, held, never leaves the engine).
     pub status: u8,
     pub conn: u16,
     pub record: RawRecord,
     /// Cycle the tagged record was taken.
     pub cycle: u64,
+    /// The frame's bytes on `m_axis` and its `tuser`.
+    pub frame: Vec<u8>,
+    pub user: bool,
 }
 
 /// The Verilated engine of one configuration, with its stream agents.
@@ -29,6 +32,8 @@ pub struct EngineSim {
     cfg: Resolved,
     evt_seen: usize,
     lk_seen: usize,
+    /// Frames received on `m_axis` and not yet paired with their record.
+    out_frames: std::collections::VecDeque<cosim::ReceivedFrame>,
     /// Responses received and not yet returned.
     responses: std::collections::VecDeque<Vec<u64>>,
     /// Unsolicited events (type 0xC0) received, with the cycle they completed.
@@ -71,6 +76,7 @@ impl EngineSim {
             cfg: cfg.clone(),
             evt_seen: 0,
             lk_seen: 0,
+            out_frames: Default::default(),
             responses: Default::default(),
             unsolicited: Vec::new(),
             timeout: 2_000_000,
@@ -194,23 +200,35 @@ impl EngineSim {
         Ok(self.wait_responses(1)?.remove(0))
     }
 
-    /// Run until `n` more tagged records arrived; returns them.
+    /// Tagged records received and not yet returned by [`EngineSim::wait_tagged`].
+    pub fn pending_tagged(&self) -> usize {
+        self.lk.records().len() - self.lk_seen
+    }
+
+    /// Run until `n` more frames were delivered (record and frame); returns them.
     pub fn wait_tagged(&mut self, n: usize) -> Result<Vec<Tagged>> {
         let target = self.lk_seen + n;
         let mut ran = 0;
-        while self.lk.records().len() < target {
+        loop {
+            self.out_frames.extend(self.out.take_frames());
+            if self.lk.records().len() >= target && self.out_frames.len() >= n {
+                break;
+            }
             if ran >= self.timeout {
                 bail!(
-                    "timeout: {} of {n} tagged records after {ran} cycles",
-                    self.lk.records().len() - self.lk_seen
+                    "timeout: {} records and {} frames of {n} after {ran} cycles",
+                    self.lk.records().len() - self.lk_seen,
+                    self.out_frames.len()
                 );
             }
             self.step();
             ran += 1;
         }
+        let frames: Vec<cosim::ReceivedFrame> = self.out_frames.drain(..n).collect();
         let out = self.lk.records()[self.lk_seen..target]
             .iter()
-            .map(|r| {
+            .zip(frames)
+            .map(|(r, f)| {
                 let bit = |i: usize| (r.words.get(i / 32).copied().unwrap_or(0) >> (i % 32)) & 1;
                 let mut status = 0u8;
                 for k in 0..2 {
@@ -225,16 +243,17 @@ impl EngineSim {
                     conn,
                     record: RawRecord(r.words.clone()),
                     cycle: r.cycle,
+                    frame: f.data,
+                    user: f.user,
                 }
             })
             .collect();
         self.lk_seen = target;
-        // Frames pass through unchanged; keep the sink from growing without bound.
-        self.out.take_frames();
         Ok(out)
     }
 
-    /// Send frames and return their tagged records.
+    /// Send frames and return their tagged records (all of them must leave: no
+    /// frame of a held connection among them).
     pub fn frames(&mut self, frames: &[Vec<u8>]) -> Result<Vec<Tagged>> {
         for f in frames {
             self.push_frame(f.clone());

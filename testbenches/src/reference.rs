@@ -1315,4 +1315,16 @@ mod tests {
             }
         }
     }
+
+    /// `RxMeta::encode` packs every record the reference produces so that `decode`
+    /// gives it back (the engine tests feed the model records packed this way).
+    #[test]
+    fn encode_inverts_decode_on_reference_records() {
+        let mut g = crate::framegen::FrameGen::new(31);
+        for _ in 0..20_000 {
+            let (f, err) = g.any();
+            let m = reference(&f, err, 60);
+            assert_eq!(RxMeta::decode(&m.encode()), m, "frame {f:02x?}");
+        }
+    }
 }

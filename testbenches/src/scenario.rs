@@ -2,12 +2,14 @@
 //! engine model answering the same commands alongside (every response compared).
 
 use crate::engine_sim::{EngineSim, Tagged};
+use crate::reference::reference;
 use anyhow::{Result, bail};
 use etherparse::PacketBuilder;
-use host_model::Resolved;
+use host_model::engine::Delivery;
 use host_model::engine::{EngineModel, Lookup};
 use host_model::proto::{Event, FlowKey};
 use host_model::stack::{EngineLink, FrameClass, HostStack, OffloadPolicy, Segment};
+use host_model::{Resolved, RxMeta};
 use std::path::Path;
 
 /// The RTL and the model side by side: commands go to both, the RTL's response is
@@ -27,6 +29,14 @@ impl EngineLink for Mirror {
         if got != want {
             self.mismatches += 1;
             eprintln!("RTL/model differ on {words:x?}:\n  RTL   {got:x?}\n  model {want:x?}");
+        }
+        // Frames the command releases (held since HANDOUT1): the same on both sides.
+        // (The scenarios send no frame while a connection is held, so none reach the
+        // host stack here.)
+        let released = self.model.take_delivered();
+        match self.sim.wait_tagged(released.len()) {
+            Ok(got) => self.mismatches += self.compare(&got, &released),
+            Err(_) => self.mismatches += 1,
         }
         got
     }
@@ -48,25 +58,46 @@ impl EngineLink for Mirror {
 }
 
 impl Mirror {
-    /// Frames through the RTL; each tagged record is also looked up in the model
-    /// (differences counted). Returns the records with the RTL's lookup.
+    /// Frames through the RTL and the model (records from the reference parser);
+    /// the frames delivered must match (differences counted). Returns what the RTL
+    /// delivered, with its lookup.
     pub fn frames(&mut self, frames: &[Vec<u8>]) -> Result<Vec<(Tagged, Lookup)>> {
-        let tagged = self.sim.frames(frames)?;
-        let mut out = vec![];
-        for t in tagged {
-            let want = self.model.lookup(&t.record);
-            let got = match t.status {
-                0 => Lookup::NotTcp,
-                1 => Lookup::Miss,
-                2 => Lookup::Held(t.conn),
-                _ => Lookup::Hit(t.conn),
-            };
-            if got != want {
-                self.mismatches += 1;
-            }
-            out.push((t, got));
+        let min = self.sim.config().config.rx.min_frame_len;
+        for f in frames {
+            self.sim.push_frame(f.clone());
+            self.model.lookup(&reference(f, false, min).encode());
         }
-        Ok(out)
+        let want = self.model.take_delivered();
+        let got = self.sim.wait_tagged(want.len())?;
+        self.mismatches += self.compare(&got, &want);
+        Ok(got
+            .into_iter()
+            .map(|t| {
+                let l = lookup_of(&t);
+                (t, l)
+            })
+            .collect())
+    }
+
+    /// Deliveries that differ (status, handle or record).
+    fn compare(&self, got: &[Tagged], want: &[Delivery]) -> u64 {
+        let mut bad = (got.len() != want.len()) as u64;
+        for (g, w) in got.iter().zip(want) {
+            if lookup_of(g) != w.lookup || RxMeta::decode(&g.record) != RxMeta::decode(&w.record) {
+                bad += 1;
+            }
+        }
+        bad
+    }
+}
+
+/// The RTL's status of a delivered frame as a [`Lookup`].
+fn lookup_of(t: &Tagged) -> Lookup {
+    match t.status {
+        0 => Lookup::NotTcp,
+        1 => Lookup::Miss,
+        2 => Lookup::Held(t.conn),
+        _ => Lookup::Hit(t.conn),
     }
 }
 

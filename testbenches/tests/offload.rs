@@ -5,9 +5,11 @@ use anyhow::Result;
 use host_model::engine::{EngineModel, Lookup};
 use host_model::proto::*;
 use host_model::{Config, Resolved};
+use host_model::{RawRecord, RxMeta};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use testbenches::engine_sim::EngineSim;
+use testbenches::engine_sim::{EngineSim, Tagged};
+use testbenches::reference::reference;
 use testbenches::scenario::peer_frame;
 
 fn cfg(connections: u32) -> Resolved {
@@ -41,10 +43,45 @@ fn status_of(l: Lookup) -> (u8, u16) {
     }
 }
 
-/// Both engines answer `cmd`; the responses must be identical.
+/// The record the receive parser makes of `frame` (the independent reference parser).
+fn record_of(sim: &EngineSim, frame: &[u8]) -> RawRecord {
+    reference(frame, false, sim.config().config.rx.min_frame_len).encode()
+}
+
+/// The frames the model delivered since the last call leave the RTL in the same order,
+/// with the same status, connection and record, each with its own bytes.
+fn check_delivered(sim: &mut EngineSim, model: &mut EngineModel, what: &str) -> Result<()> {
+    let want = model.take_delivered();
+    let got = sim.wait_tagged(want.len())?;
+    let min = sim.config().config.rx.min_frame_len;
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        let meta = RxMeta::decode(&w.record);
+        assert_eq!(
+            (g.status, if g.status >= 2 { g.conn } else { 0 }),
+            status_of(w.lookup),
+            "{what}: delivery {i} (seq {:?})",
+            meta.tcp_seq
+        );
+        assert_eq!(
+            RxMeta::decode(&g.record),
+            meta,
+            "{what}: delivery {i} record"
+        );
+        assert_eq!(
+            reference(&g.frame, g.user, min),
+            meta,
+            "{what}: delivery {i}: the frame is not the record's"
+        );
+    }
+    Ok(())
+}
+
+/// Both engines answer `cmd`; the responses must be identical, and so must the frames
+/// the command releases.
 fn both(sim: &mut EngineSim, model: &mut EngineModel, cmd: &[u64], what: &str) -> Result<Event> {
     let want = model.command(cmd);
     let got = sim.command(cmd)?;
+    check_delivered(sim, model, what)?;
     assert_eq!(
         got,
         want,
@@ -80,19 +117,12 @@ fn lookups_flags(
         .enumerate()
         .map(|(i, (k, f))| frame_flags(k, i as u32, &[0x55; 20], *f))
         .collect();
-    let keys: Vec<FlowKey> = keys.iter().map(|(k, _)| *k).collect();
-    let tagged = sim.frames(&frames)?;
     let mut out = vec![];
-    for (i, t) in tagged.iter().enumerate() {
-        let want = status_of(model.lookup(&t.record));
-        assert_eq!(
-            (t.status, if t.status >= 2 { t.conn } else { 0 }),
-            want,
-            "frame {i} key {:?}",
-            keys[i]
-        );
-        out.push(want);
+    for f in &frames {
+        sim.push_frame(f.clone());
+        out.push(status_of(model.lookup(&record_of(sim, f))));
     }
+    check_delivered(sim, model, "frames")?;
     // The engine sends its upload requests between responses: give it time.
     sim.run_cycles(200);
     let got: Vec<Event> = sim
@@ -101,6 +131,11 @@ fn lookups_flags(
         .map(|(w, _)| Event::decode(&w).expect("upload request decodes"))
         .collect();
     assert_eq!(got, model.take_unsolicited(), "upload requests");
+    assert_eq!(
+        sim.pending_tagged(),
+        0,
+        "the engine delivered frames the model holds"
+    );
     Ok(out)
 }
 
@@ -806,6 +841,7 @@ fn block_list_of_1000_and_line_rate_lookups() -> Result<()> {
         assert_eq!((t.status, t.conn), want, "{k:?}");
         assert_eq!(t.status, 3);
     }
+    model.take_delivered();
     let gaps: Vec<u64> = tagged.windows(2).map(|w| w[1].cycle - w[0].cycle).collect();
     assert!(
         gaps.iter().all(|g| *g == 8),
@@ -892,6 +928,8 @@ fn handout1_times_out_into_an_upload_request() -> Result<()> {
     let want = model
         .expire(b.handle)
         .expect("the held connection expires in the model");
+    // Its held frame leaves now, as a miss (to the host).
+    check_delivered(&mut sim, &mut model, "expired")?;
     assert_eq!(evs[0].0, want);
     assert_eq!(
         want,
@@ -1047,5 +1085,446 @@ fn offload_many_scenario_runs_clean() -> Result<()> {
     assert_eq!((s.uploads_requested, s.uploaded), (30, 30));
     assert_eq!(s.engine_connections_after, 270);
     assert!(s.handout_cycles <= 50 * 300, "{} clocks", s.handout_cycles);
+    Ok(())
+}
+
+/// HANDOUT1 of one Neighbor, one IPv4 Path and `n` connections (local port 80, remote
+/// ports 7000 + i): (handle, host context, key) of each.
+fn handout_n(
+    sim: &mut EngineSim,
+    model: &mut EngineModel,
+    g: &mut Gen,
+    n: u16,
+) -> Result<Vec<(u16, u32, FlowKey)>> {
+    let mut blocks = vec![
+        Block::Neighbor {
+            host_ctx: 1,
+            obj: ObjRef::New(g.nbr()),
+        },
+        Block::Path {
+            host_ctx: 2,
+            obj: ObjRef::New(Path::v4(0x0a00_0001, 0x0a00_0002)),
+        },
+    ];
+    for i in 0..n {
+        blocks.push(Block::Tcp {
+            host_ctx: 50 + i as u32,
+            tcp: Tcp {
+                local_port: 80,
+                remote_port: 7000 + i as u64,
+                ..g.tcp()
+            },
+        });
+    }
+    let ev = both(
+        sim,
+        model,
+        &Command::Handout1 { tag: 1, blocks }.encode(),
+        "h1",
+    )?;
+    let Event::Interlock { results, .. } = ev else {
+        panic!("{ev:?}")
+    };
+    Ok(results
+        .iter()
+        .filter(|r| r.kind == Kind::Tcp && r.status == EntryStatus::Ok)
+        .map(|r| (r.handle, r.host_ctx, model.conn(r.handle).unwrap().key))
+        .collect())
+}
+
+/// Frames through both engines (records for the model from the reference parser); the
+/// deliveries must match.
+fn send(
+    sim: &mut EngineSim,
+    model: &mut EngineModel,
+    frames: &[Vec<u8>],
+    what: &str,
+) -> Result<()> {
+    for f in frames {
+        sim.push_frame(f.clone());
+        model.lookup(&record_of(sim, f));
+    }
+    check_delivered(sim, model, what)?;
+    sim.run_cycles(2000);
+    assert_eq!(
+        sim.pending_tagged(),
+        0,
+        "{what}: the engine delivered frames the model holds"
+    );
+    Ok(())
+}
+
+fn stats_of(sim: &mut EngineSim, model: &mut EngineModel, tag: u32) -> Result<Stats> {
+    let Event::Stats { stats, .. } = both(sim, model, &Command::Stats { tag }.encode(), "stats")?
+    else {
+        panic!()
+    };
+    Ok(stats)
+}
+
+/// A6: frames of a connection between HANDOUT1 and HANDOUT2 wait in the engine and
+/// leave (bytes intact, oldest first) as hits when HANDOUT2 completes, or as misses
+/// when FLUSH or CLOSE ends the handout; a full hold store drops and counts; frames
+/// longer than the engine's maximum are cut and flagged. Under input gaps and output
+/// back-pressure; the model agrees on every delivery and counter.
+#[test]
+fn held_frames_leave_on_handout2_flush_close_and_drop_when_full() -> Result<()> {
+    let cfg = cfg(256);
+    let mut sim = EngineSim::for_test(&cfg, "offload_hold")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(77);
+    sim.set_drive(0.1, 0.7);
+    let conns = handout_n(&mut sim, &mut model, &mut g, 3)?;
+    let [(a, a_ctx, ka), (b, b_ctx, kb), (c, c_ctx, kc)] = conns[..] else {
+        panic!("{conns:?}")
+    };
+    let ku = FlowKey {
+        remote_port: 9,
+        ..ka
+    };
+    let sizes = [0usize, 100, 1400, 7, 333, 1460];
+    let mut seq = 0u32;
+    let mut frame = |k: &FlowKey| {
+        seq += 1;
+        frame_for(k, seq, &vec![seq as u8; sizes[seq as usize % sizes.len()]])
+    };
+    // a and b held (3 each), the unknown connection's frames pass.
+    let mut fr = vec![];
+    for _ in 0..3 {
+        fr.extend([frame(&ka), frame(&kb), frame(&ku)]);
+    }
+    send(&mut sim, &mut model, &fr, "held")?;
+    assert_eq!(model.held_frames().len(), 6);
+    // HANDOUT2 of a: its 3 frames leave as hits (checked by `both`).
+    let ev = both(
+        &mut sim,
+        &mut model,
+        &Command::Handout2 {
+            tag: 2,
+            entries: vec![Handout2Entry {
+                handle: a,
+                host_ctx: a_ctx,
+                tcp: g.tcp(),
+            }],
+        }
+        .encode(),
+        "h2 a",
+    )?;
+    assert_eq!(ev.trailer().status, CmdStatus::Ok);
+    assert_eq!(model.held_frames().len(), 3);
+    let fr: Vec<_> = (0..2).flat_map(|_| [frame(&ka), frame(&kb)]).collect();
+    send(&mut sim, &mut model, &fr, "a hits, b held")?;
+    // FLUSH of b: its 5 frames leave as misses.
+    let flush = |h, ctx| {
+        vec![ConnRef {
+            kind: Kind::Tcp,
+            handle: h,
+            host_ctx: ctx,
+        }]
+    };
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Flush {
+            tag: 3,
+            conns: flush(b, b_ctx),
+        }
+        .encode(),
+        "flush b",
+    )?;
+    assert!(model.held_frames().is_empty());
+    // 11 frames of c: 8 held, 3 dropped and counted.
+    let fr: Vec<_> = (0..HOLD_FRAMES + 3).map(|_| frame(&kc)).collect();
+    send(&mut sim, &mut model, &fr, "fill")?;
+    let s = stats_of(&mut sim, &mut model, 4)?;
+    assert_eq!((s.hold_drops, s.held), (3, 6 + 2 + 11));
+    // CLOSE of c: the 8 leave as misses.
+    both(
+        &mut sim,
+        &mut model,
+        &Command::Close {
+            tag: 5,
+            conns: flush(c, c_ctx),
+        }
+        .encode(),
+        "close c",
+    )?;
+    // Oversize: a hit and a miss, cut at ENGINE_MAX_FRAME bytes and flagged.
+    let big = [
+        frame_for(&ka, 1000, &[0x5a; 2500]),
+        frame_for(&ku, 1001, &[0xa5; 3000]),
+    ];
+    for f in &big {
+        sim.push_frame(f.clone());
+        model.lookup(&record_of(&sim, f));
+    }
+    let want = model.take_delivered();
+    let got = sim.wait_tagged(2)?;
+    for ((g, w), f) in got.iter().zip(&want).zip(&big) {
+        assert_eq!(
+            (g.status, g.conn & 0xff),
+            (status_of(w.lookup).0, status_of(w.lookup).1 & 0xff)
+        );
+        assert_eq!(RxMeta::decode(&g.record), RxMeta::decode(&w.record));
+        assert_eq!(
+            g.frame,
+            f[..ENGINE_MAX_FRAME].to_vec(),
+            "cut at the maximum"
+        );
+        assert!(g.user, "a cut frame is flagged");
+    }
+    assert_eq!(stats_of(&mut sim, &mut model, 6)?.oversize, 2);
+    // Normal frames after a cut one are whole again.
+    send(
+        &mut sim,
+        &mut model,
+        &[frame(&ka), frame(&ku)],
+        "after oversize",
+    )?;
+    Ok(())
+}
+
+/// Releases while frames stream in: HANDOUT2, FLUSH and the handout timeout each take
+/// effect between two frames, so every connection's frames leave complete and in the
+/// order they came, with the status of their side of the release.
+#[test]
+fn releases_keep_each_connections_frames_in_order_under_traffic() -> Result<()> {
+    let cfg = cfg_timeout(256, 20);
+    let timeout = cfg.handout_timeout_cycles as u64;
+    let mut sim = EngineSim::for_test(&cfg, "offload_hold_traffic")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(78);
+    let conns = handout_n(&mut sim, &mut model, &mut g, 3)?;
+    let [(a, a_ctx, ka), (b, b_ctx, kb), (c, c_ctx, kc)] = conns[..] else {
+        panic!("{conns:?}")
+    };
+    let ku = FlowKey {
+        remote_port: 9,
+        ..ka
+    };
+    let t0 = sim.cycles();
+    let mut sent: Vec<(u16, u32, Vec<u8>)> = vec![]; // (remote port, seq, frame)
+    let mut seq = 0u32;
+    let mut step = 0;
+    while sim.cycles() - t0 < timeout + 3 * 256 + 3000 {
+        // Background traffic: 64-byte frames of the unknown connection.
+        let mut keys = vec![ku, ku, ku];
+        // At most HOLD_FRAMES held at any time: a 3 before HANDOUT2 (step 4), b 4
+        // before its FLUSH (step 15), c 7 before its timeout (about step 78).
+        if step < 12 && step % 2 == 0 {
+            keys.push(ka);
+        }
+        if step < 30 && step % 4 == 0 {
+            keys.push(kb);
+        }
+        if step % 12 == 0 {
+            keys.push(kc);
+        }
+        for k in keys {
+            seq += 1;
+            let f = frame_for(&k, seq, &[]);
+            sim.push_frame(f.clone());
+            sent.push((k.remote_port, seq, f));
+        }
+        if step == 4 {
+            sim.push_command(
+                &Command::Handout2 {
+                    tag: 2,
+                    entries: vec![Handout2Entry {
+                        handle: a,
+                        host_ctx: a_ctx,
+                        tcp: g.tcp(),
+                    }],
+                }
+                .encode(),
+            );
+        }
+        if step == 15 {
+            sim.push_command(
+                &Command::Flush {
+                    tag: 3,
+                    conns: vec![ConnRef {
+                        kind: Kind::Tcp,
+                        handle: b,
+                        host_ctx: b_ctx,
+                    }],
+                }
+                .encode(),
+            );
+        }
+        sim.run_cycles(40);
+        step += 1;
+    }
+    let resp = sim.wait_responses(2)?;
+    assert_eq!(
+        Event::decode(&resp[0]).unwrap().trailer().status,
+        CmdStatus::Ok
+    );
+    assert_eq!(
+        Event::decode(&resp[1]).unwrap().trailer().status,
+        CmdStatus::Ok
+    );
+    let got = match sim.wait_tagged(sent.len()) {
+        Ok(g) => g,
+        Err(e) => {
+            let n = sim.pending_tagged();
+            let got = sim.wait_tagged(n)?;
+            let min = cfg.config.rx.min_frame_len;
+            let out: std::collections::BTreeSet<u32> = got
+                .iter()
+                .filter_map(|t| reference(&t.frame, t.user, min).tcp_seq)
+                .collect();
+            let missing: Vec<(u16, u32)> = sent
+                .iter()
+                .filter(|s| !out.contains(&s.1))
+                .map(|s| (s.0, s.1))
+                .collect();
+            panic!(
+                "{e}: missing (port, seq) {missing:?}; c expired around {}",
+                sim.unsolicited.first().map(|u| u.1 - t0).unwrap_or(0)
+            );
+        }
+    };
+    let up: Vec<Event> = sim
+        .unsolicited
+        .drain(..)
+        .map(|(w, _)| Event::decode(&w).unwrap())
+        .collect();
+    assert_eq!(
+        up,
+        vec![Event::UploadRequest {
+            handle: c,
+            host_ctx: c_ctx,
+            reason: UploadReason::HandoutTimeout
+        }]
+    );
+    let min = cfg.config.rx.min_frame_len;
+    for (port, h, want_status) in [
+        (ka.remote_port, a, 3u8),
+        (kb.remote_port, b, 1),
+        (kc.remote_port, c, 1),
+        (9, 0, 1),
+    ] {
+        let mine: Vec<&(u16, u32, Vec<u8>)> = sent.iter().filter(|s| s.0 == port).collect();
+        let out: Vec<_> = got
+            .iter()
+            .filter(|t| reference(&t.frame, t.user, min).src_port == Some(port))
+            .collect();
+        assert_eq!(
+            out.len(),
+            mine.len(),
+            "port {port}: every frame leaves once"
+        );
+        for (o, m) in out.iter().zip(&mine) {
+            assert_eq!(o.frame, m.2, "port {port}: in order, intact");
+            assert_eq!(RxMeta::decode(&o.record).tcp_seq, Some(m.1));
+            let conn = if want_status == 3 { h } else { 0 };
+            assert_eq!(
+                (o.status, if o.status >= 2 { o.conn } else { 0 }),
+                (want_status, conn),
+                "port {port} seq {}",
+                m.1
+            );
+        }
+    }
+    // Nothing was dropped, and the engine's counters add up.
+    let Event::Stats { stats, .. } =
+        Event::decode(&sim.command(&Command::Stats { tag: 9 }.encode())?).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(stats.hold_drops, 0);
+    assert_eq!(stats.lookups, sent.len() as u64);
+    let n_a = sent.iter().filter(|s| s.0 == ka.remote_port).count() as u64;
+    assert!(
+        stats.held >= 5 && stats.hits + stats.held >= n_a,
+        "{stats:?}"
+    );
+    Ok(())
+}
+
+/// The release races: HANDOUT2 or FLUSH of a held connection while its own frames
+/// stream in back to back (one every 8 clocks), at 8 different phases. Whatever the
+/// phase, each connection's frames leave complete, in order, with one status (hits
+/// after HANDOUT2, misses after FLUSH), and nothing stays held.
+#[test]
+fn release_races_with_the_connections_own_frames() -> Result<()> {
+    let cfg = cfg(256);
+    let mut sim = EngineSim::for_test(&cfg, "offload_hold_race")?;
+    let mut model = EngineModel::new(&cfg);
+    let mut g = Gen::new(79);
+    let conns = handout_n(&mut sim, &mut model, &mut g, 16)?;
+    assert_eq!(conns.len(), 16);
+    let mut sent: Vec<(u16, u32, Vec<u8>)> = vec![];
+    let mut seq = 0u32;
+    let mut push = |sim: &mut EngineSim, k: &FlowKey, sent: &mut Vec<(u16, u32, Vec<u8>)>| {
+        seq += 1;
+        let f = frame_for(k, seq, &[]);
+        sim.push_frame(f.clone());
+        sent.push((k.remote_port, seq, f));
+    };
+    for (i, (h, ctx, k)) in conns.iter().enumerate() {
+        for _ in 0..4 {
+            push(&mut sim, k, &mut sent);
+        }
+        sim.run_cycles(24 + (i % 8) as u64);
+        let cmd = if i % 2 == 0 {
+            Command::Handout2 {
+                tag: i as u32,
+                entries: vec![Handout2Entry {
+                    handle: *h,
+                    host_ctx: *ctx,
+                    tcp: g.tcp(),
+                }],
+            }
+        } else {
+            Command::Flush {
+                tag: i as u32,
+                conns: vec![ConnRef {
+                    kind: Kind::Tcp,
+                    handle: *h,
+                    host_ctx: *ctx,
+                }],
+            }
+        };
+        sim.push_command(&cmd.encode());
+        for _ in 0..8 {
+            push(&mut sim, k, &mut sent);
+        }
+        sim.run_cycles(300);
+    }
+    let resp = sim.wait_responses(16)?;
+    for r in &resp {
+        assert_eq!(Event::decode(r).unwrap().trailer().status, CmdStatus::Ok);
+    }
+    let n = sim.pending_tagged();
+    let got = sim.wait_tagged(n)?;
+    let min = cfg.config.rx.min_frame_len;
+    for (i, (h, _, k)) in conns.iter().enumerate() {
+        let mine: Vec<_> = sent.iter().filter(|s| s.0 == k.remote_port).collect();
+        let out: Vec<_> = got
+            .iter()
+            .filter(|t| reference(&t.frame, t.user, min).src_port == Some(k.remote_port))
+            .collect();
+        let seqs = |v: &[&Tagged]| -> Vec<Option<u32>> {
+            v.iter()
+                .map(|t| RxMeta::decode(&t.record).tcp_seq)
+                .collect()
+        };
+        assert_eq!(
+            seqs(&out),
+            mine.iter().map(|m| Some(m.1)).collect::<Vec<_>>(),
+            "connection {i} (phase {}): every frame, in order",
+            i % 8
+        );
+        let want = if i % 2 == 0 { (3, *h) } else { (1, 0) };
+        for t in &out {
+            assert_eq!(
+                (t.status, if t.status >= 2 { t.conn } else { 0 }),
+                want,
+                "connection {i}"
+            );
+        }
+    }
     Ok(())
 }
