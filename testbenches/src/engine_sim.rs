@@ -19,6 +19,8 @@ pub struct Tagged {
     /// The frame's bytes on `m_axis` and its `tuser`.
     pub frame: Vec<u8>,
     pub user: bool,
+    /// Cycles of the frame's first and last beat on `m_axis`.
+    pub frame_cycles: (u64, u64),
 }
 
 /// The Verilated engine of one configuration, with its stream agents.
@@ -243,6 +245,7 @@ impl EngineSim {
                     conn,
                     record: RawRecord(r.words.clone()),
                     cycle: r.cycle,
+                    frame_cycles: (f.first_cycle, f.last_cycle),
                     frame: f.data,
                     user: f.user,
                 }
