@@ -1,7 +1,8 @@
 //! The `toe bench` report: co-simulation speed, simulated throughput, the synthesis
 //! reports' Fmax, and a frames-per-second chart.
 //!
-//! [`run_bench`] measures the receive parser under Verilator ([`measure`]), joins the
+//! [`run_bench`] measures the receive parser ([`measure`]) and the engine top
+//! ([`measure_engine`]) under Verilator, joins the
 //! measurements with every `<out>/reports/synth-*.json` it finds ([`find_synth_reports`])
 //! and writes, under `<out>/reports/`:
 //!
@@ -21,11 +22,14 @@
 //! to the parser; a MAC that strips it saves at most one beat per frame, so the curves
 //! are a lower bound.
 
+use crate::engine_sim::EngineSim;
 use crate::framegen::FrameGen;
 use crate::rx::{Drive, RunResult, RxParserSim, tcp_frame};
+use crate::scenario::{hand_out, peer_frame};
 use anyhow::{Context, Result, bail};
 use hdl::synth::{SynthReport, Target};
 use host_model::Resolved;
+use host_model::proto::ENGINE_MAX_FRAME;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -123,6 +127,9 @@ pub struct Workload {
 pub struct Measurements {
     pub raw: RawSpeed,
     pub workloads: Vec<Workload>,
+    /// The engine top (parser, offload core, hold stage) with connections handed out.
+    #[serde(default)]
+    pub engine: Vec<Workload>,
 }
 
 impl Measurements {
@@ -296,7 +303,63 @@ pub fn measure(
         }
         workloads.push(measure_workload(sim, name, batch, bpb)?);
     }
-    Ok(Measurements { raw, workloads })
+    Ok(Measurements {
+        raw,
+        workloads,
+        engine: vec![],
+    })
+}
+
+/// Connections handed out before the engine workloads (fewer if the table is smaller).
+pub const ENGINE_BENCH_CONNECTIONS: usize = 1000;
+
+/// The engine top under Verilator ([`EngineSim`], RTL under `out`): hands out
+/// [`ENGINE_BENCH_CONNECTIONS`] connections, then streams a quarter of `params.frames`
+/// 64-byte frames that all hit them (round robin), and as many mixed valid frames up to
+/// [`ENGINE_MAX_FRAME`] bytes (misses and not-TCP), back to back.
+pub fn measure_engine(
+    cfg: &Resolved,
+    out: &Path,
+    params: &BenchParams,
+    progress: bool,
+) -> Result<Vec<Workload>> {
+    let mut sim = EngineSim::build(cfg, out, None)?;
+    let n = (cfg.config.offload.connections as usize).min(ENGINE_BENCH_CONNECTIONS);
+    if progress {
+        eprintln!("engine: handing out {n} connections...");
+    }
+    let keys = hand_out(&mut sim, n)?;
+    let bpb = cfg.keep_width as u64;
+    let frames = (params.frames / 4).max(2) as usize;
+    let hits: Vec<Vec<u8>> = (0..frames)
+        .map(|i| {
+            let mut f = peer_frame(&keys[i % n], i as u32, Some(1), 0, &[]);
+            f.resize(64, 0);
+            f
+        })
+        .collect();
+    let mut g = FrameGen::new(8);
+    let mixed: Vec<Vec<u8>> = std::iter::repeat_with(|| g.valid())
+        .filter(|f| f.len() <= ENGINE_MAX_FRAME)
+        .take(frames)
+        .collect();
+    let mut workloads = vec![];
+    for (name, batch) in [("engine 64-byte hits", hits), ("engine mixed", mixed)] {
+        if progress {
+            eprintln!("{name}: {} frames back to back...", batch.len());
+        }
+        workloads.push(measure_runs(name, &batch, bpb, |chunk| {
+            for f in chunk {
+                sim.push_frame(f.clone());
+            }
+            let c0 = sim.cycles();
+            let got = sim.wait_tagged(chunk.len())?;
+            let frame_cycles = got.iter().map(|t| t.frame_cycles).collect();
+            let frames = got.into_iter().map(|t| t.frame).collect();
+            Ok((frames, frame_cycles, sim.cycles() - c0))
+        })?);
+    }
+    Ok(workloads)
 }
 
 /// Cycle figures of one run, from its output frames' first and last beat cycles.
@@ -356,15 +419,31 @@ fn measure_workload(
     frames: Vec<Vec<u8>>,
     bpb: u64,
 ) -> Result<Workload> {
-    let batch: Vec<(Vec<u8>, bool)> = frames.into_iter().map(|f| (f, false)).collect();
+    measure_runs(name, &frames, bpb, |chunk| {
+        let batch: Vec<(Vec<u8>, bool)> = chunk.iter().map(|f| (f.clone(), false)).collect();
+        let r: RunResult = sim.run(&batch, Drive::default())?;
+        let frames = r.frames.into_iter().map(|(f, _)| f).collect();
+        Ok((frames, r.frame_cycles, r.cycles))
+    })
+}
+
+/// One workload in runs of [`RUN_FRAMES`]: `run` sends a chunk of frames and returns the
+/// output frames, their (first, last) beat cycles and the simulated cycles; the output
+/// must equal the input. Wall-clock time is taken around `run`.
+fn measure_runs(
+    name: &str,
+    frames: &[Vec<u8>],
+    bpb: u64,
+    mut run: impl FnMut(&[Vec<u8>]) -> Result<(Vec<Vec<u8>>, Vec<(u64, u64)>, u64)>,
+) -> Result<Workload> {
     let beats_of = |f: &[u8]| (f.len() as u64).div_ceil(bpb).max(1);
     let mut w = Workload {
         name: name.into(),
-        frames: batch.len() as u64,
-        bytes: batch.iter().map(|(f, _)| f.len() as u64).sum(),
-        min_frame_bytes: batch.iter().map(|(f, _)| f.len() as u64).min().unwrap_or(0),
-        max_frame_bytes: batch.iter().map(|(f, _)| f.len() as u64).max().unwrap_or(0),
-        beats: batch.iter().map(|(f, _)| beats_of(f)).sum(),
+        frames: frames.len() as u64,
+        bytes: frames.iter().map(|f| f.len() as u64).sum(),
+        min_frame_bytes: frames.iter().map(|f| f.len() as u64).min().unwrap_or(0),
+        max_frame_bytes: frames.iter().map(|f| f.len() as u64).max().unwrap_or(0),
+        beats: frames.iter().map(|f| beats_of(f)).sum(),
         runs: 0,
         sim_cycles: 0,
         seconds: 0.0,
@@ -378,17 +457,17 @@ fn measure_workload(
         idle_cycles_per_frame: 0.0,
         idle_cycles_inside_frames: 0,
     };
-    for chunk in batch.chunks(RUN_FRAMES) {
+    for chunk in frames.chunks(RUN_FRAMES) {
         let t0 = Instant::now();
-        let r: RunResult = sim.run(chunk, Drive::default())?;
+        let (out, frame_cycles, cycles) = run(chunk)?;
         w.seconds += t0.elapsed().as_secs_f64();
-        if r.frames.len() != chunk.len() || r.frames.iter().zip(chunk).any(|(a, b)| a != b) {
-            bail!("{name} frames: the parser's output frames differ from its input");
+        if out.as_slice() != chunk {
+            bail!("{name} frames: the output frames differ from the input");
         }
-        let beats: Vec<u64> = chunk.iter().map(|(f, _)| beats_of(f)).collect();
-        let c = run_cycles(&r.frame_cycles, &beats).with_context(|| format!("{name} frames"))?;
+        let beats: Vec<u64> = chunk.iter().map(|f| beats_of(f)).collect();
+        let c = run_cycles(&frame_cycles, &beats).with_context(|| format!("{name} frames"))?;
         w.runs += 1;
-        w.sim_cycles += r.cycles;
+        w.sim_cycles += cycles;
         w.span_cycles += c.span;
         w.gaps += c.gaps;
         w.idle_cycles_between_frames += c.idle_between;
@@ -847,9 +926,11 @@ impl BenchReport {
             grouped(m.raw.cycles),
             m.raw.seconds
         )));
-        b.push(Para(
-            "With the stream agents driving every beat and collecting and decoding every frame and record:".into(),
-        ));
+        b.push(Para(format!(
+            "With the stream agents driving every beat and collecting and decoding every frame and record. Rows `engine …`: the engine top (receive parser, offload core with its connection table, hold stage) with {} connections handed out; `64-byte hits` all hit them, `mixed` frames (up to {} bytes) miss or are not TCP:",
+            grouped(ENGINE_BENCH_CONNECTIONS as u64),
+            grouped(ENGINE_MAX_FRAME as u64)
+        )));
         b.push(Table(
             [
                 "frames",
@@ -864,6 +945,7 @@ impl BenchReport {
             .to_vec(),
             m.workloads
                 .iter()
+                .chain(&m.engine)
                 .map(|w| {
                     vec![
                         w.name.clone(),
@@ -898,6 +980,7 @@ impl BenchReport {
             .to_vec(),
             m.workloads
                 .iter()
+                .chain(&m.engine)
                 .map(|w| {
                     vec![
                         w.name.clone(),
@@ -1314,7 +1397,9 @@ pub fn run_bench(
     progress: bool,
 ) -> Result<(BenchReport, BenchFiles)> {
     let mut sim = RxParserSim::build(cfg, out, None)?;
-    let measurements = measure(&mut sim, params, progress)?;
+    let mut measurements = measure(&mut sim, params, progress)?;
+    drop(sim);
+    measurements.engine = measure_engine(cfg, out, params, progress)?;
     let reports = out.join("reports");
     let synth = find_synth_reports(&reports, cfg, synth_args);
     let report = BenchReport::new(cfg, measurements, synth);

@@ -351,3 +351,58 @@ impl std::fmt::Display for OffloadManySummary {
         )
     }
 }
+
+/// Hand `n` IPv4 connections out to the engine and start them (HANDOUT1 as one block
+/// list: one untagged Neighbor, a Path per 100 connections, local port 80; then
+/// HANDOUT2). Returns their flow keys, in handle order of the block list.
+pub fn hand_out(sim: &mut EngineSim, n: usize) -> Result<Vec<FlowKey>> {
+    use host_model::proto::{
+        Block, CmdStatus, Command, EntryStatus, Handout2Entry, Kind, Neighbor, ObjRef, Path, Tcp,
+    };
+    let nbr = Neighbor::default();
+    let mut blocks = vec![Block::Neighbor {
+        host_ctx: 1,
+        obj: ObjRef::New(nbr),
+    }];
+    let mut keys = vec![];
+    for i in 0..n {
+        let path = Path::v4(0x0a00_0001, 0x0a00_1000 + (i / 100) as u32);
+        if i % 100 == 0 {
+            blocks.push(Block::Path {
+                host_ctx: 100 + (i / 100) as u32,
+                obj: ObjRef::New(path),
+            });
+        }
+        let tcp = Tcp {
+            local_port: 80,
+            remote_port: 20_000 + (i % 100) as u64,
+            ..Tcp::default()
+        };
+        keys.push(FlowKey::of(&nbr, &path, &tcp));
+        blocks.push(Block::Tcp {
+            host_ctx: 1000 + i as u32,
+            tcp,
+        });
+    }
+    let ev = Event::decode(&sim.command(&Command::Handout1 { tag: 1, blocks }.encode())?)?;
+    let Event::Interlock { results, .. } = ev else {
+        bail!("HANDOUT1 answered {ev:?}")
+    };
+    let entries: Vec<Handout2Entry> = results
+        .iter()
+        .filter(|r| r.kind == Kind::Tcp)
+        .map(|r| Handout2Entry {
+            handle: r.handle,
+            host_ctx: r.host_ctx,
+            tcp: Tcp::default(),
+        })
+        .collect();
+    if entries.len() != n || results.iter().any(|r| r.status != EntryStatus::Ok) {
+        bail!("HANDOUT1 refused connections: {results:?}");
+    }
+    let ev = Event::decode(&sim.command(&Command::Handout2 { tag: 2, entries }.encode())?)?;
+    if ev.trailer().status != CmdStatus::Ok {
+        bail!("HANDOUT2 answered {ev:?}");
+    }
+    Ok(keys)
+}

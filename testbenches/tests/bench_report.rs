@@ -129,6 +129,25 @@ fn bench_report_from_a_small_run_and_a_synthetic_synth_report() {
         );
     }
     assert!(m.raw.cycles >= 100_000 && m.raw.cycles_per_sec > 0.0);
+    // The engine top: 64-byte frames that all hit flow with zero idle cycles too.
+    let hits = m
+        .engine
+        .iter()
+        .find(|w| w.name == "engine 64-byte hits")
+        .expect("engine row");
+    assert_eq!(hits.frames, FRAMES / 4);
+    assert_eq!(hits.idle_cycles_between_frames, 0);
+    assert_eq!(hits.span_cycles, hits.beats);
+    let mixed = m
+        .engine
+        .iter()
+        .find(|w| w.name == "engine mixed")
+        .expect("engine mixed");
+    assert!(
+        mixed.frames == FRAMES / 4 && mixed.cycles_per_sec > 0.0,
+        "{mixed:?}"
+    );
+    assert!(md.contains("| engine 64-byte hits |"), "{md}");
 
     // The Markdown: both tables have the three measured rows; the 64-byte idle figure is 0.
     for name in ["64-byte", "1518-byte", "mixed"] {

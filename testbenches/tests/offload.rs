@@ -849,8 +849,16 @@ fn block_list_of_1000_and_line_rate_lookups() -> Result<()> {
     );
     // The frames leave the same way: 8 beats each, no idle clock between frames.
     for w in tagged.windows(2) {
-        assert_eq!(w[0].frame_cycles.1 - w[0].frame_cycles.0, 7, "8 beats, one per clock");
-        assert_eq!(w[1].frame_cycles.0, w[0].frame_cycles.1 + 1, "no idle clock");
+        assert_eq!(
+            w[0].frame_cycles.1 - w[0].frame_cycles.0,
+            7,
+            "8 beats, one per clock"
+        );
+        assert_eq!(
+            w[1].frame_cycles.0,
+            w[0].frame_cycles.1 + 1,
+            "no idle clock"
+        );
     }
     Ok(())
 }
