@@ -388,6 +388,14 @@ impl Logic for Hold {
                         self.out_meta.write.next = true;
                         self.out_res.write.next = true;
                         self.st.d.next = HState::Pass;
+                        // The frame is in the join FIFO (its record comes after its last
+                        // beat): its first beat leaves in this clock.
+                        self.m_tvalid.next = !self.jf.empty.val();
+                        self.jf.read.next = !self.jf.empty.val() & self.m_tready.val();
+                        if !self.jf.empty.val() & self.m_tready.val() & self.head.val().get_bit(72)
+                        {
+                            self.st.d.next = HState::Idle;
+                        }
                     }
                 }
             }

@@ -170,8 +170,8 @@ pub struct Offload<
 
     // FIFOs
     evt_fifo: SyncFifo<Bits<65>, 6, 7>,
-    lk_meta_fifo: SyncFifo<RxMetaRecord, 4, 5>,
-    lk_res_fifo: SyncFifo<Bits<19>, 4, 5>,
+    lk_meta_fifo: SyncFifo<RxMetaRecord, 6, 7>,
+    lk_res_fifo: SyncFifo<Bits<19>, 6, 7>,
 
     // Packers
     rec_key: KeyPack,
