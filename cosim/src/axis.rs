@@ -308,7 +308,8 @@ fn set_ones(model: &mut Model, port: PortId, n: usize, scratch: &mut Vec<u32>) {
 }
 
 /// Drives an AXI4-Stream input of the model (`<prefix>_tdata`, `_tvalid`, `_tready`,
-/// `_tlast`, and optionally `_tkeep` and `_tuser`) from a queue of frames.
+/// and optionally `_tlast`, `_tkeep` and `_tuser`) from a queue of frames (without
+/// `_tlast`, the receiver must know where a frame ends, e.g. from a length).
 ///
 /// Each frame becomes `ceil(len / bytes_per_beat)` beats; `tkeep` is all ones except on
 /// the last beat, where it covers the remaining bytes from lane 0; `tuser` is asserted on
@@ -325,7 +326,7 @@ pub struct AxisSource {
     data: DataPorts,
     tvalid: PortId,
     tready: PortId,
-    tlast: PortId,
+    tlast: Option<PortId>,
     tuser: Option<PortId>,
     queue: VecDeque<(Vec<u8>, bool)>,
     /// Offset in the front frame of the beat being presented or next to present.
@@ -355,7 +356,7 @@ impl AxisSource {
             data,
             tvalid: stream_port(model, prefix, "tvalid", Dir::In)?,
             tready: stream_port(model, prefix, "tready", Dir::Out)?,
-            tlast: stream_port(model, prefix, "tlast", Dir::In)?,
+            tlast: optional_port(model, prefix, "tlast", Dir::In)?,
             tuser: optional_port(model, prefix, "tuser", Dir::In)?,
             queue: VecDeque::new(),
             offset: 0,
@@ -439,7 +440,9 @@ impl AxisSource {
                 &mut self.scratch,
             );
         }
-        model.set(self.tlast, u64::from(last));
+        if let Some(t) = self.tlast {
+            model.set(t, u64::from(last));
+        }
         if let Some(u) = self.tuser {
             model.set(u, u64::from(user));
         }

@@ -61,6 +61,7 @@
 //! `BuildOptions { trace: true, .. }` when it returns `Some` and call
 //! [`Model::open_trace`]. A clock cycle lasts 10 ns in the VCD.
 
+mod axi;
 mod axis;
 mod error;
 mod model;
@@ -68,6 +69,7 @@ mod pcap;
 mod shim;
 mod verilate;
 
+pub use axi::{AxiMemory, DECERR, OKAY, SLVERR};
 pub use axis::{
     Agent, Agents, AxisSink, AxisSource, Bench, ReceivedFrame, Record, RecordSink, run_until, step,
 };

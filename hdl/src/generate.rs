@@ -76,20 +76,29 @@ pub struct Generated {
 }
 
 /// Wrapper port → (rust-hdl core port, direction, width, group).
+/// A wrapper port and the core signal it connects to.
+fn port_entry(
+    name: &str,
+    dir: PortDir,
+    width: usize,
+    group: &'static str,
+    core: &'static str,
+) -> (PortInfo, &'static str) {
+    (
+        PortInfo {
+            name: name.to_string(),
+            dir,
+            width,
+            group,
+        },
+        core,
+    )
+}
+
 fn rx_parser_ports(cfg: &Resolved) -> Vec<(PortInfo, &'static str)> {
     let w = cfg.config.data_width as usize;
     let k = cfg.keep_width as usize;
-    let p = |name: &str, dir, width, group, core: &'static str| {
-        (
-            PortInfo {
-                name: name.to_string(),
-                dir,
-                width,
-                group,
-            },
-            core,
-        )
-    };
+    let p = port_entry;
     use PortDir::*;
     vec![
         p("clk", In, 1, "Clock and reset", "clock"),
@@ -493,11 +502,69 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
     )
 }
 
+/// Generate the DMA write engine (AXI4 write master, 64-bit data).
+pub fn generate_dma_write(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let mut uut = crate::dma_write::DmaWrite::default();
+    uut.connect_all();
+    let raw = generate_verilog(&uut);
+    let p = port_entry;
+    use PortDir::*;
+    let ck = "Clock and reset";
+    let rq = "Write requests: byte address, length in bytes, tag";
+    let da = "Request data, packed from byte 0 (AXI4-Stream)";
+    let aw = "AXI4 write address channel (INCR, 8-byte beats)";
+    let wc = "AXI4 write data channel";
+    let bc = "AXI4 write response channel";
+    let dn = "Completions: tag, status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length)";
+    let ports = direct_ports(vec![
+        p("clk", In, 1, ck, "clock"),
+        p("rst", In, 1, ck, "reset"),
+        p("s_req_addr", In, 64, rq, "s_req_addr"),
+        p("s_req_len", In, 16, rq, "s_req_len"),
+        p("s_req_tag", In, 16, rq, "s_req_tag"),
+        p("s_req_valid", In, 1, rq, "s_req_valid"),
+        p("s_req_ready", Out, 1, rq, "s_req_ready"),
+        p("s_axis_data_tdata", In, 64, da, "s_data_tdata"),
+        p("s_axis_data_tvalid", In, 1, da, "s_data_tvalid"),
+        p("s_axis_data_tready", Out, 1, da, "s_data_tready"),
+        p("m_axi_awaddr", Out, 64, aw, "m_axi_awaddr"),
+        p("m_axi_awlen", Out, 8, aw, "m_axi_awlen"),
+        p("m_axi_awsize", Out, 3, aw, "m_axi_awsize"),
+        p("m_axi_awburst", Out, 2, aw, "m_axi_awburst"),
+        p("m_axi_awvalid", Out, 1, aw, "m_axi_awvalid"),
+        p("m_axi_awready", In, 1, aw, "m_axi_awready"),
+        p("m_axi_wdata", Out, 64, wc, "m_axi_wdata"),
+        p("m_axi_wstrb", Out, 8, wc, "m_axi_wstrb"),
+        p("m_axi_wlast", Out, 1, wc, "m_axi_wlast"),
+        p("m_axi_wvalid", Out, 1, wc, "m_axi_wvalid"),
+        p("m_axi_wready", In, 1, wc, "m_axi_wready"),
+        p("m_axi_bresp", In, 2, bc, "m_axi_bresp"),
+        p("m_axi_bvalid", In, 1, bc, "m_axi_bvalid"),
+        p("m_axi_bready", Out, 1, bc, "m_axi_bready"),
+        p("m_done_status", Out, 3, dn, "m_done_status"),
+        p("m_done_tag", Out, 16, dn, "m_done_tag"),
+        p("m_done_valid", Out, 1, dn, "m_done_valid"),
+        p("m_done_ready", In, 1, dn, "m_done_ready"),
+    ]);
+    wrap_block(
+        cfg,
+        "dma_write",
+        "DMA write engine: AXI4 write master with bursts",
+        "// AXI4 subset: INCR bursts of 8-byte beats, 1..256 beats, never across 4 KB; one ID.\n",
+        &raw,
+        ports,
+    )
+}
+
 /// Generate every block of the engine for a configuration.
 pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
     Ok(Generated {
         config: cfg.clone(),
-        blocks: vec![generate_rx_parser(cfg)?, generate_engine(cfg)?],
+        blocks: vec![
+            generate_rx_parser(cfg)?,
+            generate_engine(cfg)?,
+            generate_dma_write(cfg)?,
+        ],
     })
 }
 

@@ -2,6 +2,7 @@
 //! emits them as Verilog a user can drop into a design.
 
 pub mod constraints;
+pub mod dma_write;
 pub mod engine;
 pub mod generate;
 pub mod hold;

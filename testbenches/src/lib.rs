@@ -1,5 +1,6 @@
 //! Co-simulation scenarios, reference models and test-frame generation.
 
+pub mod dma;
 pub mod engine_sim;
 pub mod framegen;
 pub mod reference;

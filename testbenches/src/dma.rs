@@ -1,0 +1,243 @@
+//! Co-simulation of the DMA write engine (`<prefix>_dma_write`) against the host memory
+//! model ([`cosim::AxiMemory`]).
+
+use crate::rx::{cache_dir, verilate_block};
+use anyhow::{Result, bail};
+use cosim::{Agent, AxiMemory, AxisSource, Model, PortId};
+use host_model::Resolved;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::VecDeque;
+use std::path::Path;
+
+/// One write request: bytes `data` to `addr`, with a tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteReq {
+    pub addr: u64,
+    pub data: Vec<u8>,
+    pub tag: u16,
+}
+
+/// A completion: tag and status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Done {
+    pub tag: u16,
+    pub status: u8,
+    pub cycle: u64,
+}
+
+/// Presents requests on `s_req_*` (address, length, tag), in order.
+struct ReqDriver {
+    addr: PortId,
+    len: PortId,
+    tag: PortId,
+    valid: PortId,
+    ready: PortId,
+    queue: VecDeque<(u64, u16, u16)>,
+    presenting: bool,
+}
+
+impl Agent for ReqDriver {
+    fn drive(&mut self, model: &mut Model) {
+        self.presenting = false;
+        if let Some(&(a, l, t)) = self.queue.front() {
+            model.set(self.addr, a);
+            model.set(self.len, u64::from(l));
+            model.set(self.tag, u64::from(t));
+            self.presenting = true;
+        }
+        model.set(self.valid, u64::from(self.presenting));
+    }
+    fn observe(&mut self, model: &Model) {
+        if self.presenting && model.get(self.ready) != 0 {
+            self.queue.pop_front();
+        }
+    }
+}
+
+/// Takes completions from `m_done_*` with a random `ready`.
+struct DoneSink {
+    status: PortId,
+    tag: PortId,
+    valid: PortId,
+    ready: PortId,
+    ready_probability: f64,
+    rng: ChaCha8Rng,
+    ready_now: bool,
+    got: Vec<Done>,
+}
+
+impl Agent for DoneSink {
+    fn drive(&mut self, model: &mut Model) {
+        self.ready_now = self.ready_probability >= 1.0
+            || (self.ready_probability > 0.0 && self.rng.random_bool(self.ready_probability));
+        model.set(self.ready, u64::from(self.ready_now));
+    }
+    fn observe(&mut self, model: &Model) {
+        if self.ready_now && model.get(self.valid) != 0 {
+            self.got.push(Done {
+                tag: model.get(self.tag) as u16,
+                status: model.get(self.status) as u8,
+                cycle: model.cycles(),
+            });
+        }
+    }
+}
+
+/// Beats on the AXI write data channel, for throughput figures.
+struct WWatch {
+    wvalid: PortId,
+    wready: PortId,
+    cycles: Vec<u64>,
+}
+
+impl Agent for WWatch {
+    fn drive(&mut self, _model: &mut Model) {}
+    fn observe(&mut self, model: &Model) {
+        if model.get(self.wvalid) != 0 && model.get(self.wready) != 0 {
+            self.cycles.push(model.cycles());
+        }
+    }
+}
+
+/// The Verilated DMA write engine with a request driver, a data source, host memory and
+/// a completion sink.
+pub struct DmaWriteSim {
+    pub model: Model,
+    req: ReqDriver,
+    data: AxisSource,
+    pub mem: AxiMemory,
+    done: DoneSink,
+    w: WWatch,
+    /// Cycle limit of one wait.
+    pub timeout: u64,
+}
+
+impl DmaWriteSim {
+    /// Generate, Verilate (cached) and reset the engine for `cfg`, with `mem_size` bytes
+    /// of host memory.
+    pub fn build(
+        cfg: &Resolved,
+        out: &Path,
+        waves: Option<&Path>,
+        mem_size: usize,
+    ) -> Result<Self> {
+        let model = verilate_block(cfg, "dma_write", out, waves)?;
+        let port = |n: &str| model.port(n);
+        let req = ReqDriver {
+            addr: port("s_req_addr")?,
+            len: port("s_req_len")?,
+            tag: port("s_req_tag")?,
+            valid: port("s_req_valid")?,
+            ready: port("s_req_ready")?,
+            queue: VecDeque::new(),
+            presenting: false,
+        };
+        let done = DoneSink {
+            status: port("m_done_status")?,
+            tag: port("m_done_tag")?,
+            valid: port("m_done_valid")?,
+            ready: port("m_done_ready")?,
+            ready_probability: 1.0,
+            rng: ChaCha8Rng::seed_from_u64(21),
+            ready_now: false,
+            got: vec![],
+        };
+        let w = WWatch {
+            wvalid: port("m_axi_wvalid")?,
+            wready: port("m_axi_wready")?,
+            cycles: vec![],
+        };
+        let data = AxisSource::new(&model, "s_axis_data", 0.0, 22)?;
+        let mem = AxiMemory::new(&model, "m_axi", mem_size, 23)?;
+        let mut sim = DmaWriteSim {
+            model,
+            req,
+            data,
+            mem,
+            done,
+            w,
+            timeout: 5_000_000,
+        };
+        let rst = sim.model.port("rst")?;
+        sim.model.set(rst, 1);
+        for _ in 0..4 {
+            sim.model.tick();
+        }
+        sim.model.set(rst, 0);
+        Ok(sim)
+    }
+
+    /// Build for a named test: RTL under `target/toe-tests/<test>`, waves when
+    /// `TOE_WAVES=1`.
+    pub fn for_test(cfg: &Resolved, test: &str, mem_size: usize) -> Result<Self> {
+        let out = cache_dir().join("..").join("toe-tests").join(test);
+        let waves = cosim::waves_path(test);
+        Self::build(cfg, &out, waves.as_deref(), mem_size)
+    }
+
+    /// Random stalls: data source idle probability, memory `awready`/`wready`
+    /// probabilities, completion `ready` probability, response latency.
+    pub fn set_drive(&mut self, data_idle: f64, aw: f64, w: f64, done_ready: f64, latency: u64) {
+        self.data.set_idle_probability(data_idle);
+        self.mem.set_ready(aw, w);
+        self.done.ready_probability = done_ready;
+        self.mem.latency = latency;
+    }
+
+    /// Queue a request (its data goes to the data stream; none for length 0).
+    pub fn push(&mut self, r: &WriteReq) {
+        self.req
+            .queue
+            .push_back((r.addr, r.data.len() as u16, r.tag));
+        if !r.data.is_empty() {
+            self.data.push(r.data.clone(), false);
+        }
+    }
+
+    fn step(&mut self) {
+        cosim::step(
+            &mut self.model,
+            &mut (
+                &mut self.req,
+                &mut self.data,
+                &mut self.mem,
+                &mut self.done,
+                &mut self.w,
+            ),
+        );
+    }
+
+    /// Run until `n` completions (in total) arrived and the memory is idle; returns them.
+    pub fn wait_done(&mut self, n: usize) -> Result<Vec<Done>> {
+        let mut ran = 0;
+        while self.done.got.len() < n || !self.mem.idle() {
+            if ran >= self.timeout {
+                bail!(
+                    "timeout: {} of {n} completions after {ran} cycles",
+                    self.done.got.len()
+                );
+            }
+            self.step();
+            ran += 1;
+        }
+        Ok(self.done.got.clone())
+    }
+
+    /// Run `n` cycles.
+    pub fn run_cycles(&mut self, n: u64) {
+        for _ in 0..n {
+            self.step();
+        }
+    }
+
+    /// Cycles of every data beat taken by the memory so far.
+    pub fn w_cycles(&self) -> &[u64] {
+        &self.w.cycles
+    }
+
+    /// Requests whose data the engine has not completely taken.
+    pub fn data_pending(&self) -> usize {
+        self.data.pending()
+    }
+}
