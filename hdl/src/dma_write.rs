@@ -29,13 +29,9 @@
 //! - *Write sender*: sends aligned beats with `wlast` on each burst's last beat.
 //! - *Response tracker*: one `bresp` per burst; completes a request at its last burst.
 
+use crate::burst::BurstPlanner;
 use crate::sync_fifo::SyncFifo;
 use rust_hdl::prelude::*;
-
-/// Largest AXI4 INCR burst, in beats.
-pub const MAX_BURST_BEATS: u64 = 256;
-/// Bursts may not cross this boundary (AXI4).
-pub const BURST_BOUNDARY: u64 = 4096;
 
 /// DMA write engine, 64-bit data, AXI4 write master.
 #[derive(LogicBlock)]
@@ -69,24 +65,15 @@ pub struct DmaWrite {
     pub m_done_valid: Signal<Out, Bit>,
     pub m_done_ready: Signal<In, Bit>,
     // Planner.
-    pl_busy: DFF<Bit>,
-    pl_addr: DFF<Bits<64>>,
-    pl_rem: DFF<Bits<14>>,
+    planner: BurstPlanner,
     pl_tag: DFF<Bits<16>>,
     req_take: Signal<Local, Bit>,
-    c4096: Signal<Local, Bits<13>>,
-    c256: Signal<Local, Bits<14>>,
     c64: Signal<Local, Bits<7>>,
     c8: Signal<Local, Bits<17>>,
     part_ab: Signal<Local, Bits<64>>,
     req_off: Signal<Local, Bits<14>>,
     req_len14: Signal<Local, Bits<17>>,
     req_beats: Signal<Local, Bits<17>>,
-    to4k: Signal<Local, Bits<13>>,
-    to4k_beats: Signal<Local, Bits<14>>,
-    burst: Signal<Local, Bits<14>>,
-    burst_m1: Signal<Local, Bits<14>>,
-    burst_bytes: Signal<Local, Bits<64>>,
     aw_fire: Signal<Local, Bit>,
     aw_last: Signal<Local, Bit>,
     /// Aligner requests: `{len[15:0], offset[2:0]}` at bits 18..3 and 2..0.
@@ -170,24 +157,15 @@ impl Default for DmaWrite {
             m_done_tag: Default::default(),
             m_done_valid: Default::default(),
             m_done_ready: Default::default(),
-            pl_busy: Default::default(),
-            pl_addr: Default::default(),
-            pl_rem: Default::default(),
             pl_tag: Default::default(),
+            planner: Default::default(),
             req_take: Default::default(),
-            c4096: Default::default(),
-            c256: Default::default(),
             c64: Default::default(),
             c8: Default::default(),
             part_ab: Default::default(),
             req_off: Default::default(),
             req_len14: Default::default(),
             req_beats: Default::default(),
-            to4k: Default::default(),
-            to4k_beats: Default::default(),
-            burst: Default::default(),
-            burst_m1: Default::default(),
-            burst_bytes: Default::default(),
             aw_fire: Default::default(),
             aw_last: Default::default(),
             aq: SyncFifo::new(1),
@@ -238,8 +216,8 @@ impl Logic for DmaWrite {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pl_busy, pl_addr, pl_rem, pl_tag, al_busy, al_o, al_len, al_k, al_inb,
-            al_outb, al_prev, w_beat, worst
+            self, clock, pl_tag, al_busy, al_o, al_len, al_k, al_inb, al_outb, al_prev, w_beat,
+            worst
         );
         clock!(self, clock, aq, wq, bq, wdf, done);
         self.aq.reset.next = self.reset.val();
@@ -259,7 +237,10 @@ impl Logic for DmaWrite {
         self.done.read.next = false;
 
         // ---- Planner: requests → bursts.
-        self.s_req_ready.next = !self.pl_busy.q.val() & !self.aq.full.val() & !self.bq.full.val();
+        self.planner.clock.next = self.clock.val();
+        self.planner.reset.next = self.reset.val();
+        self.s_req_ready.next =
+            !self.planner.busy.val() & !self.aq.full.val() & !self.bq.full.val();
         self.req_take.next = self.s_req_ready.val() & self.s_req_valid.val();
         // Beats of the aligned request: ⌈(addr mod 8 + len) / 8⌉.
         self.req_off.next = bit_cast::<14, 3>(self.s_req_addr.val().get_bits::<3>(0));
@@ -271,6 +252,9 @@ impl Logic for DmaWrite {
         self.aq.data_in.next = self.aq.data_in.val() << 3;
         self.aq.data_in.next =
             self.aq.data_in.val() | bit_cast::<19, 3>(self.s_req_addr.val().get_bits::<3>(0));
+        self.planner.start.next = self.req_take.val() & (self.s_req_len.val() != 0);
+        self.planner.start_addr.next = self.s_req_addr.val() & 0xFFFF_FFFF_FFFF_FFF8_u64;
+        self.planner.start_beats.next = self.req_beats.val().get_bits::<14>(0);
         // Zero length: a response-tracker entry with no burst, status 4.
         self.bq_in.next = bit_cast::<19, 16>(self.s_req_tag.val());
         self.bq_in.next = self.bq_in.val() | 0x70000;
@@ -279,47 +263,26 @@ impl Logic for DmaWrite {
                 self.bq.write.next = true;
             } else {
                 self.aq.write.next = true;
-                self.pl_busy.d.next = true;
-                self.pl_addr.d.next = self.s_req_addr.val() & 0xFFFF_FFFF_FFFF_FFF8_u64;
-                self.pl_rem.d.next = self.req_beats.val().get_bits::<14>(0);
                 self.pl_tag.d.next = self.s_req_tag.val();
             }
         }
-        // Burst = min(remaining, 256, beats to the next 4 KB boundary).
-        self.to4k.next = bit_cast::<13, 12>(self.pl_addr.q.val().get_bits::<12>(0));
-        self.c4096.next = 4096.into();
-        self.to4k.next = self.c4096.val() - self.to4k.val();
-        self.to4k_beats.next = bit_cast::<14, 13>(self.to4k.val());
-        self.to4k_beats.next = self.to4k_beats.val() >> 3;
-        self.c256.next = 256.into();
-        self.burst.next = self.pl_rem.q.val();
-        if self.burst.val() > self.c256.val() {
-            self.burst.next = self.c256.val();
-        }
-        if self.burst.val() > self.to4k_beats.val() {
-            self.burst.next = self.to4k_beats.val();
-        }
-        self.burst_m1.next = self.burst.val() - 1;
-        self.burst_bytes.next = bit_cast::<64, 14>(self.burst.val());
-        self.burst_bytes.next = self.burst_bytes.val() << 3;
-        self.aw_last.next = self.burst.val() == self.pl_rem.q.val();
-        self.m_axi_awaddr.next = self.pl_addr.q.val();
-        self.m_axi_awlen.next = self.burst_m1.val().get_bits::<8>(0);
+        self.aw_last.next = self.planner.last.val();
+        self.m_axi_awaddr.next = self.planner.addr.val();
+        self.m_axi_awlen.next = self.planner.len_m1.val();
         self.m_axi_awsize.next = 3.into();
         self.m_axi_awburst.next = 1.into();
-        self.m_axi_awvalid.next = self.pl_busy.q.val() & !self.wq.full.val() & !self.bq.full.val();
+        self.m_axi_awvalid.next =
+            self.planner.valid.val() & !self.wq.full.val() & !self.bq.full.val();
         self.aw_fire.next = self.m_axi_awvalid.val() & self.m_axi_awready.val();
-        self.wq.data_in.next = self.burst_m1.val().get_bits::<8>(0);
+        self.planner.take.next = self.aw_fire.val();
+        self.wq.data_in.next = self.planner.len_m1.val();
         if self.aw_fire.val() {
             self.wq.write.next = true;
             self.bq.write.next = true;
             self.bq_in.next = bit_cast::<19, 16>(self.pl_tag.q.val());
             if self.aw_last.val() {
                 self.bq_in.next = self.bq_in.val() | 0x10000;
-                self.pl_busy.d.next = false;
             }
-            self.pl_addr.d.next = self.pl_addr.q.val() + self.burst_bytes.val();
-            self.pl_rem.d.next = self.pl_rem.q.val() - self.burst.val();
         }
         self.bq.data_in.next = self.bq_in.val();
 
@@ -442,7 +405,6 @@ impl Logic for DmaWrite {
         self.done.read.next = self.m_done_ready.val() & !self.done.empty.val();
 
         if self.reset.val() {
-            self.pl_busy.d.next = false;
             self.al_busy.d.next = false;
             self.w_beat.d.next = 0.into();
             self.worst.d.next = 0.into();

@@ -502,21 +502,16 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
     )
 }
 
-/// Generate the DMA write engine (AXI4 write master, 64-bit data).
-pub fn generate_dma_write(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
-    let mut uut = crate::dma_write::DmaWrite::default();
-    uut.connect_all();
-    let raw = generate_verilog(&uut);
+/// The ports the DMA engines share (clock, reset, requests, completions) around `mid`.
+fn dma_ports(
+    rq: &'static str,
+    dn: &'static str,
+    mid: Vec<(PortInfo, &'static str)>,
+) -> Vec<(PortInfo, &'static str)> {
     let p = port_entry;
     use PortDir::*;
     let ck = "Clock and reset";
-    let rq = "Write requests: byte address, length in bytes, tag";
-    let da = "Request data, packed from byte 0 (AXI4-Stream)";
-    let aw = "AXI4 write address channel (INCR, 8-byte beats)";
-    let wc = "AXI4 write data channel";
-    let bc = "AXI4 write response channel";
-    let dn = "Completions: tag, status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length)";
-    let ports = direct_ports(vec![
+    let mut v = vec![
         p("clk", In, 1, ck, "clock"),
         p("rst", In, 1, ck, "reset"),
         p("s_req_addr", In, 64, rq, "s_req_addr"),
@@ -524,32 +519,101 @@ pub fn generate_dma_write(cfg: &Resolved) -> Result<GeneratedBlock, GenerateErro
         p("s_req_tag", In, 16, rq, "s_req_tag"),
         p("s_req_valid", In, 1, rq, "s_req_valid"),
         p("s_req_ready", Out, 1, rq, "s_req_ready"),
-        p("s_axis_data_tdata", In, 64, da, "s_data_tdata"),
-        p("s_axis_data_tvalid", In, 1, da, "s_data_tvalid"),
-        p("s_axis_data_tready", Out, 1, da, "s_data_tready"),
-        p("m_axi_awaddr", Out, 64, aw, "m_axi_awaddr"),
-        p("m_axi_awlen", Out, 8, aw, "m_axi_awlen"),
-        p("m_axi_awsize", Out, 3, aw, "m_axi_awsize"),
-        p("m_axi_awburst", Out, 2, aw, "m_axi_awburst"),
-        p("m_axi_awvalid", Out, 1, aw, "m_axi_awvalid"),
-        p("m_axi_awready", In, 1, aw, "m_axi_awready"),
-        p("m_axi_wdata", Out, 64, wc, "m_axi_wdata"),
-        p("m_axi_wstrb", Out, 8, wc, "m_axi_wstrb"),
-        p("m_axi_wlast", Out, 1, wc, "m_axi_wlast"),
-        p("m_axi_wvalid", Out, 1, wc, "m_axi_wvalid"),
-        p("m_axi_wready", In, 1, wc, "m_axi_wready"),
-        p("m_axi_bresp", In, 2, bc, "m_axi_bresp"),
-        p("m_axi_bvalid", In, 1, bc, "m_axi_bvalid"),
-        p("m_axi_bready", Out, 1, bc, "m_axi_bready"),
+    ];
+    v.extend(mid);
+    v.extend([
         p("m_done_status", Out, 3, dn, "m_done_status"),
         p("m_done_tag", Out, 16, dn, "m_done_tag"),
         p("m_done_valid", Out, 1, dn, "m_done_valid"),
         p("m_done_ready", In, 1, dn, "m_done_ready"),
     ]);
+    v
+}
+
+/// Generate the DMA write engine (AXI4 write master, 64-bit data).
+pub fn generate_dma_write(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let mut uut = crate::dma_write::DmaWrite::default();
+    uut.connect_all();
+    let raw = generate_verilog(&uut);
+    let p = port_entry;
+    use PortDir::*;
+    let rq = "Write requests: byte address, length in bytes, tag";
+    let da = "Request data, packed from byte 0 (AXI4-Stream)";
+    let aw = "AXI4 write address channel (INCR, 8-byte beats)";
+    let wc = "AXI4 write data channel";
+    let bc = "AXI4 write response channel";
+    let dn = "Completions: tag, status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length)";
+    let ports = direct_ports(dma_ports(
+        rq,
+        dn,
+        vec![
+            p("s_axis_data_tdata", In, 64, da, "s_data_tdata"),
+            p("s_axis_data_tvalid", In, 1, da, "s_data_tvalid"),
+            p("s_axis_data_tready", Out, 1, da, "s_data_tready"),
+            p("m_axi_awaddr", Out, 64, aw, "m_axi_awaddr"),
+            p("m_axi_awlen", Out, 8, aw, "m_axi_awlen"),
+            p("m_axi_awsize", Out, 3, aw, "m_axi_awsize"),
+            p("m_axi_awburst", Out, 2, aw, "m_axi_awburst"),
+            p("m_axi_awvalid", Out, 1, aw, "m_axi_awvalid"),
+            p("m_axi_awready", In, 1, aw, "m_axi_awready"),
+            p("m_axi_wdata", Out, 64, wc, "m_axi_wdata"),
+            p("m_axi_wstrb", Out, 8, wc, "m_axi_wstrb"),
+            p("m_axi_wlast", Out, 1, wc, "m_axi_wlast"),
+            p("m_axi_wvalid", Out, 1, wc, "m_axi_wvalid"),
+            p("m_axi_wready", In, 1, wc, "m_axi_wready"),
+            p("m_axi_bresp", In, 2, bc, "m_axi_bresp"),
+            p("m_axi_bvalid", In, 1, bc, "m_axi_bvalid"),
+            p("m_axi_bready", Out, 1, bc, "m_axi_bready"),
+        ],
+    ));
     wrap_block(
         cfg,
         "dma_write",
         "DMA write engine: AXI4 write master with bursts",
+        "// AXI4 subset: INCR bursts of 8-byte beats, 1..256 beats, never across 4 KB; one ID.\n",
+        &raw,
+        ports,
+    )
+}
+
+/// Generate the DMA read engine (AXI4 read master, 64-bit data).
+pub fn generate_dma_read(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let mut uut = crate::dma_read::DmaRead::default();
+    uut.connect_all();
+    let raw = generate_verilog(&uut);
+    let p = port_entry;
+    use PortDir::*;
+    let rq = "Read requests: byte address, length in bytes, tag";
+    let ar = "AXI4 read address channel (INCR, 8-byte beats)";
+    let rc = "AXI4 read data channel";
+    let da = "Read data, packed from byte 0, tlast per request (AXI4-Stream)";
+    let dn = "Completions: tag, status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length)";
+    let ports = direct_ports(dma_ports(
+        rq,
+        dn,
+        vec![
+            p("m_axi_araddr", Out, 64, ar, "m_axi_araddr"),
+            p("m_axi_arlen", Out, 8, ar, "m_axi_arlen"),
+            p("m_axi_arsize", Out, 3, ar, "m_axi_arsize"),
+            p("m_axi_arburst", Out, 2, ar, "m_axi_arburst"),
+            p("m_axi_arvalid", Out, 1, ar, "m_axi_arvalid"),
+            p("m_axi_arready", In, 1, ar, "m_axi_arready"),
+            p("m_axi_rdata", In, 64, rc, "m_axi_rdata"),
+            p("m_axi_rresp", In, 2, rc, "m_axi_rresp"),
+            p("m_axi_rlast", In, 1, rc, "m_axi_rlast"),
+            p("m_axi_rvalid", In, 1, rc, "m_axi_rvalid"),
+            p("m_axi_rready", Out, 1, rc, "m_axi_rready"),
+            p("m_axis_data_tdata", Out, 64, da, "m_data_tdata"),
+            p("m_axis_data_tkeep", Out, 8, da, "m_data_tkeep"),
+            p("m_axis_data_tlast", Out, 1, da, "m_data_tlast"),
+            p("m_axis_data_tvalid", Out, 1, da, "m_data_tvalid"),
+            p("m_axis_data_tready", In, 1, da, "m_data_tready"),
+        ],
+    ));
+    wrap_block(
+        cfg,
+        "dma_read",
+        "DMA read engine: AXI4 read master with bursts",
         "// AXI4 subset: INCR bursts of 8-byte beats, 1..256 beats, never across 4 KB; one ID.\n",
         &raw,
         ports,
@@ -564,6 +628,7 @@ pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
             generate_rx_parser(cfg)?,
             generate_engine(cfg)?,
             generate_dma_write(cfg)?,
+            generate_dma_read(cfg)?,
         ],
     })
 }

@@ -1,7 +1,9 @@
 //! rust-hdl descriptions of the TCP offload engine's blocks, and the generator that
 //! emits them as Verilog a user can drop into a design.
 
+pub mod burst;
 pub mod constraints;
+pub mod dma_read;
 pub mod dma_write;
 pub mod engine;
 pub mod generate;

@@ -3,7 +3,7 @@
 
 use crate::rx::{cache_dir, verilate_block};
 use anyhow::{Result, bail};
-use cosim::{Agent, AxiMemory, AxisSource, Model, PortId};
+use cosim::{Agent, AxiMemory, AxisSink, AxisSource, Model, PortId};
 use host_model::Resolved;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -55,6 +55,21 @@ impl Agent for ReqDriver {
     }
 }
 
+impl ReqDriver {
+    fn new(model: &Model) -> Result<Self> {
+        let port = |n: &str| model.port(n);
+        Ok(ReqDriver {
+            addr: port("s_req_addr")?,
+            len: port("s_req_len")?,
+            tag: port("s_req_tag")?,
+            valid: port("s_req_valid")?,
+            ready: port("s_req_ready")?,
+            queue: VecDeque::new(),
+            presenting: false,
+        })
+    }
+}
+
 /// Takes completions from `m_done_*` with a random `ready`.
 struct DoneSink {
     status: PortId,
@@ -65,6 +80,22 @@ struct DoneSink {
     rng: ChaCha8Rng,
     ready_now: bool,
     got: Vec<Done>,
+}
+
+impl DoneSink {
+    fn new(model: &Model, seed: u64) -> Result<Self> {
+        let port = |n: &str| model.port(n);
+        Ok(DoneSink {
+            status: port("m_done_status")?,
+            tag: port("m_done_tag")?,
+            valid: port("m_done_valid")?,
+            ready: port("m_done_ready")?,
+            ready_probability: 1.0,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            ready_now: false,
+            got: vec![],
+        })
+    }
 }
 
 impl Agent for DoneSink {
@@ -124,25 +155,8 @@ impl DmaWriteSim {
     ) -> Result<Self> {
         let model = verilate_block(cfg, "dma_write", out, waves)?;
         let port = |n: &str| model.port(n);
-        let req = ReqDriver {
-            addr: port("s_req_addr")?,
-            len: port("s_req_len")?,
-            tag: port("s_req_tag")?,
-            valid: port("s_req_valid")?,
-            ready: port("s_req_ready")?,
-            queue: VecDeque::new(),
-            presenting: false,
-        };
-        let done = DoneSink {
-            status: port("m_done_status")?,
-            tag: port("m_done_tag")?,
-            valid: port("m_done_valid")?,
-            ready: port("m_done_ready")?,
-            ready_probability: 1.0,
-            rng: ChaCha8Rng::seed_from_u64(21),
-            ready_now: false,
-            got: vec![],
-        };
+        let req = ReqDriver::new(&model)?;
+        let done = DoneSink::new(&model, 21)?;
         let w = WWatch {
             wvalid: port("m_axi_wvalid")?,
             wready: port("m_axi_wready")?,
@@ -239,5 +253,88 @@ impl DmaWriteSim {
     /// Requests whose data the engine has not completely taken.
     pub fn data_pending(&self) -> usize {
         self.data.pending()
+    }
+}
+
+/// The Verilated DMA read engine with a request driver, host memory, a data sink and a
+/// completion sink.
+pub struct DmaReadSim {
+    pub model: Model,
+    req: ReqDriver,
+    pub mem: AxiMemory,
+    data: AxisSink,
+    done: DoneSink,
+    /// Cycle limit of one wait.
+    pub timeout: u64,
+}
+
+impl DmaReadSim {
+    /// Generate, Verilate (cached) and reset the engine for `cfg`, with `mem_size` bytes
+    /// of host memory.
+    pub fn for_test(cfg: &Resolved, test: &str, mem_size: usize) -> Result<Self> {
+        let out = cache_dir().join("..").join("toe-tests").join(test);
+        let waves = cosim::waves_path(test);
+        let model = verilate_block(cfg, "dma_read", &out, waves.as_deref())?;
+        let req = ReqDriver::new(&model)?;
+        let done = DoneSink::new(&model, 31)?;
+        let data = AxisSink::new(&model, "m_axis_data", 1.0, 32)?;
+        let mem = AxiMemory::new(&model, "m_axi", mem_size, 33)?;
+        let mut sim = DmaReadSim {
+            model,
+            req,
+            mem,
+            data,
+            done,
+            timeout: 5_000_000,
+        };
+        let rst = sim.model.port("rst")?;
+        sim.model.set(rst, 1);
+        for _ in 0..4 {
+            sim.model.tick();
+        }
+        sim.model.set(rst, 0);
+        Ok(sim)
+    }
+
+    /// Random stalls: memory `arready` and read-data probabilities, read latency, data
+    /// and completion `ready` probabilities.
+    pub fn set_drive(&mut self, ar: f64, r: f64, latency: u64, data_ready: f64, done_ready: f64) {
+        self.mem.set_read_ready(ar, r);
+        self.mem.latency = latency;
+        self.data.set_ready_probability(data_ready);
+        self.done.ready_probability = done_ready;
+    }
+
+    /// Queue a read of `len` bytes at `addr`.
+    pub fn push(&mut self, addr: u64, len: u16, tag: u16) {
+        self.req.queue.push_back((addr, len, tag));
+    }
+
+    fn step(&mut self) {
+        cosim::step(
+            &mut self.model,
+            &mut (&mut self.req, &mut self.mem, &mut self.data, &mut self.done),
+        );
+    }
+
+    /// Run until `n` completions (in total) arrived and the memory is idle; returns the
+    /// completions and the data frames received so far.
+    pub fn wait_done(&mut self, n: usize) -> Result<(Vec<Done>, Vec<cosim::ReceivedFrame>)> {
+        let mut ran = 0;
+        while self.done.got.len() < n || !self.mem.idle() {
+            if ran >= self.timeout {
+                bail!(
+                    "timeout: {} of {n} completions after {ran} cycles",
+                    self.done.got.len()
+                );
+            }
+            self.step();
+            ran += 1;
+        }
+        // The last beats may trail the completion by the output FIFO.
+        for _ in 0..64 {
+            self.step();
+        }
+        Ok((self.done.got.clone(), self.data.frames().to_vec()))
     }
 }
