@@ -68,13 +68,15 @@ pub struct DmaRead {
     // Aligner.
     al_busy: DFF<Bit>,
     al_o: DFF<Bits<3>>,
-    al_len: DFF<Bits<17>>,
     al_tag: DFF<Bits<16>>,
-    al_nr: DFF<Bits<14>>,
-    al_no: DFF<Bits<14>>,
-    al_j: DFF<Bits<14>>,
-    al_k: DFF<Bits<14>>,
     al_prev: DFF<Bits<64>>,
+    /// Read and output beats left of the current request; a read beat was taken.
+    al_rl: DFF<Bits<14>>,
+    al_ol: DFF<Bits<14>>,
+    al_seen: DFF<Bit>,
+    /// `tkeep` of the last beat.
+    al_keep: DFF<Bits<8>>,
+    keep8: Signal<Local, Bits<8>>,
     al_worst: DFF<Bits<2>>,
     h_len: Signal<Local, Bits<17>>,
     h_o: Signal<Local, Bits<17>>,
@@ -144,13 +146,13 @@ impl Default for DmaRead {
             aq_len: Default::default(),
             al_busy: Default::default(),
             al_o: Default::default(),
-            al_len: Default::default(),
             al_tag: Default::default(),
-            al_nr: Default::default(),
-            al_no: Default::default(),
-            al_j: Default::default(),
-            al_k: Default::default(),
             al_prev: Default::default(),
+            al_rl: Default::default(),
+            al_ol: Default::default(),
+            al_seen: Default::default(),
+            al_keep: Default::default(),
+            keep8: Default::default(),
             al_worst: Default::default(),
             h_len: Default::default(),
             h_o: Default::default(),
@@ -185,7 +187,7 @@ impl Logic for DmaRead {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, al_busy, al_o, al_len, al_tag, al_nr, al_no, al_j, al_k, al_prev, al_worst
+            self, clock, al_busy, al_o, al_tag, al_prev, al_worst, al_rl, al_ol, al_seen, al_keep
         );
         clock!(self, clock, aq, od, done);
         self.aq.reset.next = self.reset.val();
@@ -234,6 +236,14 @@ impl Logic for DmaRead {
         self.h_nr.next = self.h_nr.val() >> 3;
         self.h_no.next = self.h_len.val() + 7;
         self.h_no.next = self.h_no.val() >> 3;
+        // `tkeep` of the request's last beat: len mod 8 bytes, or 8.
+        self.keep_n.next = 8.into();
+        if self.h_len.val().get_bits::<3>(0) != 0 {
+            self.keep_n.next = bit_cast::<4, 3>(self.h_len.val().get_bits::<3>(0));
+        }
+        self.one9.next = 1.into();
+        self.keep9.next = self.one9.val() << self.keep_n.val();
+        self.keep9.next = self.keep9.val() - self.one9.val();
         self.done_st.next = 0.into();
         self.done_in.next = bit_cast::<19, 16>(self.aq.data_out.val().get_bits::<16>(19));
         if !self.al_busy.q.val() & !self.aq.empty.val() {
@@ -248,27 +258,26 @@ impl Logic for DmaRead {
                 self.aq.read.next = true;
                 self.al_busy.d.next = true;
                 self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
-                self.al_len.d.next = self.h_len.val();
+                self.al_keep.d.next = self.keep9.val().get_bits::<8>(0);
                 self.al_tag.d.next = self.aq.data_out.val().get_bits::<16>(19);
-                self.al_nr.d.next = self.h_nr.val().get_bits::<14>(0);
-                self.al_no.d.next = self.h_no.val().get_bits::<14>(0);
-                self.al_j.d.next = 0.into();
-                self.al_k.d.next = 0.into();
+                self.al_rl.d.next = self.h_nr.val().get_bits::<14>(0);
+                self.al_ol.d.next = self.h_no.val().get_bits::<14>(0);
+                self.al_seen.d.next = false;
                 self.al_worst.d.next = 0.into();
             }
         }
         // Read beats are taken while the output FIFO has room for this beat and a flush.
         self.m_axi_rready.next = self.al_busy.q.val()
-            & (self.al_j.q.val() < self.al_nr.q.val())
+            & (self.al_rl.q.val() != 0)
             & !self.od.almost_full.val()
             & !self.done.full.val();
         self.r_fire.next = self.m_axi_rready.val() & self.m_axi_rvalid.val();
         // After the last read beat, one more output beat may be owed.
         self.flush.next = self.al_busy.q.val()
-            & (self.al_j.q.val() == self.al_nr.q.val())
+            & (self.al_rl.q.val() == 0)
             & !self.od.full.val()
             & !self.done.full.val();
-        self.emit.next = (self.r_fire.val() & (self.al_j.q.val() != 0)) | self.flush.val();
+        self.emit.next = (self.r_fire.val() & self.al_seen.q.val()) | self.flush.val();
         self.shr.next = bit_cast::<7, 3>(self.al_o.q.val());
         self.shr.next = self.shr.val() << 3;
         self.c64.next = 64.into();
@@ -279,19 +288,12 @@ impl Logic for DmaRead {
             self.part_b.next = self.m_axi_rdata.val() << self.shl.val();
         }
         self.part_ab.next = self.part_a.val() | self.part_b.val();
-        self.out_last.next = self.al_k.q.val() + 1 == self.al_no.q.val();
-        // Bytes in the last beat: len mod 8, or 8.
-        self.keep_n.next = 8.into();
-        if self.al_len.q.val().get_bits::<3>(0) != 0 {
-            self.keep_n.next = bit_cast::<4, 3>(self.al_len.q.val().get_bits::<3>(0));
-        }
-        self.one9.next = 1.into();
-        self.keep9.next = 0xFF.into();
+        self.out_last.next = self.al_ol.q.val() == 1;
+        self.keep8.next = 0xFF.into();
         if self.out_last.val() {
-            self.keep9.next = self.one9.val() << self.keep_n.val();
-            self.keep9.next = self.keep9.val() - self.one9.val();
+            self.keep8.next = self.al_keep.q.val();
         }
-        self.od_keep.next = bit_cast::<73, 8>(self.keep9.val().get_bits::<8>(0));
+        self.od_keep.next = bit_cast::<73, 8>(self.keep8.val());
         self.od_keep.next = self.od_keep.val() << 64;
         self.od_last.next = 0.into();
         if self.out_last.val() {
@@ -307,13 +309,14 @@ impl Logic for DmaRead {
         }
         if self.r_fire.val() {
             self.al_prev.d.next = self.m_axi_rdata.val();
-            self.al_j.d.next = self.al_j.q.val() + 1;
+            self.al_rl.d.next = self.al_rl.q.val() - 1;
+            self.al_seen.d.next = true;
             self.al_worst.d.next = self.worst_now.val();
         }
         // (Both emit paths wait for room in the completion FIFO too.)
-        if self.emit.val() & (self.al_k.q.val() < self.al_no.q.val()) {
+        if self.emit.val() & (self.al_ol.q.val() != 0) {
             self.od.write.next = true;
-            self.al_k.d.next = self.al_k.q.val() + 1;
+            self.al_ol.d.next = self.al_ol.q.val() - 1;
             if self.out_last.val() {
                 self.done.write.next = true;
                 self.done_st.next = bit_cast::<19, 2>(self.worst_now.val());
@@ -323,10 +326,7 @@ impl Logic for DmaRead {
             }
         }
         // Done when every read beat is in and every output beat is out.
-        if self.al_busy.q.val()
-            & (self.al_j.q.val() == self.al_nr.q.val())
-            & (self.al_k.q.val() == self.al_no.q.val())
-        {
+        if self.al_busy.q.val() & (self.al_rl.q.val() == 0) & (self.al_ol.q.val() == 0) {
             self.al_busy.d.next = false;
         }
         self.done.data_in.next = self.done_in.val();

@@ -69,7 +69,6 @@ pub struct DmaWrite {
     pl_tag: DFF<Bits<16>>,
     req_take: Signal<Local, Bit>,
     c64: Signal<Local, Bits<7>>,
-    c8: Signal<Local, Bits<17>>,
     part_ab: Signal<Local, Bits<64>>,
     req_off: Signal<Local, Bits<14>>,
     req_len14: Signal<Local, Bits<17>>,
@@ -86,11 +85,18 @@ pub struct DmaWrite {
     // Aligner.
     al_busy: DFF<Bit>,
     al_o: DFF<Bits<3>>,
-    al_len: DFF<Bits<17>>,
-    al_k: DFF<Bits<14>>,
-    al_inb: DFF<Bits<14>>,
-    al_outb: DFF<Bits<14>>,
     al_prev: DFF<Bits<64>>,
+    al_first: DFF<Bit>,
+    /// Input and output beats left of the current request.
+    al_inl: DFF<Bits<14>>,
+    al_outl: DFF<Bits<14>>,
+    /// Strobes of the first and of the last beat.
+    al_sf: DFF<Bits<8>>,
+    al_sl: DFF<Bits<8>>,
+    st_sf: Signal<Local, Bits<8>>,
+    st_n: Signal<Local, Bits<4>>,
+    st_sl: Signal<Local, Bits<9>>,
+    strb8: Signal<Local, Bits<8>>,
     aq_len: Signal<Local, Bits<17>>,
     aq_o: Signal<Local, Bits<17>>,
     aq_in: Signal<Local, Bits<17>>,
@@ -102,14 +108,7 @@ pub struct DmaWrite {
     shr: Signal<Local, Bits<7>>,
     part_a: Signal<Local, Bits<64>>,
     part_b: Signal<Local, Bits<64>>,
-    lo: Signal<Local, Bits<4>>,
-    rem: Signal<Local, Bits<17>>,
-    k8: Signal<Local, Bits<17>>,
-    hi: Signal<Local, Bits<4>>,
     one9: Signal<Local, Bits<9>>,
-    m_hi: Signal<Local, Bits<9>>,
-    m_lo: Signal<Local, Bits<9>>,
-    strb9: Signal<Local, Bits<9>>,
     wd_in: Signal<Local, Bits<72>>,
     wd_strb: Signal<Local, Bits<72>>,
     /// Aligned beats `{strb, data}`.
@@ -161,7 +160,6 @@ impl Default for DmaWrite {
             planner: Default::default(),
             req_take: Default::default(),
             c64: Default::default(),
-            c8: Default::default(),
             part_ab: Default::default(),
             req_off: Default::default(),
             req_len14: Default::default(),
@@ -174,11 +172,16 @@ impl Default for DmaWrite {
             bq_in: Default::default(),
             al_busy: Default::default(),
             al_o: Default::default(),
-            al_len: Default::default(),
-            al_k: Default::default(),
-            al_inb: Default::default(),
-            al_outb: Default::default(),
             al_prev: Default::default(),
+            al_first: Default::default(),
+            al_inl: Default::default(),
+            al_outl: Default::default(),
+            al_sf: Default::default(),
+            al_sl: Default::default(),
+            st_sf: Default::default(),
+            st_n: Default::default(),
+            st_sl: Default::default(),
+            strb8: Default::default(),
             aq_len: Default::default(),
             aq_o: Default::default(),
             aq_in: Default::default(),
@@ -190,14 +193,7 @@ impl Default for DmaWrite {
             shr: Default::default(),
             part_a: Default::default(),
             part_b: Default::default(),
-            lo: Default::default(),
-            rem: Default::default(),
-            k8: Default::default(),
-            hi: Default::default(),
             one9: Default::default(),
-            m_hi: Default::default(),
-            m_lo: Default::default(),
-            strb9: Default::default(),
             wd_in: Default::default(),
             wd_strb: Default::default(),
             wdf: SyncFifo::new(1),
@@ -216,8 +212,8 @@ impl Logic for DmaWrite {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pl_tag, al_busy, al_o, al_len, al_k, al_inb, al_outb, al_prev, w_beat,
-            worst
+            self, clock, pl_tag, al_busy, al_o, al_prev, w_beat, worst, al_first, al_inl, al_outl,
+            al_sf, al_sl
         );
         clock!(self, clock, aq, wq, bq, wdf, done);
         self.aq.reset.next = self.reset.val();
@@ -294,17 +290,31 @@ impl Logic for DmaWrite {
         self.aq_out.next = self.aq_len.val() + self.aq_o.val();
         self.aq_out.next = self.aq_out.val() + 7;
         self.aq_out.next = self.aq_out.val() >> 3;
+        // Strobes of the first and the last beat, made once per request: lanes from
+        // `addr mod 8` on, and lanes below `(addr mod 8 + len) mod 8` (all if 0).
+        self.one9.next = 1.into();
+        self.st_sf.next = 0xFF.into();
+        self.st_sf.next = self.st_sf.val() << self.aq.data_out.val().get_bits::<3>(0);
+        self.st_n.next = self.aq_len.val().get_bits::<4>(0)
+            + bit_cast::<4, 3>(self.aq.data_out.val().get_bits::<3>(0));
+        self.st_n.next = self.st_n.val() & 7;
+        self.st_sl.next = 0x100.into();
+        if self.st_n.val() != 0 {
+            self.st_sl.next = self.one9.val() << self.st_n.val();
+        }
+        self.st_sl.next = self.st_sl.val() - self.one9.val();
         if !self.al_busy.q.val() & !self.aq.empty.val() {
             self.aq.read.next = true;
             self.al_busy.d.next = true;
             self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
-            self.al_len.d.next = self.aq_len.val();
-            self.al_k.d.next = 0.into();
-            self.al_inb.d.next = self.aq_in.val().get_bits::<14>(0);
-            self.al_outb.d.next = self.aq_out.val().get_bits::<14>(0);
+            self.al_first.d.next = true;
+            self.al_inl.d.next = self.aq_in.val().get_bits::<14>(0);
+            self.al_outl.d.next = self.aq_out.val().get_bits::<14>(0);
+            self.al_sf.d.next = self.st_sf.val();
+            self.al_sl.d.next = self.st_sl.val().get_bits::<8>(0);
             self.al_prev.d.next = 0.into();
         }
-        self.need_in.next = self.al_k.q.val() < self.al_inb.q.val();
+        self.need_in.next = self.al_inl.q.val() != 0;
         self.s_data_tready.next = self.al_busy.q.val() & self.need_in.val() & !self.wdf.full.val();
         self.al_fire.next = self.al_busy.q.val()
             & !self.wdf.full.val()
@@ -322,27 +332,14 @@ impl Logic for DmaWrite {
         if self.al_o.q.val() != 0 {
             self.part_b.next = self.al_prev.q.val() >> self.shr.val();
         }
-        // Strobes: lanes [lo, hi) of this beat carry request bytes.
-        self.lo.next = 0.into();
-        if self.al_k.q.val() == 0 {
-            self.lo.next = bit_cast::<4, 3>(self.al_o.q.val());
+        self.strb8.next = 0xFF.into();
+        if self.al_first.q.val() {
+            self.strb8.next = self.al_sf.q.val();
         }
-        self.k8.next = bit_cast::<17, 14>(self.al_k.q.val());
-        self.k8.next = self.k8.val() << 3;
-        self.rem.next = self.al_len.q.val() + bit_cast::<17, 3>(self.al_o.q.val());
-        self.rem.next = self.rem.val() - self.k8.val();
-        self.c8.next = 8.into();
-        self.hi.next = 8.into();
-        if self.rem.val() < self.c8.val() {
-            self.hi.next = self.rem.val().get_bits::<4>(0);
+        if self.al_outl.q.val() == 1 {
+            self.strb8.next = self.strb8.val() & self.al_sl.q.val();
         }
-        self.one9.next = 1.into();
-        self.m_hi.next = self.one9.val() << self.hi.val();
-        self.m_hi.next = self.m_hi.val() - self.one9.val();
-        self.m_lo.next = self.one9.val() << self.lo.val();
-        self.m_lo.next = self.m_lo.val() - self.one9.val();
-        self.strb9.next = self.m_hi.val() & !self.m_lo.val();
-        self.wd_strb.next = bit_cast::<72, 8>(self.strb9.val().get_bits::<8>(0));
+        self.wd_strb.next = bit_cast::<72, 8>(self.strb8.val());
         self.wd_strb.next = self.wd_strb.val() << 64;
         self.part_ab.next = self.part_a.val() | self.part_b.val();
         self.wd_in.next = bit_cast::<72, 64>(self.part_ab.val());
@@ -351,8 +348,12 @@ impl Logic for DmaWrite {
         if self.al_fire.val() {
             self.wdf.write.next = true;
             self.al_prev.d.next = self.cur.val();
-            self.al_k.d.next = self.al_k.q.val() + 1;
-            if self.al_k.q.val() + 1 == self.al_outb.q.val() {
+            self.al_first.d.next = false;
+            self.al_outl.d.next = self.al_outl.q.val() - 1;
+            if self.need_in.val() {
+                self.al_inl.d.next = self.al_inl.q.val() - 1;
+            }
+            if self.al_outl.q.val() == 1 {
                 self.al_busy.d.next = false;
             }
         }
