@@ -73,6 +73,10 @@ pub struct DmaRead {
     /// Read and output beats left of the current request; a read beat was taken.
     al_rl: DFF<Bits<14>>,
     al_ol: DFF<Bits<14>>,
+    /// `al_rl != 0`, `al_ol != 0`, `al_ol == 1`, kept as registers.
+    al_rnz: DFF<Bit>,
+    al_onz: DFF<Bit>,
+    al_o1: DFF<Bit>,
     al_seen: DFF<Bit>,
     /// `tkeep` of the last beat.
     al_keep: DFF<Bits<8>>,
@@ -150,6 +154,9 @@ impl Default for DmaRead {
             al_prev: Default::default(),
             al_rl: Default::default(),
             al_ol: Default::default(),
+            al_rnz: Default::default(),
+            al_onz: Default::default(),
+            al_o1: Default::default(),
             al_seen: Default::default(),
             al_keep: Default::default(),
             keep8: Default::default(),
@@ -187,7 +194,8 @@ impl Logic for DmaRead {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, al_busy, al_o, al_tag, al_prev, al_worst, al_rl, al_ol, al_seen, al_keep
+            self, clock, al_busy, al_o, al_tag, al_prev, al_worst, al_rl, al_ol, al_seen, al_keep,
+            al_rnz, al_onz, al_o1
         );
         clock!(self, clock, aq, od, done);
         self.aq.reset.next = self.reset.val();
@@ -262,19 +270,22 @@ impl Logic for DmaRead {
                 self.al_tag.d.next = self.aq.data_out.val().get_bits::<16>(19);
                 self.al_rl.d.next = self.h_nr.val().get_bits::<14>(0);
                 self.al_ol.d.next = self.h_no.val().get_bits::<14>(0);
+                self.al_rnz.d.next = true;
+                self.al_onz.d.next = true;
+                self.al_o1.d.next = self.h_no.val() == 1;
                 self.al_seen.d.next = false;
                 self.al_worst.d.next = 0.into();
             }
         }
         // Read beats are taken while the output FIFO has room for this beat and a flush.
         self.m_axi_rready.next = self.al_busy.q.val()
-            & (self.al_rl.q.val() != 0)
+            & self.al_rnz.q.val()
             & !self.od.almost_full.val()
             & !self.done.full.val();
         self.r_fire.next = self.m_axi_rready.val() & self.m_axi_rvalid.val();
         // After the last read beat, one more output beat may be owed.
         self.flush.next = self.al_busy.q.val()
-            & (self.al_rl.q.val() == 0)
+            & !self.al_rnz.q.val()
             & !self.od.full.val()
             & !self.done.full.val();
         self.emit.next = (self.r_fire.val() & self.al_seen.q.val()) | self.flush.val();
@@ -288,7 +299,7 @@ impl Logic for DmaRead {
             self.part_b.next = self.m_axi_rdata.val() << self.shl.val();
         }
         self.part_ab.next = self.part_a.val() | self.part_b.val();
-        self.out_last.next = self.al_ol.q.val() == 1;
+        self.out_last.next = self.al_o1.q.val();
         self.keep8.next = 0xFF.into();
         if self.out_last.val() {
             self.keep8.next = self.al_keep.q.val();
@@ -310,13 +321,16 @@ impl Logic for DmaRead {
         if self.r_fire.val() {
             self.al_prev.d.next = self.m_axi_rdata.val();
             self.al_rl.d.next = self.al_rl.q.val() - 1;
+            self.al_rnz.d.next = self.al_rl.q.val() != 1;
             self.al_seen.d.next = true;
             self.al_worst.d.next = self.worst_now.val();
         }
         // (Both emit paths wait for room in the completion FIFO too.)
-        if self.emit.val() & (self.al_ol.q.val() != 0) {
+        if self.emit.val() & self.al_onz.q.val() {
             self.od.write.next = true;
             self.al_ol.d.next = self.al_ol.q.val() - 1;
+            self.al_onz.d.next = !self.al_o1.q.val();
+            self.al_o1.d.next = self.al_ol.q.val() == 2;
             if self.out_last.val() {
                 self.done.write.next = true;
                 self.done_st.next = bit_cast::<19, 2>(self.worst_now.val());
@@ -326,7 +340,7 @@ impl Logic for DmaRead {
             }
         }
         // Done when every read beat is in and every output beat is out.
-        if self.al_busy.q.val() & (self.al_rl.q.val() == 0) & (self.al_ol.q.val() == 0) {
+        if self.al_busy.q.val() & !self.al_rnz.q.val() & !self.al_onz.q.val() {
             self.al_busy.d.next = false;
         }
         self.done.data_in.next = self.done_in.val();

@@ -90,6 +90,9 @@ pub struct DmaWrite {
     /// Input and output beats left of the current request.
     al_inl: DFF<Bits<14>>,
     al_outl: DFF<Bits<14>>,
+    /// `al_inl != 0` and `al_outl == 1`, kept as registers.
+    al_need: DFF<Bit>,
+    al_outl1: DFF<Bit>,
     /// Strobes of the first and of the last beat.
     al_sf: DFF<Bits<8>>,
     al_sl: DFF<Bits<8>>,
@@ -176,6 +179,8 @@ impl Default for DmaWrite {
             al_first: Default::default(),
             al_inl: Default::default(),
             al_outl: Default::default(),
+            al_need: Default::default(),
+            al_outl1: Default::default(),
             al_sf: Default::default(),
             al_sl: Default::default(),
             st_sf: Default::default(),
@@ -213,7 +218,7 @@ impl Logic for DmaWrite {
     fn update(&mut self) {
         dff_setup!(
             self, clock, pl_tag, al_busy, al_o, al_prev, w_beat, worst, al_first, al_inl, al_outl,
-            al_sf, al_sl
+            al_sf, al_sl, al_need, al_outl1
         );
         clock!(self, clock, aq, wq, bq, wdf, done);
         self.aq.reset.next = self.reset.val();
@@ -309,12 +314,14 @@ impl Logic for DmaWrite {
             self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
             self.al_first.d.next = true;
             self.al_inl.d.next = self.aq_in.val().get_bits::<14>(0);
+            self.al_need.d.next = true;
+            self.al_outl1.d.next = self.aq_out.val() == 1;
             self.al_outl.d.next = self.aq_out.val().get_bits::<14>(0);
             self.al_sf.d.next = self.st_sf.val();
             self.al_sl.d.next = self.st_sl.val().get_bits::<8>(0);
             self.al_prev.d.next = 0.into();
         }
-        self.need_in.next = self.al_inl.q.val() != 0;
+        self.need_in.next = self.al_need.q.val();
         self.s_data_tready.next = self.al_busy.q.val() & self.need_in.val() & !self.wdf.full.val();
         self.al_fire.next = self.al_busy.q.val()
             & !self.wdf.full.val()
@@ -336,7 +343,7 @@ impl Logic for DmaWrite {
         if self.al_first.q.val() {
             self.strb8.next = self.al_sf.q.val();
         }
-        if self.al_outl.q.val() == 1 {
+        if self.al_outl1.q.val() {
             self.strb8.next = self.strb8.val() & self.al_sl.q.val();
         }
         self.wd_strb.next = bit_cast::<72, 8>(self.strb8.val());
@@ -350,10 +357,12 @@ impl Logic for DmaWrite {
             self.al_prev.d.next = self.cur.val();
             self.al_first.d.next = false;
             self.al_outl.d.next = self.al_outl.q.val() - 1;
+            self.al_outl1.d.next = self.al_outl.q.val() == 2;
             if self.need_in.val() {
                 self.al_inl.d.next = self.al_inl.q.val() - 1;
+                self.al_need.d.next = self.al_inl.q.val() != 1;
             }
-            if self.al_outl.q.val() == 1 {
+            if self.al_outl1.q.val() {
                 self.al_busy.d.next = false;
             }
         }
