@@ -3,6 +3,7 @@
 
 pub mod constraints;
 pub mod engine;
+pub mod fast_fifo;
 pub mod generate;
 pub mod hold;
 pub mod offload;
