@@ -570,6 +570,21 @@ pub struct RxParser {
     b2_egt: DFF<Bit>,
     b2_emk: DFF<Bits<8>>,
     b2_eq0d: DFF<Bit>,
+    w_m1: DFF<Bit>,
+    w_m2: DFF<Bit>,
+    w_m3: DFF<Bit>,
+    b2_idm1: DFF<Bit>,
+    b2_idm2: DFF<Bit>,
+    b2_idm3: DFF<Bit>,
+    idm1_r: Signal<Local, Bit>,
+    idm2_r: Signal<Local, Bit>,
+    idm3_r: Signal<Local, Bit>,
+    idm1_s: Signal<Local, Bit>,
+    idm2_s: Signal<Local, Bit>,
+    idm3_s: Signal<Local, Bit>,
+    c1_l2ok: DFF<Bit>,
+    c1_ihllt5: DFF<Bit>,
+    c1_vqp: DFF<Bit>,
     e_go: DFF<Bit>,
 }
 
@@ -1022,6 +1037,21 @@ impl RxParser {
             b2_egt: Default::default(),
             b2_emk: Default::default(),
             b2_eq0d: Default::default(),
+            w_m1: Default::default(),
+            w_m2: Default::default(),
+            w_m3: Default::default(),
+            b2_idm1: Default::default(),
+            b2_idm2: Default::default(),
+            b2_idm3: Default::default(),
+            idm1_r: Default::default(),
+            idm2_r: Default::default(),
+            idm3_r: Default::default(),
+            idm1_s: Default::default(),
+            idm2_s: Default::default(),
+            idm3_s: Default::default(),
+            c1_l2ok: Default::default(),
+            c1_ihllt5: Default::default(),
+            c1_vqp: Default::default(),
             e_go: Default::default(),
         }
     }
@@ -1311,6 +1341,15 @@ impl Logic for RxParser {
             b2_egt,
             b2_emk,
             b2_eq0d,
+            w_m1,
+            w_m2,
+            w_m3,
+            b2_idm1,
+            b2_idm2,
+            b2_idm3,
+            c1_l2ok,
+            c1_ihllt5,
+            c1_vqp,
             e_go
         );
 
@@ -1522,6 +1561,9 @@ impl Logic for RxParser {
             self.v6_r.val() & (self.nhw_r.val() | self.nh44_r.val()) & self.pl8_r.val();
         self.ifrag_r.next = self.v6_r.val() & self.nh44_r.val() & !self.pl8_r.val();
         self.il4_r.next = !(self.v6_r.val() & (self.nhw_r.val() | self.nh44_r.val()));
+        self.idm1_r.next = !self.v6_r.val() & (self.nib_r.val() == 1);
+        self.idm2_r.next = !self.v6_r.val() & (self.nib_r.val() == 0);
+        self.idm3_r.next = false;
         self.id0_r.next = !self.v6_r.val() & (self.nib_r.val() == 2);
         self.id1_r.next = !self.v6_r.val() & (self.nib_r.val() == 3);
         self.idp_r.next = self.v6_r.val()
@@ -1616,6 +1658,9 @@ impl Logic for RxParser {
             self.v6_s.val() & (self.nhw_s.val() | self.nh44_s.val()) & self.pl8_s.val();
         self.ifrag_s.next = self.v6_s.val() & self.nh44_s.val() & !self.pl8_s.val();
         self.il4_s.next = !(self.v6_s.val() & (self.nhw_s.val() | self.nh44_s.val()));
+        self.idm1_s.next = !self.v6_s.val() & (self.nib_s.val() == 2);
+        self.idm2_s.next = !self.v6_s.val() & (self.nib_s.val() == 1);
+        self.idm3_s.next = !self.v6_s.val() & (self.nib_s.val() == 0);
         self.id0_s.next = !self.v6_s.val() & (self.nib_s.val() == 3);
         self.id1_s.next = !self.v6_s.val() & (self.nib_s.val() == 4);
         self.idp_s.next =
@@ -1927,11 +1972,17 @@ impl Logic for RxParser {
         if self.di5.val().get_bit(4) {
             self.b2_id.d.next = bit_cast::<16, 5>(self.di5.val()) | 0xFFE0;
         }
+        self.b2_idm1.d.next = self.idm1_r.val();
+        self.b2_idm2.d.next = self.idm2_r.val();
+        self.b2_idm3.d.next = self.idm3_r.val();
         self.b2_id0.d.next = self.id0_r.val();
         self.b2_id1.d.next = self.id1_r.val();
         self.b2_idp.d.next = self.idp_r.val();
         self.b2_idg.d.next = self.idg_r.val();
         if self.f_vlan.q.val() {
+            self.b2_idm1.d.next = self.idm1_s.val();
+            self.b2_idm2.d.next = self.idm2_s.val();
+            self.b2_idm3.d.next = self.idm3_s.val();
             self.b2_id0.d.next = self.id0_s.val();
             self.b2_id1.d.next = self.id1_s.val();
             self.b2_idp.d.next = self.idp_s.val();
@@ -2067,6 +2118,10 @@ impl Logic for RxParser {
             self.w_d.d.next = self.d_m2.val();
             self.w_is0.d.next = self.d_eq2.val();
             self.w_is1.d.next = self.d_eq3.val();
+            // w_m1/w_m2/w_m3 = w_d == -1/-2/-3 (the L4 word capture points)
+            self.w_m1.d.next = self.w_is1.q.val();
+            self.w_m2.d.next = self.w_is0.q.val();
+            self.w_m3.d.next = self.w_m1.q.val();
             self.w_pos.d.next = self.d_gt2.val();
             self.w_gt1.d.next = self.d_gt3.val();
             self.w_pm6.d.next = self.rm.val().get_bit(6);
@@ -2086,6 +2141,9 @@ impl Logic for RxParser {
                 self.w_l4proto.d.next = self.b2_inh.q.val();
                 self.w_d.d.next = self.b2_id.q.val();
                 self.w_is0.d.next = self.b2_id0.q.val();
+                self.w_m1.d.next = self.b2_idm1.q.val();
+                self.w_m2.d.next = self.b2_idm2.q.val();
+                self.w_m3.d.next = self.b2_idm3.q.val();
                 self.w_is1.d.next = self.b2_id1.q.val();
                 self.w_pos.d.next = self.b2_idp.q.val();
                 self.w_gt1.d.next = self.b2_idg.q.val();
@@ -2098,6 +2156,9 @@ impl Logic for RxParser {
                     } else {
                         self.w_d.d.next = self.s_dn.val();
                         self.w_is0.d.next = self.s_z0.val();
+                        self.w_m1.d.next = false;
+                        self.w_m2.d.next = false;
+                        self.w_m3.d.next = false;
                         self.w_is1.d.next = self.s_z1.val();
                         self.w_pos.d.next = self.s_zp.val();
                         self.w_gt1.d.next = self.s_zg.val();
@@ -2119,6 +2180,9 @@ impl Logic for RxParser {
                         self.w_l4proto.d.next = self.s_t.val();
                         self.w_d.d.next = self.s_dn.val();
                         self.w_is0.d.next = self.s_z0.val();
+                        self.w_m1.d.next = false;
+                        self.w_m2.d.next = false;
+                        self.w_m3.d.next = false;
                         self.w_is1.d.next = self.s_z1.val();
                         self.w_pos.d.next = self.s_zp.val();
                         self.w_gt1.d.next = self.s_zg.val();
@@ -2128,22 +2192,23 @@ impl Logic for RxParser {
             // L4 header words 0-3 (L4 word k is in the hi slot at w_d == -k, in the lo
             // slot at w_d == 1 - k).
             if self.w_armed.q.val() {
-                if self.w_d.q.val() == 0 {
+                // (while armed, the flags equal the compares of w_d)
+                if self.w_is0.q.val() {
                     self.l4_w0.d.next = self.b2_rhi.q.val();
                     self.l4_w1.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 1 {
+                if self.w_is1.q.val() {
                     self.l4_w0.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 0xFFFF {
+                if self.w_m1.q.val() {
                     self.l4_w1.d.next = self.b2_rhi.q.val();
                     self.l4_w2.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 0xFFFE {
+                if self.w_m2.q.val() {
                     self.l4_w2.d.next = self.b2_rhi.q.val();
                     self.l4_w3.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 0xFFFD {
+                if self.w_m3.q.val() {
                     self.l4_w3.d.next = self.b2_rhi.q.val();
                 }
             }
@@ -2202,6 +2267,14 @@ impl Logic for RxParser {
         self.c1_qp.d.next = (self.f_t0.q.val() == 0x88A8)
             | (self.f_t1.q.val() == 0x8100)
             | (self.f_t1.q.val() == 0x88A8);
+        // (pre-combined for C2)
+        self.c1_l2ok.d.next =
+            (self.f_len2.q.val() >= 14) & (!self.f_vlan.q.val() | (self.f_len2.q.val() >= 18));
+        self.c1_ihllt5.d.next = self.ip_w0.q.val().get_bits::<4>(24) < 5;
+        self.c1_vqp.d.next = self.f_vlan.q.val()
+            & ((self.f_t0.q.val() == 0x88A8)
+                | (self.f_t1.q.val() == 0x8100)
+                | (self.f_t1.q.val() == 0x88A8));
         self.c1_ver4.d.next = self.ip_w0.q.val().get_bits::<4>(28) == 4;
         self.c1_ver6.d.next = self.ip_w0.q.val().get_bits::<4>(28) == 6;
         self.c1_ihl.d.next = self.ip_w0.q.val().get_bits::<4>(24);
@@ -2274,11 +2347,11 @@ impl Logic for RxParser {
 
         // ---------------- Stage C2: layer decisions, L4 length, checksum pairs ----------------
         self.c2_go.d.next = self.c1_go.q.val();
-        self.l2_ok.next = self.c1_ge14.q.val() & (!self.c1_vlan.q.val() | self.c1_ge18.q.val());
-        self.qinq.next = self.l2_ok.val() & self.c1_vlan.q.val() & self.c1_qp.q.val();
-        self.ip4.next = self.l2_ok.val() & !self.qinq.val() & self.c1_et4.q.val();
-        self.ip6.next = self.l2_ok.val() & !self.qinq.val() & self.c1_et6.q.val();
-        self.ihl_lt5.next = self.c1_ihl.q.val() < 5;
+        self.l2_ok.next = self.c1_l2ok.q.val();
+        self.qinq.next = self.l2_ok.val() & self.c1_vqp.q.val();
+        self.ip4.next = self.l2_ok.val() & !self.c1_vqp.q.val() & self.c1_et4.q.val();
+        self.ip6.next = self.l2_ok.val() & !self.c1_vqp.q.val() & self.c1_et6.q.val();
+        self.ihl_lt5.next = self.c1_ihllt5.q.val();
         self.fix4.next = self.ip4.val() & self.c1_nfix4.q.val();
         self.valid4.next = self.fix4.val() & self.c1_ver4.q.val();
         self.ihl_bad.next = self.valid4.val() & self.ihl_lt5.val();
