@@ -35,7 +35,24 @@
 //!
 //! # Structure
 //! Every stage is a register-to-register step of a few LUT levels or one carry chain
-//! (ECP5 target: 200 MHz); wide decisions are split over several stages.
+//! (ECP5 target: 200 MHz, met at speed grade 8 out of context); wide decisions are
+//! split over several stages. Timing-driven choices (keep them when editing):
+//! - both output FIFOs are [`FastFifo`]s (up/down fill counter with flags selected
+//!   from constant compares, two RAM copies read at the head and head + 1 from
+//!   registered addresses), not `SyncFifo`: same port behaviour, no adder or address
+//!   mux between the pointers and the flags / RAMs;
+//! - the stage A beat registers load every clock (no clock enable on ~300 flip-flops;
+//!   nothing downstream uses a clock without `a_valid`); only `a_valid` and the beat
+//!   counters depend on the handshake;
+//! - everything decoded from IP pair 0 is computed for both the R and the S view and
+//!   selected by `f_vlan` last, with no carry-chain compares (`< 8` is a zero test of
+//!   the upper bits); `f_et6` tracks `f_vlan ? f_t1v6 : f_t0v6` as a register;
+//! - the `2 * beat` compares of the header-checksum and pseudo-header slots are
+//!   registered in stage A (`a_g3` ... `a_ltl`); the IP-end lane mask is registered
+//!   as compares (`b2_elt`, `b2_egt`, `b2_emk`) and finished in B2;
+//! - the L4 header words are captured from registered flags `w_is0`, `w_is1`,
+//!   `w_m1`..`w_m3` (`w_d` == 0, 1, -1, -2, -3), not from 16-bit compares of `w_d`;
+//! - C1 pre-combines the layer-2 and QinQ flags and `IHL < 5` for C2.
 //!
 //! The realigned view: with Ethernet (14 bytes) and one VLAN tag (18), every IPv4,
 //! IPv6, TCP and UDP header starts 2 bytes past a 4-byte boundary, so in the stream of
