@@ -35,7 +35,24 @@
 //!
 //! # Structure
 //! Every stage is a register-to-register step of a few LUT levels or one carry chain
-//! (ECP5 target: 200 MHz); wide decisions are split over several stages.
+//! (ECP5 target: 200 MHz, met at speed grade 8 out of context); wide decisions are
+//! split over several stages. Timing-driven choices (keep them when editing):
+//! - both output FIFOs are [`FastFifo`]s (up/down fill counter with flags selected
+//!   from constant compares, two RAM copies read at the head and head + 1 from
+//!   registered addresses), not `SyncFifo`: same port behaviour, no adder or address
+//!   mux between the pointers and the flags / RAMs;
+//! - the stage A beat registers load every clock (no clock enable on ~300 flip-flops;
+//!   nothing downstream uses a clock without `a_valid`); only `a_valid` and the beat
+//!   counters depend on the handshake;
+//! - everything decoded from IP pair 0 is computed for both the R and the S view and
+//!   selected by `f_vlan` last, with no carry-chain compares (`< 8` is a zero test of
+//!   the upper bits); `f_et6` tracks `f_vlan ? f_t1v6 : f_t0v6` as a register;
+//! - the `2 * beat` compares of the header-checksum and pseudo-header slots are
+//!   registered in stage A (`a_g3` ... `a_ltl`); the IP-end lane mask is registered
+//!   as compares (`b2_elt`, `b2_egt`, `b2_emk`) and finished in B2;
+//! - the L4 header words are captured from registered flags `w_is0`, `w_is1`,
+//!   `w_m1`..`w_m3` (`w_d` == 0, 1, -1, -2, -3), not from 16-bit compares of `w_d`;
+//! - C1 pre-combines the layer-2 and QinQ flags and `IHL < 5` for C2.
 //!
 //! The realigned view: with Ethernet (14 bytes) and one VLAN tag (18), every IPv4,
 //! IPv6, TCP and UDP header starts 2 bytes past a 4-byte boundary, so in the stream of
@@ -89,8 +106,8 @@
 //! HIP, Shim6, experimental) are walked to the L4 header; a Fragment header ends the
 //! walk as a fragment; ESP is reported as `other`. Such frames are never candidates.
 
+use crate::fast_fifo::FastFifo;
 use crate::rx_meta::RxMetaRecord;
-use crate::sync_fifo::SyncFifo;
 use rust_hdl::prelude::*;
 
 /// Free words at which the data FIFO stops the input (covers the beat in stage A).
@@ -132,8 +149,8 @@ pub struct RxParser {
     min_frame_len: Constant<Bits<17>>,
 
     // Output FIFOs
-    data_fifo: SyncFifo<Bits<DATA_FIFO_BITS>, 5, 6>,
-    meta_fifo: SyncFifo<RxMetaRecord, 4, 5>,
+    data_fifo: FastFifo<Bits<DATA_FIFO_BITS>, 5, 6>,
+    meta_fifo: FastFifo<RxMetaRecord, 4, 5>,
 
     // ---- Stage A: registered input beat and per-beat precomputation
     a_valid: DFF<Bit>,
@@ -179,7 +196,6 @@ pub struct RxParser {
     be: Signal<Local, Bits<64>>,
     rv: Signal<Local, Bits<64>>,
     sv: Signal<Local, Bits<64>>,
-    ipv: Signal<Local, Bits<64>>,
     rhi: Signal<Local, Bits<32>>,
     rlo: Signal<Local, Bits<32>>,
     t0_now: Signal<Local, Bits<16>>,
@@ -188,15 +204,9 @@ pub struct RxParser {
     v6_b: Signal<Local, Bit>,
     eth_v6_now: Signal<Local, Bit>,
     hdr_words_now: Signal<Local, Bits<5>>,
-    ihe_a: Signal<Local, Bits<8>>,
-    ihe_b: Signal<Local, Bits<8>>,
-    ihe_c: Signal<Local, Bits<8>>,
     ihe_lo_now: Signal<Local, Bits<8>>,
     ihe_hi_now: Signal<Local, Bits<8>>,
-    ihe_nib: Signal<Local, Bits<4>>,
     nh_now: Signal<Local, Bits<8>>,
-    nh_walk: Signal<Local, Bit>,
-    pl_lt8: Signal<Local, Bit>,
     ip_end_base: Signal<Local, Bits<17>>,
     ip_len_now: Signal<Local, Bits<17>>,
     di5: Signal<Local, Bits<5>>,
@@ -262,7 +272,6 @@ pub struct RxParser {
     b2_rlo: DFF<Bits<32>>,
     b2_be67: DFF<Bits<16>>,
     b2_sm: DFF<Bits<8>>,
-    b2_em: DFF<Bits<8>>,
     b2_ph_hi: DFF<Bit>,
     b2_ph_lo: DFF<Bit>,
     b2_ih_hi: DFF<Bit>,
@@ -515,6 +524,84 @@ pub struct RxParser {
     f1hn: Signal<Local, Bits<4>>,
     l4_ok: Signal<Local, Bit>,
     rec6: DFF<RxMetaRecord>,
+    f_et6: DFF<Bit>,
+    pv_r: Signal<Local, Bits<64>>,
+    v6_r: Signal<Local, Bit>,
+    nib_r: Signal<Local, Bits<4>>,
+    hw_r: Signal<Local, Bits<5>>,
+    len_r: Signal<Local, Bits<17>>,
+    ieb_r: Signal<Local, Bits<17>>,
+    iha_r: Signal<Local, Bits<8>>,
+    ihb_r: Signal<Local, Bits<8>>,
+    ihc_r: Signal<Local, Bits<8>>,
+    nh_r: Signal<Local, Bits<8>>,
+    nhw_r: Signal<Local, Bit>,
+    nh44_r: Signal<Local, Bit>,
+    pl8_r: Signal<Local, Bit>,
+    di_r: Signal<Local, Bits<5>>,
+    iwalk_r: Signal<Local, Bit>,
+    ibad_r: Signal<Local, Bit>,
+    ifrag_r: Signal<Local, Bit>,
+    il4_r: Signal<Local, Bit>,
+    id0_r: Signal<Local, Bit>,
+    id1_r: Signal<Local, Bit>,
+    idp_r: Signal<Local, Bit>,
+    idg_r: Signal<Local, Bit>,
+    pv_s: Signal<Local, Bits<64>>,
+    v6_s: Signal<Local, Bit>,
+    nib_s: Signal<Local, Bits<4>>,
+    hw_s: Signal<Local, Bits<5>>,
+    len_s: Signal<Local, Bits<17>>,
+    ieb_s: Signal<Local, Bits<17>>,
+    iha_s: Signal<Local, Bits<8>>,
+    ihb_s: Signal<Local, Bits<8>>,
+    ihc_s: Signal<Local, Bits<8>>,
+    nh_s: Signal<Local, Bits<8>>,
+    nhw_s: Signal<Local, Bit>,
+    nh44_s: Signal<Local, Bit>,
+    pl8_s: Signal<Local, Bit>,
+    di_s: Signal<Local, Bits<5>>,
+    iwalk_s: Signal<Local, Bit>,
+    ibad_s: Signal<Local, Bit>,
+    ifrag_s: Signal<Local, Bit>,
+    il4_s: Signal<Local, Bit>,
+    id0_s: Signal<Local, Bit>,
+    id1_s: Signal<Local, Bit>,
+    idp_s: Signal<Local, Bit>,
+    idg_s: Signal<Local, Bit>,
+    a_g3: DFF<Bit>,
+    a_g4: DFF<Bit>,
+    a_g5: DFF<Bit>,
+    a_l8: DFF<Bit>,
+    a_l9: DFF<Bit>,
+    a_l10: DFF<Bit>,
+    a_r512: DFF<Bit>,
+    a_r613: DFF<Bit>,
+    a_r714: DFF<Bit>,
+    a_e67: DFF<Bit>,
+    a_e78: DFF<Bit>,
+    a_e89: DFF<Bit>,
+    a_lth: DFF<Bit>,
+    a_ltl: DFF<Bit>,
+    b2_elt: DFF<Bit>,
+    b2_egt: DFF<Bit>,
+    b2_emk: DFF<Bits<8>>,
+    b2_eq0d: DFF<Bit>,
+    w_m1: DFF<Bit>,
+    w_m2: DFF<Bit>,
+    w_m3: DFF<Bit>,
+    b2_idm1: DFF<Bit>,
+    b2_idm2: DFF<Bit>,
+    b2_idm3: DFF<Bit>,
+    idm1_r: Signal<Local, Bit>,
+    idm2_r: Signal<Local, Bit>,
+    idm3_r: Signal<Local, Bit>,
+    idm1_s: Signal<Local, Bit>,
+    idm2_s: Signal<Local, Bit>,
+    idm3_s: Signal<Local, Bit>,
+    c1_l2ok: DFF<Bit>,
+    c1_ihllt5: DFF<Bit>,
+    c1_vqp: DFF<Bit>,
     e_go: DFF<Bit>,
 }
 
@@ -546,8 +633,8 @@ impl RxParser {
             m_meta_tvalid: Default::default(),
             m_meta_tready: Default::default(),
             min_frame_len: Constant::new((min_frame_len as u64).to_bits()),
-            data_fifo: SyncFifo::new(FIFO_SLACK),
-            meta_fifo: SyncFifo::new(META_SLACK),
+            data_fifo: FastFifo::new(FIFO_SLACK),
+            meta_fifo: FastFifo::new(META_SLACK),
             a_valid: Default::default(),
             a_data: Default::default(),
             a_keep: Default::default(),
@@ -589,7 +676,6 @@ impl RxParser {
             be: Default::default(),
             rv: Default::default(),
             sv: Default::default(),
-            ipv: Default::default(),
             rhi: Default::default(),
             rlo: Default::default(),
             t0_now: Default::default(),
@@ -598,15 +684,9 @@ impl RxParser {
             v6_b: Default::default(),
             eth_v6_now: Default::default(),
             hdr_words_now: Default::default(),
-            ihe_a: Default::default(),
-            ihe_b: Default::default(),
-            ihe_c: Default::default(),
             ihe_lo_now: Default::default(),
             ihe_hi_now: Default::default(),
-            ihe_nib: Default::default(),
             nh_now: Default::default(),
-            nh_walk: Default::default(),
-            pl_lt8: Default::default(),
             ip_end_base: Default::default(),
             ip_len_now: Default::default(),
             di5: Default::default(),
@@ -669,7 +749,6 @@ impl RxParser {
             b2_rlo: Default::default(),
             b2_be67: Default::default(),
             b2_sm: Default::default(),
-            b2_em: Default::default(),
             b2_ph_hi: Default::default(),
             b2_ph_lo: Default::default(),
             b2_ih_hi: Default::default(),
@@ -912,6 +991,84 @@ impl RxParser {
             f1hn: Default::default(),
             l4_ok: Default::default(),
             rec6: Default::default(),
+            f_et6: Default::default(),
+            pv_r: Default::default(),
+            v6_r: Default::default(),
+            nib_r: Default::default(),
+            hw_r: Default::default(),
+            len_r: Default::default(),
+            ieb_r: Default::default(),
+            iha_r: Default::default(),
+            ihb_r: Default::default(),
+            ihc_r: Default::default(),
+            nh_r: Default::default(),
+            nhw_r: Default::default(),
+            nh44_r: Default::default(),
+            pl8_r: Default::default(),
+            di_r: Default::default(),
+            iwalk_r: Default::default(),
+            ibad_r: Default::default(),
+            ifrag_r: Default::default(),
+            il4_r: Default::default(),
+            id0_r: Default::default(),
+            id1_r: Default::default(),
+            idp_r: Default::default(),
+            idg_r: Default::default(),
+            pv_s: Default::default(),
+            v6_s: Default::default(),
+            nib_s: Default::default(),
+            hw_s: Default::default(),
+            len_s: Default::default(),
+            ieb_s: Default::default(),
+            iha_s: Default::default(),
+            ihb_s: Default::default(),
+            ihc_s: Default::default(),
+            nh_s: Default::default(),
+            nhw_s: Default::default(),
+            nh44_s: Default::default(),
+            pl8_s: Default::default(),
+            di_s: Default::default(),
+            iwalk_s: Default::default(),
+            ibad_s: Default::default(),
+            ifrag_s: Default::default(),
+            il4_s: Default::default(),
+            id0_s: Default::default(),
+            id1_s: Default::default(),
+            idp_s: Default::default(),
+            idg_s: Default::default(),
+            a_g3: Default::default(),
+            a_g4: Default::default(),
+            a_g5: Default::default(),
+            a_l8: Default::default(),
+            a_l9: Default::default(),
+            a_l10: Default::default(),
+            a_r512: Default::default(),
+            a_r613: Default::default(),
+            a_r714: Default::default(),
+            a_e67: Default::default(),
+            a_e78: Default::default(),
+            a_e89: Default::default(),
+            a_lth: Default::default(),
+            a_ltl: Default::default(),
+            b2_elt: Default::default(),
+            b2_egt: Default::default(),
+            b2_emk: Default::default(),
+            b2_eq0d: Default::default(),
+            w_m1: Default::default(),
+            w_m2: Default::default(),
+            w_m3: Default::default(),
+            b2_idm1: Default::default(),
+            b2_idm2: Default::default(),
+            b2_idm3: Default::default(),
+            idm1_r: Default::default(),
+            idm2_r: Default::default(),
+            idm3_r: Default::default(),
+            idm1_s: Default::default(),
+            idm2_s: Default::default(),
+            idm3_s: Default::default(),
+            c1_l2ok: Default::default(),
+            c1_ihllt5: Default::default(),
+            c1_vqp: Default::default(),
             e_go: Default::default(),
         }
     }
@@ -997,7 +1154,6 @@ impl Logic for RxParser {
             b2_rlo,
             b2_be67,
             b2_sm,
-            b2_em,
             b2_ph_hi,
             b2_ph_lo,
             b2_ih_hi,
@@ -1183,6 +1339,34 @@ impl Logic for RxParser {
             rec5,
             c6_go,
             rec6,
+            f_et6,
+            a_g3,
+            a_g4,
+            a_g5,
+            a_l8,
+            a_l9,
+            a_l10,
+            a_r512,
+            a_r613,
+            a_r714,
+            a_e67,
+            a_e78,
+            a_e89,
+            a_lth,
+            a_ltl,
+            b2_elt,
+            b2_egt,
+            b2_emk,
+            b2_eq0d,
+            w_m1,
+            w_m2,
+            w_m3,
+            b2_idm1,
+            b2_idm2,
+            b2_idm3,
+            c1_l2ok,
+            c1_ihllt5,
+            c1_vqp,
             e_go
         );
 
@@ -1226,31 +1410,50 @@ impl Logic for RxParser {
         self.k8.d.next = bit_cast::<17, 15>(self.em6.val().get_bits::<15>(2));
 
         // ---------------- Stage A: register the accepted beat ----------------
+        // The beat registers load every clock (no clock enable on ~300 flip-flops):
+        // in a clock with a_valid they hold the accepted beat, and nothing downstream
+        // uses stage A or B values of a clock without a valid beat.
         self.a_valid.d.next = self.s_tvalid.val() & self.s_tready.val();
+        self.a_data.d.next = self.s_tdata.val();
+        self.a_keep.d.next = self.s_tkeep.val();
+        self.a_last.d.next = self.s_tlast.val();
+        self.a_user.d.next = self.s_tuser.val();
+        self.a_beat.d.next = self.beat_cnt.q.val();
+        self.a_x2.d.next = self.x2_cnt.q.val();
+        self.a_b0.d.next = self.beat_cnt.q.val() == 0;
+        self.a_b1.d.next = self.beat_cnt.q.val() == 1;
+        self.a_b2.d.next = self.beat_cnt.q.val() == 2;
+        self.a_b3.d.next = self.beat_cnt.q.val() == 3;
+        self.a_b4.d.next = self.beat_cnt.q.val() == 4;
+        self.a_b5.d.next = self.beat_cnt.q.val() == 5;
+        self.a_b6.d.next = self.beat_cnt.q.val() == 6;
+        self.a_b7.d.next = self.beat_cnt.q.val() == 7;
+        // Compares of 2 * beat for the header-checksum and pseudo-header slots (the
+        // limits f_ihe_* are final before the first beat where they decide).
+        self.a_g3.d.next = self.x2_cnt.q.val() >= 3;
+        self.a_g4.d.next = self.x2_cnt.q.val() >= 4;
+        self.a_g5.d.next = self.x2_cnt.q.val() >= 5;
+        self.a_l8.d.next = self.x2_cnt.q.val() < 8;
+        self.a_l9.d.next = self.x2_cnt.q.val() < 9;
+        self.a_l10.d.next = self.x2_cnt.q.val() < 10;
+        self.a_r512.d.next = (self.x2_cnt.q.val() >= 5) & (self.x2_cnt.q.val() <= 12);
+        self.a_r613.d.next = (self.x2_cnt.q.val() >= 6) & (self.x2_cnt.q.val() <= 13);
+        self.a_r714.d.next = (self.x2_cnt.q.val() >= 7) & (self.x2_cnt.q.val() <= 14);
+        self.a_e67.d.next = (self.x2_cnt.q.val() == 6) | (self.x2_cnt.q.val() == 7);
+        self.a_e78.d.next = (self.x2_cnt.q.val() == 7) | (self.x2_cnt.q.val() == 8);
+        self.a_e89.d.next = (self.x2_cnt.q.val() == 8) | (self.x2_cnt.q.val() == 9);
+        self.a_lth.d.next = self.x2_cnt.q.val() < self.f_ihe_hi.q.val();
+        self.a_ltl.d.next = self.x2_cnt.q.val() < self.f_ihe_lo.q.val();
+        // Walker limit thresholds of this beat (K' - beat or K' - 2 beat).
+        self.a_t1.d.next = self.k1.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
+        self.a_t2.d.next = self.k2.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
+        self.a_t3.d.next = self.k3.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
+        self.a_t4.d.next = self.k4.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
+        self.a_t5.d.next = self.k5.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
+        self.a_t6.d.next = self.k6.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
+        self.a_t7.d.next = self.k7.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
+        self.a_t8.d.next = self.k8.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
         if self.s_tvalid.val() & self.s_tready.val() {
-            self.a_data.d.next = self.s_tdata.val();
-            self.a_keep.d.next = self.s_tkeep.val();
-            self.a_last.d.next = self.s_tlast.val();
-            self.a_user.d.next = self.s_tuser.val();
-            self.a_beat.d.next = self.beat_cnt.q.val();
-            self.a_x2.d.next = self.x2_cnt.q.val();
-            self.a_b0.d.next = self.beat_cnt.q.val() == 0;
-            self.a_b1.d.next = self.beat_cnt.q.val() == 1;
-            self.a_b2.d.next = self.beat_cnt.q.val() == 2;
-            self.a_b3.d.next = self.beat_cnt.q.val() == 3;
-            self.a_b4.d.next = self.beat_cnt.q.val() == 4;
-            self.a_b5.d.next = self.beat_cnt.q.val() == 5;
-            self.a_b6.d.next = self.beat_cnt.q.val() == 6;
-            self.a_b7.d.next = self.beat_cnt.q.val() == 7;
-            // Walker limit thresholds of this beat (K' - beat or K' - 2 beat).
-            self.a_t1.d.next = self.k1.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
-            self.a_t2.d.next = self.k2.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
-            self.a_t3.d.next = self.k3.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
-            self.a_t4.d.next = self.k4.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
-            self.a_t5.d.next = self.k5.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
-            self.a_t6.d.next = self.k6.q.val() - bit_cast::<17, 14>(self.beat_cnt.q.val());
-            self.a_t7.d.next = self.k7.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
-            self.a_t8.d.next = self.k8.q.val() - (bit_cast::<17, 14>(self.beat_cnt.q.val()) << 1);
             if self.s_tlast.val() {
                 self.beat_cnt.d.next = 0.into();
                 self.x2_cnt.d.next = 0.into();
@@ -1276,35 +1479,228 @@ impl Logic for RxParser {
         self.rv.next = (bit_cast::<64, 16>(self.prev_lo16.q.val()) << 48) | (self.be.val() >> 16);
         // S: R shifted by one 32-bit word.
         self.sv.next = (bit_cast::<64, 32>(self.prev_rlo.q.val()) << 32) | (self.rv.val() >> 32);
-        self.ipv.next = self.rv.val();
-        if self.f_vlan.q.val() {
-            self.ipv.next = self.sv.val();
-        }
         self.t0_now.next = self.be.val().get_bits::<16>(16);
         self.t1_now.next = self.be.val().get_bits::<16>(48);
         self.rhi.next = self.rv.val().get_bits::<32>(32);
         self.rlo.next = self.rv.val().get_bits::<32>(0);
 
-        // IP pair 0 (IP words 0-1 in the S/R view) is at beat 2 + vlan.
+        // IP pair 0 (IP words 0-1 in the S/R view) is at beat 2 + vlan. Everything
+        // decoded from it is computed for both views and selected by f_vlan last.
         self.ip_q0.next = self.a_b2.q.val();
-        self.v6_b.next = self.f_t0v6.q.val();
-        self.ip_end_base.next = 14.into();
         if self.f_vlan.q.val() {
             self.ip_q0.next = self.a_b3.q.val();
-            self.v6_b.next = self.f_t1v6.q.val();
-            self.ip_end_base.next = 18.into();
         }
-        // Decode of IP pair 0 (used at the ip_q0 beat).
+        self.v6_b.next = self.f_et6.q.val();
         self.eth_v6_now.next = self.v6_b.val();
-        self.hdr_words_now.next = bit_cast::<5, 4>(self.ipv.val().get_bits::<4>(56));
-        self.ip_len_now.next = bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(32));
-        if self.eth_v6_now.val() {
-            self.hdr_words_now.next = 10.into();
-            self.ip_len_now.next = bit_cast::<17, 16>(self.ipv.val().get_bits::<16>(16));
-            self.ip_end_base.next = 54.into();
-            if self.f_vlan.q.val() {
-                self.ip_end_base.next = 58.into();
-            }
+        // View R (no VLAN): the decode as if IP pair 0 were in it.
+        self.pv_r.next = self.rv.val();
+        self.v6_r.next = self.f_t0v6.q.val();
+        self.nib_r.next = self.pv_r.val().get_bits::<4>(56);
+        self.hw_r.next = bit_cast::<5, 4>(self.nib_r.val());
+        self.len_r.next = bit_cast::<17, 16>(self.pv_r.val().get_bits::<16>(32));
+        self.ieb_r.next = 14.into();
+        self.iha_r.next = 8.into();
+        self.ihb_r.next = 9.into();
+        self.ihc_r.next = 10.into();
+        if self.nib_r.val() == 6 {
+            self.iha_r.next = 9.into();
+            self.ihb_r.next = 10.into();
+            self.ihc_r.next = 11.into();
+        }
+        if self.nib_r.val() == 7 {
+            self.iha_r.next = 10.into();
+            self.ihb_r.next = 11.into();
+            self.ihc_r.next = 12.into();
+        }
+        if self.nib_r.val() == 8 {
+            self.iha_r.next = 11.into();
+            self.ihb_r.next = 12.into();
+            self.ihc_r.next = 13.into();
+        }
+        if self.nib_r.val() == 9 {
+            self.iha_r.next = 12.into();
+            self.ihb_r.next = 13.into();
+            self.ihc_r.next = 14.into();
+        }
+        if self.nib_r.val() == 10 {
+            self.iha_r.next = 13.into();
+            self.ihb_r.next = 14.into();
+            self.ihc_r.next = 15.into();
+        }
+        if self.nib_r.val() == 11 {
+            self.iha_r.next = 14.into();
+            self.ihb_r.next = 15.into();
+            self.ihc_r.next = 16.into();
+        }
+        if self.nib_r.val() == 12 {
+            self.iha_r.next = 15.into();
+            self.ihb_r.next = 16.into();
+            self.ihc_r.next = 17.into();
+        }
+        if self.nib_r.val() == 13 {
+            self.iha_r.next = 16.into();
+            self.ihb_r.next = 17.into();
+            self.ihc_r.next = 18.into();
+        }
+        if self.nib_r.val() == 14 {
+            self.iha_r.next = 17.into();
+            self.ihb_r.next = 18.into();
+            self.ihc_r.next = 19.into();
+        }
+        if self.nib_r.val() == 15 {
+            self.iha_r.next = 18.into();
+            self.ihb_r.next = 19.into();
+            self.ihc_r.next = 20.into();
+        }
+        if self.v6_r.val() {
+            self.hw_r.next = 10.into();
+            self.len_r.next = bit_cast::<17, 16>(self.pv_r.val().get_bits::<16>(16));
+            self.ieb_r.next = 54.into();
+            self.iha_r.next = 13.into();
+            self.ihb_r.next = 14.into();
+            self.ihc_r.next = 15.into();
+        }
+        self.nh_r.next = self.pv_r.val().get_bits::<8>(8);
+        self.nhw_r.next = (self.nh_r.val() == 0)
+            | (self.nh_r.val() == 43)
+            | (self.nh_r.val() == 51)
+            | (self.nh_r.val() == 60)
+            | (self.nh_r.val() == 135)
+            | (self.nh_r.val() == 139)
+            | (self.nh_r.val() == 140)
+            | (self.nh_r.val() == 253)
+            | (self.nh_r.val() == 254);
+        self.nh44_r.next = self.nh_r.val() == 44;
+        self.pl8_r.next = self.pv_r.val().get_bits::<13>(19) == 0;
+        self.di_r.next = self.hw_r.val() - 2;
+        self.iwalk_r.next = self.v6_r.val() & self.nhw_r.val() & !self.pl8_r.val();
+        self.ibad_r.next =
+            self.v6_r.val() & (self.nhw_r.val() | self.nh44_r.val()) & self.pl8_r.val();
+        self.ifrag_r.next = self.v6_r.val() & self.nh44_r.val() & !self.pl8_r.val();
+        self.il4_r.next = !(self.v6_r.val() & (self.nhw_r.val() | self.nh44_r.val()));
+        self.idm1_r.next = !self.v6_r.val() & (self.nib_r.val() == 1);
+        self.idm2_r.next = !self.v6_r.val() & (self.nib_r.val() == 0);
+        self.idm3_r.next = false;
+        self.id0_r.next = !self.v6_r.val() & (self.nib_r.val() == 2);
+        self.id1_r.next = !self.v6_r.val() & (self.nib_r.val() == 3);
+        self.idp_r.next = self.v6_r.val()
+            | self.nib_r.val().get_bit(3)
+            | self.nib_r.val().get_bit(2)
+            | (self.nib_r.val().get_bit(1) & self.nib_r.val().get_bit(0));
+        self.idg_r.next =
+            self.v6_r.val() | self.nib_r.val().get_bit(3) | self.nib_r.val().get_bit(2);
+        // View S (VLAN): the decode as if IP pair 0 were in it.
+        self.pv_s.next = self.sv.val();
+        self.v6_s.next = self.f_t1v6.q.val();
+        self.nib_s.next = self.pv_s.val().get_bits::<4>(56);
+        self.hw_s.next = bit_cast::<5, 4>(self.nib_s.val());
+        self.len_s.next = bit_cast::<17, 16>(self.pv_s.val().get_bits::<16>(32));
+        self.ieb_s.next = 18.into();
+        self.iha_s.next = 8.into();
+        self.ihb_s.next = 9.into();
+        self.ihc_s.next = 10.into();
+        if self.nib_s.val() == 6 {
+            self.iha_s.next = 9.into();
+            self.ihb_s.next = 10.into();
+            self.ihc_s.next = 11.into();
+        }
+        if self.nib_s.val() == 7 {
+            self.iha_s.next = 10.into();
+            self.ihb_s.next = 11.into();
+            self.ihc_s.next = 12.into();
+        }
+        if self.nib_s.val() == 8 {
+            self.iha_s.next = 11.into();
+            self.ihb_s.next = 12.into();
+            self.ihc_s.next = 13.into();
+        }
+        if self.nib_s.val() == 9 {
+            self.iha_s.next = 12.into();
+            self.ihb_s.next = 13.into();
+            self.ihc_s.next = 14.into();
+        }
+        if self.nib_s.val() == 10 {
+            self.iha_s.next = 13.into();
+            self.ihb_s.next = 14.into();
+            self.ihc_s.next = 15.into();
+        }
+        if self.nib_s.val() == 11 {
+            self.iha_s.next = 14.into();
+            self.ihb_s.next = 15.into();
+            self.ihc_s.next = 16.into();
+        }
+        if self.nib_s.val() == 12 {
+            self.iha_s.next = 15.into();
+            self.ihb_s.next = 16.into();
+            self.ihc_s.next = 17.into();
+        }
+        if self.nib_s.val() == 13 {
+            self.iha_s.next = 16.into();
+            self.ihb_s.next = 17.into();
+            self.ihc_s.next = 18.into();
+        }
+        if self.nib_s.val() == 14 {
+            self.iha_s.next = 17.into();
+            self.ihb_s.next = 18.into();
+            self.ihc_s.next = 19.into();
+        }
+        if self.nib_s.val() == 15 {
+            self.iha_s.next = 18.into();
+            self.ihb_s.next = 19.into();
+            self.ihc_s.next = 20.into();
+        }
+        if self.v6_s.val() {
+            self.hw_s.next = 10.into();
+            self.len_s.next = bit_cast::<17, 16>(self.pv_s.val().get_bits::<16>(16));
+            self.ieb_s.next = 58.into();
+            self.iha_s.next = 13.into();
+            self.ihb_s.next = 14.into();
+            self.ihc_s.next = 15.into();
+        }
+        self.nh_s.next = self.pv_s.val().get_bits::<8>(8);
+        self.nhw_s.next = (self.nh_s.val() == 0)
+            | (self.nh_s.val() == 43)
+            | (self.nh_s.val() == 51)
+            | (self.nh_s.val() == 60)
+            | (self.nh_s.val() == 135)
+            | (self.nh_s.val() == 139)
+            | (self.nh_s.val() == 140)
+            | (self.nh_s.val() == 253)
+            | (self.nh_s.val() == 254);
+        self.nh44_s.next = self.nh_s.val() == 44;
+        self.pl8_s.next = self.pv_s.val().get_bits::<13>(19) == 0;
+        self.di_s.next = self.hw_s.val() - 3;
+        self.iwalk_s.next = self.v6_s.val() & self.nhw_s.val() & !self.pl8_s.val();
+        self.ibad_s.next =
+            self.v6_s.val() & (self.nhw_s.val() | self.nh44_s.val()) & self.pl8_s.val();
+        self.ifrag_s.next = self.v6_s.val() & self.nh44_s.val() & !self.pl8_s.val();
+        self.il4_s.next = !(self.v6_s.val() & (self.nhw_s.val() | self.nh44_s.val()));
+        self.idm1_s.next = !self.v6_s.val() & (self.nib_s.val() == 2);
+        self.idm2_s.next = !self.v6_s.val() & (self.nib_s.val() == 1);
+        self.idm3_s.next = !self.v6_s.val() & (self.nib_s.val() == 0);
+        self.id0_s.next = !self.v6_s.val() & (self.nib_s.val() == 3);
+        self.id1_s.next = !self.v6_s.val() & (self.nib_s.val() == 4);
+        self.idp_s.next =
+            self.v6_s.val() | self.nib_s.val().get_bit(3) | self.nib_s.val().get_bit(2);
+        self.idg_s.next = self.v6_s.val()
+            | self.nib_s.val().get_bit(3)
+            | (self.nib_s.val().get_bit(2)
+                & (self.nib_s.val().get_bit(1) | self.nib_s.val().get_bit(0)));
+        self.hdr_words_now.next = self.hw_r.val();
+        self.ip_len_now.next = self.len_r.val();
+        self.ip_end_base.next = self.ieb_r.val();
+        self.ihe_lo_now.next = self.iha_r.val();
+        self.ihe_hi_now.next = self.ihb_r.val();
+        self.nh_now.next = self.nh_r.val();
+        self.di5.next = self.di_r.val();
+        if self.f_vlan.q.val() {
+            self.hdr_words_now.next = self.hw_s.val();
+            self.ip_len_now.next = self.len_s.val();
+            self.ip_end_base.next = self.ieb_s.val();
+            self.ihe_lo_now.next = self.ihb_s.val();
+            self.ihe_hi_now.next = self.ihc_s.val();
+            self.nh_now.next = self.nh_s.val();
+            self.di5.next = self.di_s.val();
         }
         // Geometry registered at the ip_q0 beat (f_hw5, f_qvlan, f_ieb, f_iel) and
         // derived from those registers one clock later; the one beat that follows ip_q0
@@ -1314,118 +1710,33 @@ impl Logic for RxParser {
         if self.f_qvlan.q.val() {
             self.f_raw_start.d.next = (bit_cast::<17, 5>(self.f_hw5.q.val()) << 2) + 18;
         }
-        // Header-checksum word limits max(hdr_words, 5) + 3/4 + vlan, from the IP pair 0
-        // decode as a small table (no adder), registered with the geometry at ip_q0.
-        self.ihe_nib.next = self.ipv.val().get_bits::<4>(56);
-        self.ihe_a.next = 8.into();
-        self.ihe_b.next = 9.into();
-        self.ihe_c.next = 10.into();
-        if self.ihe_nib.val() == 6 {
-            self.ihe_a.next = 9.into();
-            self.ihe_b.next = 10.into();
-            self.ihe_c.next = 11.into();
-        }
-        if self.ihe_nib.val() == 7 {
-            self.ihe_a.next = 10.into();
-            self.ihe_b.next = 11.into();
-            self.ihe_c.next = 12.into();
-        }
-        if self.ihe_nib.val() == 8 {
-            self.ihe_a.next = 11.into();
-            self.ihe_b.next = 12.into();
-            self.ihe_c.next = 13.into();
-        }
-        if self.ihe_nib.val() == 9 {
-            self.ihe_a.next = 12.into();
-            self.ihe_b.next = 13.into();
-            self.ihe_c.next = 14.into();
-        }
-        if self.ihe_nib.val() == 10 {
-            self.ihe_a.next = 13.into();
-            self.ihe_b.next = 14.into();
-            self.ihe_c.next = 15.into();
-        }
-        if self.ihe_nib.val() == 11 {
-            self.ihe_a.next = 14.into();
-            self.ihe_b.next = 15.into();
-            self.ihe_c.next = 16.into();
-        }
-        if self.ihe_nib.val() == 12 {
-            self.ihe_a.next = 15.into();
-            self.ihe_b.next = 16.into();
-            self.ihe_c.next = 17.into();
-        }
-        if self.ihe_nib.val() == 13 {
-            self.ihe_a.next = 16.into();
-            self.ihe_b.next = 17.into();
-            self.ihe_c.next = 18.into();
-        }
-        if self.ihe_nib.val() == 14 {
-            self.ihe_a.next = 17.into();
-            self.ihe_b.next = 18.into();
-            self.ihe_c.next = 19.into();
-        }
-        if self.ihe_nib.val() == 15 {
-            self.ihe_a.next = 18.into();
-            self.ihe_b.next = 19.into();
-            self.ihe_c.next = 20.into();
-        }
-        if self.eth_v6_now.val() {
-            self.ihe_a.next = 13.into();
-            self.ihe_b.next = 14.into();
-            self.ihe_c.next = 15.into();
-        }
-        self.ihe_lo_now.next = self.ihe_a.val();
-        self.ihe_hi_now.next = self.ihe_b.val();
-        if self.f_vlan.q.val() {
-            self.ihe_lo_now.next = self.ihe_b.val();
-            self.ihe_hi_now.next = self.ihe_c.val();
-        }
         self.f_q0d.d.next = self.a_valid.q.val() & self.ip_q0.val();
-        self.nh_now.next = self.ipv.val().get_bits::<8>(8);
-        self.nh_walk.next = (self.nh_now.val() == 0)
-            | (self.nh_now.val() == 43)
-            | (self.nh_now.val() == 51)
-            | (self.nh_now.val() == 60)
-            | (self.nh_now.val() == 135)
-            | (self.nh_now.val() == 139)
-            | (self.nh_now.val() == 140)
-            | (self.nh_now.val() == 253)
-            | (self.nh_now.val() == 254);
-        self.pl_lt8.next = self.ipv.val().get_bits::<16>(16) < 8;
-        // First L4 (or extension) header position relative to the next beat's hi slot:
-        // realigned word hdr_words + vlan, next hi slot 2 + 2 vlan.
-        self.di5.next = self.hdr_words_now.val() - 2 - bit_cast::<5, 1>(self.f_vlan.q.val().into());
 
         // Header-checksum and pseudo-header slots, from the realigned word index
         // (x2 = 2 * beat: hi slot holds IP word x2 - 4 - vlan, lo slot x2 - 3 - vlan).
-        self.ih_hi.next = (self.a_x2.q.val() >= 4)
-            & ((self.a_x2.q.val() < 9) | (self.a_x2.q.val() < self.f_ihe_hi.q.val()));
-        self.ih_lo.next = (self.a_x2.q.val() >= 3)
-            & ((self.a_x2.q.val() < 8) | (self.a_x2.q.val() < self.f_ihe_lo.q.val()));
+        self.ih_hi.next = self.a_g4.q.val() & (self.a_l9.q.val() | self.a_lth.q.val());
+        self.ih_lo.next = self.a_g3.q.val() & (self.a_l8.q.val() | self.a_ltl.q.val());
         if self.f_vlan.q.val() {
-            self.ih_hi.next = (self.a_x2.q.val() >= 5)
-                & ((self.a_x2.q.val() < 10) | (self.a_x2.q.val() < self.f_ihe_hi.q.val()));
-            self.ih_lo.next = (self.a_x2.q.val() >= 4)
-                & ((self.a_x2.q.val() < 9) | (self.a_x2.q.val() < self.f_ihe_lo.q.val()));
+            self.ih_hi.next = self.a_g5.q.val() & (self.a_l10.q.val() | self.a_lth.q.val());
+            self.ih_lo.next = self.a_g4.q.val() & (self.a_l9.q.val() | self.a_ltl.q.val());
         }
         if self.v6_b.val() {
             // IPv6 address words 2-9
             if self.f_vlan.q.val() {
-                self.ph_hi.next = (self.a_x2.q.val() >= 7) & (self.a_x2.q.val() <= 14);
-                self.ph_lo.next = (self.a_x2.q.val() >= 6) & (self.a_x2.q.val() <= 13);
+                self.ph_hi.next = self.a_r714.q.val();
+                self.ph_lo.next = self.a_r613.q.val();
             } else {
-                self.ph_hi.next = (self.a_x2.q.val() >= 6) & (self.a_x2.q.val() <= 13);
-                self.ph_lo.next = (self.a_x2.q.val() >= 5) & (self.a_x2.q.val() <= 12);
+                self.ph_hi.next = self.a_r613.q.val();
+                self.ph_lo.next = self.a_r512.q.val();
             }
         } else {
             // IPv4 address words 3-4
             if self.f_vlan.q.val() {
-                self.ph_hi.next = (self.a_x2.q.val() == 8) | (self.a_x2.q.val() == 9);
-                self.ph_lo.next = (self.a_x2.q.val() == 7) | (self.a_x2.q.val() == 8);
+                self.ph_hi.next = self.a_e89.q.val();
+                self.ph_lo.next = self.a_e78.q.val();
             } else {
-                self.ph_hi.next = (self.a_x2.q.val() == 7) | (self.a_x2.q.val() == 8);
-                self.ph_lo.next = (self.a_x2.q.val() == 6) | (self.a_x2.q.val() == 7);
+                self.ph_hi.next = self.a_e78.q.val();
+                self.ph_lo.next = self.a_e67.q.val();
             }
         }
 
@@ -1447,17 +1758,13 @@ impl Logic for RxParser {
         if !self.f_geom.q.val() {
             self.sm.next = 0.into();
         }
-        self.em.next = 0.into();
-        if self.a_beat.q.val() < self.f_ip_end.q.val().get_bits::<14>(3) {
-            self.em.next = 0xFF.into();
-        }
-        if self.a_beat.q.val() == self.f_ip_end.q.val().get_bits::<14>(3) {
-            self.em.next = !(bits::<8>(0xFF) << self.f_ip_end.q.val().get_bits::<3>(0));
-        }
-        if self.f_q0d.q.val() {
-            // (ip_end not known yet: it only matters there when the L4 is too short)
-            self.em.next = 0xFF.into();
-        }
+        // IP-end lanes: the compares are registered here, the mask is built in B2.
+        self.b2_elt.d.next = self.a_beat.q.val() < self.f_ip_end.q.val().get_bits::<14>(3);
+        self.b2_egt.d.next = self.a_beat.q.val() > self.f_ip_end.q.val().get_bits::<14>(3);
+        self.b2_emk.d.next = !(bits::<8>(0xFF) << self.f_ip_end.q.val().get_bits::<3>(0));
+        // (beat ip_q0 + 1: ip_end not known yet; it only matters there when the L4 is
+        // too short)
+        self.b2_eq0d.d.next = self.f_q0d.q.val();
 
         // Bytes in this beat (tkeep contiguous from lane 0).
         self.nbytes.next = 0.into();
@@ -1521,6 +1828,22 @@ impl Logic for RxParser {
         if self.a_valid.q.val() {
             self.prev_lo16.d.next = self.be.val().get_bits::<16>(0);
             self.prev_rlo.d.next = self.rv.val().get_bits::<32>(0);
+            // f_et6 == (f_vlan ? f_t1v6 : f_t0v6) at all times (tracked from the
+            // next-state values, so its users do not need the 2:1 select).
+            if self.a_b1.q.val() {
+                self.f_et6.d.next = self.f_t0v6.q.val();
+                if (self.t0_now.val() == 0x8100) | (self.t0_now.val() == 0x88A8) {
+                    self.f_et6.d.next = self.f_t1v6.q.val();
+                } else {
+                    self.f_et6.d.next = self.t0_now.val() == 0x86DD;
+                }
+            }
+            if self.a_b2.q.val() {
+                self.f_et6.d.next = self.f_t0v6.q.val();
+                if self.f_vlan.q.val() {
+                    self.f_et6.d.next = self.t1_now.val() == 0x86DD;
+                }
+            }
             if self.a_b1.q.val() {
                 self.f_t0.d.next = self.t0_now.val();
                 self.f_tci.d.next = self.be.val().get_bits::<16>(0);
@@ -1605,7 +1928,6 @@ impl Logic for RxParser {
         self.b2_rlo.d.next = self.rlo.val();
         self.b2_be67.d.next = self.be.val().get_bits::<16>(0);
         self.b2_sm.d.next = self.sm.val();
-        self.b2_em.d.next = self.em.val();
         self.b2_ph_hi.d.next = self.ph_hi.val();
         self.b2_ph_lo.d.next = self.ph_lo.val();
         self.b2_ih_hi.d.next = self.ih_hi.val();
@@ -1651,24 +1973,38 @@ impl Logic for RxParser {
         self.b2_z0_lo.d.next = self.len_lo.val() == 0;
         // Walker start at IP pair 0.
         self.b2_q0.d.next = self.ip_q0.val();
-        self.b2_iwalk.d.next = self.eth_v6_now.val() & self.nh_walk.val() & !self.pl_lt8.val();
-        self.b2_ibad.d.next = self.eth_v6_now.val()
-            & (self.nh_walk.val() | (self.nh_now.val() == 44))
-            & self.pl_lt8.val();
-        self.b2_ifrag.d.next =
-            self.eth_v6_now.val() & (self.nh_now.val() == 44) & !self.pl_lt8.val();
-        self.b2_il4.d.next =
-            !(self.eth_v6_now.val() & (self.nh_walk.val() | (self.nh_now.val() == 44)));
+        self.b2_iwalk.d.next = self.iwalk_r.val();
+        self.b2_ibad.d.next = self.ibad_r.val();
+        self.b2_ifrag.d.next = self.ifrag_r.val();
+        self.b2_il4.d.next = self.il4_r.val();
+        if self.f_vlan.q.val() {
+            self.b2_iwalk.d.next = self.iwalk_s.val();
+            self.b2_ibad.d.next = self.ibad_s.val();
+            self.b2_ifrag.d.next = self.ifrag_s.val();
+            self.b2_il4.d.next = self.il4_s.val();
+        }
         self.b2_iah.d.next = self.nh_now.val() == 51;
         self.b2_inh.d.next = self.nh_now.val();
         self.b2_id.d.next = bit_cast::<16, 5>(self.di5.val());
         if self.di5.val().get_bit(4) {
             self.b2_id.d.next = bit_cast::<16, 5>(self.di5.val()) | 0xFFE0;
         }
-        self.b2_id0.d.next = self.di5.val() == 0;
-        self.b2_id1.d.next = self.di5.val() == 1;
-        self.b2_idp.d.next = (self.di5.val() >= 1) & (self.di5.val() < 16);
-        self.b2_idg.d.next = (self.di5.val() >= 2) & (self.di5.val() < 16);
+        self.b2_idm1.d.next = self.idm1_r.val();
+        self.b2_idm2.d.next = self.idm2_r.val();
+        self.b2_idm3.d.next = self.idm3_r.val();
+        self.b2_id0.d.next = self.id0_r.val();
+        self.b2_id1.d.next = self.id1_r.val();
+        self.b2_idp.d.next = self.idp_r.val();
+        self.b2_idg.d.next = self.idg_r.val();
+        if self.f_vlan.q.val() {
+            self.b2_idm1.d.next = self.idm1_s.val();
+            self.b2_idm2.d.next = self.idm2_s.val();
+            self.b2_idm3.d.next = self.idm3_s.val();
+            self.b2_id0.d.next = self.id0_s.val();
+            self.b2_id1.d.next = self.id1_s.val();
+            self.b2_idp.d.next = self.idp_s.val();
+            self.b2_idg.d.next = self.idg_s.val();
+        }
 
         // ---------------- Stage B2: extension-header walker ----------------
         // State: w_d = distance (realigned words, signed) from this beat's hi slot to
@@ -1721,7 +2057,14 @@ impl Logic for RxParser {
         // bytes not inside an extension header, plus pseudo-header address words.
         self.ext_hi.next = self.w_walk.q.val() | self.w_pos.q.val();
         self.ext_lo.next = self.w_walk.q.val() | self.w_gt1.q.val();
-        self.rm.next = self.b2_sm.q.val() & self.b2_em.q.val();
+        self.em.next = 0.into();
+        if !self.b2_egt.q.val() {
+            self.em.next = self.b2_emk.q.val();
+        }
+        if self.b2_elt.q.val() | self.b2_eq0d.q.val() {
+            self.em.next = 0xFF.into();
+        }
+        self.rm.next = self.b2_sm.q.val() & self.em.val();
         self.kb0.next = 0.into();
         self.kb1.next = 0.into();
         self.kb2.next = 0.into();
@@ -1792,6 +2135,10 @@ impl Logic for RxParser {
             self.w_d.d.next = self.d_m2.val();
             self.w_is0.d.next = self.d_eq2.val();
             self.w_is1.d.next = self.d_eq3.val();
+            // w_m1/w_m2/w_m3 = w_d == -1/-2/-3 (the L4 word capture points)
+            self.w_m1.d.next = self.w_is1.q.val();
+            self.w_m2.d.next = self.w_is0.q.val();
+            self.w_m3.d.next = self.w_m1.q.val();
             self.w_pos.d.next = self.d_gt2.val();
             self.w_gt1.d.next = self.d_gt3.val();
             self.w_pm6.d.next = self.rm.val().get_bit(6);
@@ -1811,6 +2158,9 @@ impl Logic for RxParser {
                 self.w_l4proto.d.next = self.b2_inh.q.val();
                 self.w_d.d.next = self.b2_id.q.val();
                 self.w_is0.d.next = self.b2_id0.q.val();
+                self.w_m1.d.next = self.b2_idm1.q.val();
+                self.w_m2.d.next = self.b2_idm2.q.val();
+                self.w_m3.d.next = self.b2_idm3.q.val();
                 self.w_is1.d.next = self.b2_id1.q.val();
                 self.w_pos.d.next = self.b2_idp.q.val();
                 self.w_gt1.d.next = self.b2_idg.q.val();
@@ -1823,6 +2173,9 @@ impl Logic for RxParser {
                     } else {
                         self.w_d.d.next = self.s_dn.val();
                         self.w_is0.d.next = self.s_z0.val();
+                        self.w_m1.d.next = false;
+                        self.w_m2.d.next = false;
+                        self.w_m3.d.next = false;
                         self.w_is1.d.next = self.s_z1.val();
                         self.w_pos.d.next = self.s_zp.val();
                         self.w_gt1.d.next = self.s_zg.val();
@@ -1844,6 +2197,9 @@ impl Logic for RxParser {
                         self.w_l4proto.d.next = self.s_t.val();
                         self.w_d.d.next = self.s_dn.val();
                         self.w_is0.d.next = self.s_z0.val();
+                        self.w_m1.d.next = false;
+                        self.w_m2.d.next = false;
+                        self.w_m3.d.next = false;
                         self.w_is1.d.next = self.s_z1.val();
                         self.w_pos.d.next = self.s_zp.val();
                         self.w_gt1.d.next = self.s_zg.val();
@@ -1853,22 +2209,23 @@ impl Logic for RxParser {
             // L4 header words 0-3 (L4 word k is in the hi slot at w_d == -k, in the lo
             // slot at w_d == 1 - k).
             if self.w_armed.q.val() {
-                if self.w_d.q.val() == 0 {
+                // (while armed, the flags equal the compares of w_d)
+                if self.w_is0.q.val() {
                     self.l4_w0.d.next = self.b2_rhi.q.val();
                     self.l4_w1.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 1 {
+                if self.w_is1.q.val() {
                     self.l4_w0.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 0xFFFF {
+                if self.w_m1.q.val() {
                     self.l4_w1.d.next = self.b2_rhi.q.val();
                     self.l4_w2.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 0xFFFE {
+                if self.w_m2.q.val() {
                     self.l4_w2.d.next = self.b2_rhi.q.val();
                     self.l4_w3.d.next = self.b2_rlo.q.val();
                 }
-                if self.w_d.q.val() == 0xFFFD {
+                if self.w_m3.q.val() {
                     self.l4_w3.d.next = self.b2_rhi.q.val();
                 }
             }
@@ -1912,12 +2269,11 @@ impl Logic for RxParser {
         self.c1_ge18.d.next = self.f_len2.q.val() >= 18;
         self.c1_nfix4.d.next = self.f_len2.q.val() >= 34;
         self.c1_nfix6.d.next = self.f_len2.q.val() >= 54;
-        self.et6_c.next = self.f_t0v6.q.val();
+        self.et6_c.next = self.f_et6.q.val();
         self.c1_et4.d.next = self.f_t0v4.q.val();
         if self.f_vlan.q.val() {
             self.c1_nfix4.d.next = self.f_len2.q.val() >= 38;
             self.c1_nfix6.d.next = self.f_len2.q.val() >= 58;
-            self.et6_c.next = self.f_t1v6.q.val();
             self.c1_et4.d.next = self.f_t1v4.q.val();
         }
         self.c1_et6.d.next = self.et6_c.val();
@@ -1928,6 +2284,14 @@ impl Logic for RxParser {
         self.c1_qp.d.next = (self.f_t0.q.val() == 0x88A8)
             | (self.f_t1.q.val() == 0x8100)
             | (self.f_t1.q.val() == 0x88A8);
+        // (pre-combined for C2)
+        self.c1_l2ok.d.next =
+            (self.f_len2.q.val() >= 14) & (!self.f_vlan.q.val() | (self.f_len2.q.val() >= 18));
+        self.c1_ihllt5.d.next = self.ip_w0.q.val().get_bits::<4>(24) < 5;
+        self.c1_vqp.d.next = self.f_vlan.q.val()
+            & ((self.f_t0.q.val() == 0x88A8)
+                | (self.f_t1.q.val() == 0x8100)
+                | (self.f_t1.q.val() == 0x88A8));
         self.c1_ver4.d.next = self.ip_w0.q.val().get_bits::<4>(28) == 4;
         self.c1_ver6.d.next = self.ip_w0.q.val().get_bits::<4>(28) == 6;
         self.c1_ihl.d.next = self.ip_w0.q.val().get_bits::<4>(24);
@@ -2000,11 +2364,11 @@ impl Logic for RxParser {
 
         // ---------------- Stage C2: layer decisions, L4 length, checksum pairs ----------------
         self.c2_go.d.next = self.c1_go.q.val();
-        self.l2_ok.next = self.c1_ge14.q.val() & (!self.c1_vlan.q.val() | self.c1_ge18.q.val());
-        self.qinq.next = self.l2_ok.val() & self.c1_vlan.q.val() & self.c1_qp.q.val();
-        self.ip4.next = self.l2_ok.val() & !self.qinq.val() & self.c1_et4.q.val();
-        self.ip6.next = self.l2_ok.val() & !self.qinq.val() & self.c1_et6.q.val();
-        self.ihl_lt5.next = self.c1_ihl.q.val() < 5;
+        self.l2_ok.next = self.c1_l2ok.q.val();
+        self.qinq.next = self.l2_ok.val() & self.c1_vqp.q.val();
+        self.ip4.next = self.l2_ok.val() & !self.c1_vqp.q.val() & self.c1_et4.q.val();
+        self.ip6.next = self.l2_ok.val() & !self.c1_vqp.q.val() & self.c1_et6.q.val();
+        self.ihl_lt5.next = self.c1_ihllt5.q.val();
         self.fix4.next = self.ip4.val() & self.c1_nfix4.q.val();
         self.valid4.next = self.fix4.val() & self.c1_ver4.q.val();
         self.ihl_bad.next = self.valid4.val() & self.ihl_lt5.val();
