@@ -310,7 +310,12 @@ fn manifest_lists_every_constraint_and_board_file() {
     let cons = m["constraints"].as_array().expect("constraints array");
     let formats: Vec<&str> = cons.iter().map(|c| c["format"].as_str().unwrap()).collect();
     let four = ["nextpnr-python", "nextpnr-sdc", "xdc", "sdc"];
-    let tops = ["toe_rx_parser", "toe_engine", "toe_dma_write", "toe_dma_read"];
+    let tops = [
+        "toe_rx_parser",
+        "toe_engine",
+        "toe_dma_write",
+        "toe_dma_read",
+    ];
     assert_eq!(formats, [four; 4].concat(), "four files per block");
     for (i, c) in cons.iter().enumerate() {
         let path = c["path"].as_str().unwrap();
