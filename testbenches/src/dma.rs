@@ -274,7 +274,18 @@ impl DmaReadSim {
     pub fn for_test(cfg: &Resolved, test: &str, mem_size: usize) -> Result<Self> {
         let out = cache_dir().join("..").join("toe-tests").join(test);
         let waves = cosim::waves_path(test);
-        let model = verilate_block(cfg, "dma_read", &out, waves.as_deref())?;
+        Self::build(cfg, &out, waves.as_deref(), mem_size)
+    }
+
+    /// Generate, Verilate (cached) and reset the engine for `cfg` (RTL under `out`), with
+    /// `mem_size` bytes of host memory.
+    pub fn build(
+        cfg: &Resolved,
+        out: &Path,
+        waves: Option<&Path>,
+        mem_size: usize,
+    ) -> Result<Self> {
+        let model = verilate_block(cfg, "dma_read", out, waves)?;
         let req = ReqDriver::new(&model)?;
         let done = DoneSink::new(&model, 31)?;
         let data = AxisSink::new(&model, "m_axis_data", 1.0, 32)?;

@@ -22,6 +22,7 @@
 //! to the parser; a MAC that strips it saves at most one beat per frame, so the curves
 //! are a lower bound.
 
+use crate::dma::{DmaReadSim, DmaWriteSim, WriteReq};
 use crate::engine_sim::EngineSim;
 use crate::framegen::FrameGen;
 use crate::rx::{Drive, RunResult, RxParserSim, tcp_frame};
@@ -127,7 +128,8 @@ pub struct Workload {
 pub struct Measurements {
     pub raw: RawSpeed,
     pub workloads: Vec<Workload>,
-    /// The engine top (parser, offload core, hold stage) with connections handed out.
+    /// The engine top (parser, offload core, hold stage) with connections handed out,
+    /// then the DMA engines ([`measure_dma`]).
     #[serde(default)]
     pub engine: Vec<Workload>,
 }
@@ -483,6 +485,89 @@ fn measure_runs(
         w.idle_cycles_between_frames as f64 / w.gaps as f64
     };
     Ok(w)
+}
+
+/// The DMA engines under Verilator (RTL under `out`), memory always ready, 1-clock
+/// latency: a sixteenth of `params.frames` requests of 1,500 bytes at unaligned
+/// addresses, back to back, written (`dma_write`) and read back (`dma_read`). A request is
+/// a "frame" in the tables; the bytes must land (or come back) exactly.
+pub fn measure_dma(
+    cfg: &Resolved,
+    out: &Path,
+    params: &BenchParams,
+    progress: bool,
+) -> Result<Vec<Workload>> {
+    const LEN: usize = 1500;
+    const STRIDE: u64 = 1531;
+    let n = (params.frames / 16).max(2) as usize;
+    let mem = (n as u64 * STRIDE + 4096) as usize;
+    let bpb = cfg.keep_width as u64;
+    let reqs: Vec<Vec<u8>> = (0..n)
+        .map(|i| (0..LEN).map(|j| (i * 7 + j) as u8).collect())
+        .collect();
+    let addr = |i: usize| 3 + i as u64 * STRIDE;
+    if progress {
+        eprintln!("dma_write: {n} requests of {LEN} bytes back to back...");
+    }
+    let mut w = DmaWriteSim::build(cfg, out, None, mem)?;
+    let mut next = 0usize;
+    let write = measure_runs("dma_write 1500-byte requests", &reqs, bpb, |chunk| {
+        let first = next;
+        let beats0 = w.w_cycles().len();
+        let c0 = w.model.cycles();
+        for (k, d) in chunk.iter().enumerate() {
+            w.push(&WriteReq {
+                addr: addr(first + k),
+                data: d.clone(),
+                tag: (first + k) as u16,
+            });
+        }
+        w.wait_done(first + chunk.len())?;
+        next += chunk.len();
+        // Data beats are in request order: split them per request.
+        let cycles = &w.w_cycles()[beats0..];
+        let mut frame_cycles = vec![];
+        let mut at = 0usize;
+        for k in 0..chunk.len() {
+            let beats = (addr(first + k) % 8 + LEN as u64).div_ceil(8) as usize;
+            let span = cycles.get(at..at + beats).context("missing write beats")?;
+            frame_cycles.push((span[0], span[beats - 1]));
+            at += beats;
+        }
+        let landed = (0..chunk.len())
+            .map(|k| {
+                let a = addr(first + k) as usize;
+                w.mem.mem[a..a + LEN].to_vec()
+            })
+            .collect();
+        Ok((landed, frame_cycles, w.model.cycles() - c0))
+    })?;
+    drop(w);
+    if progress {
+        eprintln!("dma_read: {n} requests of {LEN} bytes back to back...");
+    }
+    let mut r = DmaReadSim::build(cfg, out, None, mem)?;
+    for (i, d) in reqs.iter().enumerate() {
+        let a = addr(i) as usize;
+        r.mem.mem[a..a + LEN].copy_from_slice(d);
+    }
+    let mut next = 0usize;
+    let read = measure_runs("dma_read 1500-byte requests", &reqs, bpb, |chunk| {
+        let first = next;
+        let c0 = r.model.cycles();
+        for k in 0..chunk.len() {
+            r.push(addr(first + k), LEN as u16, (first + k) as u16);
+        }
+        let (_, frames) = r.wait_done(first + chunk.len())?;
+        next += chunk.len();
+        let got = &frames[first..];
+        Ok((
+            got.iter().map(|f| f.data.clone()).collect(),
+            got.iter().map(|f| (f.first_cycle, f.last_cycle)).collect(),
+            r.model.cycles() - c0,
+        ))
+    })?;
+    Ok(vec![write, read])
 }
 
 // ------------------------------------------------------------- synthesis reports
@@ -927,7 +1012,7 @@ impl BenchReport {
             m.raw.seconds
         )));
         b.push(Para(format!(
-            "With the stream agents driving every beat and collecting and decoding every frame and record. Rows `engine …`: the engine top (receive parser, offload core with its connection table, hold stage) with {} connections handed out; `64-byte hits` all hit them, `mixed` frames (up to {} bytes) miss or are not TCP:",
+            "With the stream agents driving every beat and collecting and decoding every frame and record. Rows `engine …`: the engine top (receive parser, offload core with its connection table, hold stage) with {} connections handed out; `64-byte hits` all hit them, `mixed` frames (up to {} bytes) miss or are not TCP. Rows `dma_…`: the DMA engines with the host memory model always ready; a frame is one 1,500-byte request at an unaligned address:",
             grouped(ENGINE_BENCH_CONNECTIONS as u64),
             grouped(ENGINE_MAX_FRAME as u64)
         )));
@@ -1400,6 +1485,9 @@ pub fn run_bench(
     let mut measurements = measure(&mut sim, params, progress)?;
     drop(sim);
     measurements.engine = measure_engine(cfg, out, params, progress)?;
+    measurements
+        .engine
+        .extend(measure_dma(cfg, out, params, progress)?);
     let reports = out.join("reports");
     let synth = find_synth_reports(&reports, cfg, synth_args);
     let report = BenchReport::new(cfg, measurements, synth);

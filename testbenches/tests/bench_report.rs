@@ -148,6 +148,14 @@ fn bench_report_from_a_small_run_and_a_synthetic_synth_report() {
         "{mixed:?}"
     );
     assert!(md.contains("| engine 64-byte hits |"), "{md}");
+    // The DMA engines: every request's bytes landed / came back (checked by the bench).
+    for name in [
+        "dma_write 1500-byte requests",
+        "dma_read 1500-byte requests",
+    ] {
+        let w = m.engine.iter().find(|w| w.name == name).expect(name);
+        assert!(w.frames == FRAMES / 16 && w.beats_per_cycle > 0.9, "{w:?}");
+    }
 
     // The Markdown: both tables have the three measured rows; the 64-byte idle figure is 0.
     for name in ["64-byte", "1518-byte", "mixed"] {
