@@ -1,7 +1,7 @@
 //! Co-simulation of the DMA write engine (`<prefix>_dma_write`) against the host memory
 //! model ([`cosim::AxiMemory`]).
 
-use crate::rx::{cache_dir, verilate_block};
+use crate::rx::{pulse_reset, test_paths, verilate_block};
 use anyhow::{Result, bail};
 use cosim::{Agent, AxiMemory, AxisSink, AxisSource, Model, PortId};
 use host_model::Resolved;
@@ -173,20 +173,14 @@ impl DmaWriteSim {
             w,
             timeout: 5_000_000,
         };
-        let rst = sim.model.port("rst")?;
-        sim.model.set(rst, 1);
-        for _ in 0..4 {
-            sim.model.tick();
-        }
-        sim.model.set(rst, 0);
+        pulse_reset(&mut sim.model)?;
         Ok(sim)
     }
 
     /// Build for a named test: RTL under `target/toe-tests/<test>`, waves when
     /// `TOE_WAVES=1`.
     pub fn for_test(cfg: &Resolved, test: &str, mem_size: usize) -> Result<Self> {
-        let out = cache_dir().join("..").join("toe-tests").join(test);
-        let waves = cosim::waves_path(test);
+        let (out, waves) = test_paths(test);
         Self::build(cfg, &out, waves.as_deref(), mem_size)
     }
 
@@ -272,8 +266,7 @@ impl DmaReadSim {
     /// Generate, Verilate (cached) and reset the engine for `cfg`, with `mem_size` bytes
     /// of host memory.
     pub fn for_test(cfg: &Resolved, test: &str, mem_size: usize) -> Result<Self> {
-        let out = cache_dir().join("..").join("toe-tests").join(test);
-        let waves = cosim::waves_path(test);
+        let (out, waves) = test_paths(test);
         Self::build(cfg, &out, waves.as_deref(), mem_size)
     }
 
@@ -298,12 +291,7 @@ impl DmaReadSim {
             done,
             timeout: 5_000_000,
         };
-        let rst = sim.model.port("rst")?;
-        sim.model.set(rst, 1);
-        for _ in 0..4 {
-            sim.model.tick();
-        }
-        sim.model.set(rst, 0);
+        pulse_reset(&mut sim.model)?;
         Ok(sim)
     }
 

@@ -1,7 +1,7 @@
 //! Co-simulation of the generated engine top (receive parser + offload core) under
 //! Verilator: commands in, responses out, frames in, tagged records out.
 
-use crate::rx::{cache_dir, verilate_block};
+use crate::rx::{pulse_reset, test_paths, verilate_block};
 use anyhow::{Result, bail};
 use cosim::{AxisSink, AxisSource, Model, RecordSink};
 use host_model::{RX_META_BITS, RawRecord, Resolved};
@@ -90,8 +90,7 @@ impl EngineSim {
     /// Build for a named test: RTL under `target/toe-tests/<test>`, waves when
     /// `TOE_WAVES=1`.
     pub fn for_test(cfg: &Resolved, test: &str) -> Result<Self> {
-        let out = cache_dir().join("..").join("toe-tests").join(test);
-        let waves = cosim::waves_path(test);
+        let (out, waves) = test_paths(test);
         Self::build(cfg, &out, waves.as_deref())
     }
 
@@ -101,12 +100,7 @@ impl EngineSim {
 
     /// Reset, then run until the core has swept its memories (it accepts commands).
     pub fn reset(&mut self) -> Result<()> {
-        let rst = self.model.port("rst")?;
-        self.model.set(rst, 1);
-        for _ in 0..4 {
-            self.model.tick();
-        }
-        self.model.set(rst, 0);
+        pulse_reset(&mut self.model)?;
         let ready = self.model.port("s_axis_cmd_tready")?;
         let limit = (1u64 << self.cfg.conn_bits) + 100;
         for _ in 0..limit {

@@ -73,6 +73,26 @@ pub fn cache_dir() -> PathBuf {
     target.join("cosim-cache")
 }
 
+/// Where a named test keeps its RTL (`target/toe-tests/<test>`) and its waves (when
+/// `TOE_WAVES=1`).
+pub fn test_paths(test: &str) -> (PathBuf, Option<PathBuf>) {
+    (
+        cache_dir().join("..").join("toe-tests").join(test),
+        cosim::waves_path(test),
+    )
+}
+
+/// Holds `rst` high for 4 clocks, then low.
+pub fn pulse_reset(model: &mut Model) -> Result<()> {
+    let rst = model.port("rst")?;
+    model.set(rst, 1);
+    for _ in 0..4 {
+        model.tick();
+    }
+    model.set(rst, 0);
+    Ok(())
+}
+
 /// Generate the RTL for `cfg` into `out` (`rtl/`, `manifest.json`), Verilate the
 /// block named `block` (cached by content) and instantiate it, tracing to `waves`.
 pub fn verilate_block(
@@ -135,8 +155,7 @@ impl RxParserSim {
     /// Build for a named test: RTL under `target/toe-tests/<test>`, waves when
     /// `TOE_WAVES=1` (to `target/waves/<test>.vcd`).
     pub fn for_test(cfg: &Resolved, test: &str) -> Result<Self> {
-        let out = cache_dir().join("..").join("toe-tests").join(test);
-        let waves = cosim::waves_path(test);
+        let (out, waves) = test_paths(test);
         Self::build(cfg, &out, waves.as_deref())
     }
 
