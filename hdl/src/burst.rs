@@ -15,7 +15,7 @@ pub const MAX_BURST_BEATS: u64 = 256;
 pub const BURST_BOUNDARY: u64 = 4096;
 
 /// Burst planner for 8-byte beats.
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct BurstPlanner {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -34,8 +34,8 @@ pub struct BurstPlanner {
     br_n: DFF<Bits<14>>,
     br_last: DFF<Bit>,
     br_ok: DFF<Bit>,
-    c_boundary: Signal<Local, Bits<13>>,
-    c_max: Signal<Local, Bits<14>>,
+    c_boundary: Constant<Bits<13>>,
+    c_max: Constant<Bits<14>>,
     to_b: Signal<Local, Bits<13>>,
     to_b_beats: Signal<Local, Bits<14>>,
     burst: Signal<Local, Bits<14>>,
@@ -43,13 +43,42 @@ pub struct BurstPlanner {
     burst_bytes: Signal<Local, Bits<64>>,
 }
 
+impl Default for BurstPlanner {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            start: Default::default(),
+            start_addr: Default::default(),
+            start_beats: Default::default(),
+            take: Default::default(),
+            busy: Default::default(),
+            valid: Default::default(),
+            addr: Default::default(),
+            len_m1: Default::default(),
+            last: Default::default(),
+            pl_busy: Default::default(),
+            pl_addr: Default::default(),
+            pl_rem: Default::default(),
+            br_n: Default::default(),
+            br_last: Default::default(),
+            br_ok: Default::default(),
+            c_boundary: Constant::new(BURST_BOUNDARY.to_bits()),
+            c_max: Constant::new(MAX_BURST_BEATS.to_bits()),
+            to_b: Default::default(),
+            to_b_beats: Default::default(),
+            burst: Default::default(),
+            burst_m1: Default::default(),
+            burst_bytes: Default::default(),
+        }
+    }
+}
+
 impl Logic for BurstPlanner {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, pl_busy, pl_addr, pl_rem, br_n, br_last, br_ok);
         // Next burst = min(remaining, 256, beats to the next 4 KB boundary).
-        self.c_boundary.next = 4096.into();
-        self.c_max.next = 256.into();
         self.to_b.next = bit_cast::<13, 12>(self.pl_addr.q.val().get_bits::<12>(0));
         self.to_b.next = self.c_boundary.val() - self.to_b.val();
         self.to_b_beats.next = bit_cast::<14, 13>(self.to_b.val());
