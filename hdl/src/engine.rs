@@ -52,6 +52,12 @@ pub struct Engine<
     pub m_evt_tlast: Signal<Out, Bit>,
     pub m_evt_tvalid: Signal<Out, Bit>,
     pub m_evt_tready: Signal<In, Bit>,
+    /// Counters of the receive path around the engine top, reported by STATS (0 if none).
+    pub ring_frames: Signal<In, Bits<32>>,
+    pub ring_bytes: Signal<In, Bits<32>>,
+    pub ring_drops: Signal<In, Bits<32>>,
+    pub ring_dma_errors: Signal<In, Bits<32>>,
+    pub ext_cmd_errors: Signal<In, Bits<32>>,
     parser: RxParser,
     core: Offload<CB, CB4, BB, PB, PB3, NB, NB2>,
     hold: Hold,
@@ -97,6 +103,11 @@ impl<
             m_evt_tlast: Default::default(),
             m_evt_tvalid: Default::default(),
             m_evt_tready: Default::default(),
+            ring_frames: Default::default(),
+            ring_bytes: Default::default(),
+            ring_drops: Default::default(),
+            ring_dma_errors: Default::default(),
+            ext_cmd_errors: Default::default(),
             parser: RxParser::new(min_frame_len),
             core: Offload::new(handout_timeout_cycles),
             hold: Hold::default(),
@@ -158,6 +169,11 @@ impl<
         self.hold.m_lk_tready.next = self.m_lk_tready.val();
         self.core.hold_drops.next = self.hold.hold_drops.val();
         self.core.oversize.next = self.hold.oversize.val();
+        self.core.ring_frames.next = self.ring_frames.val();
+        self.core.ring_bytes.next = self.ring_bytes.val();
+        self.core.ring_drops.next = self.ring_drops.val();
+        self.core.ring_dma_errors.next = self.ring_dma_errors.val();
+        self.core.ext_cmd_errors.next = self.ext_cmd_errors.val();
         // Commands and responses
         self.core.s_cmd_tdata.next = self.s_cmd_tdata.val();
         self.core.s_cmd_tvalid.next = self.s_cmd_tvalid.val();
@@ -171,29 +187,34 @@ impl<
 }
 
 /// Calls `$body` with `$E` bound to the `Engine` type for a connection count
-/// (`host_model::config::SUPPORTED_CONNECTIONS`); `None` for other counts.
+/// (`host_model::config::SUPPORTED_CONNECTIONS`); `None` for other counts. With a type
+/// path first (`with_engine_type!(n, crate::receive::Receive, E => ...)`), binds that
+/// type with the same parameters.
 #[macro_export]
 macro_rules! with_engine_type {
     ($conns:expr, $E:ident => $body:expr) => {
+        $crate::with_engine_type!($conns, $crate::engine::Engine, $E => $body)
+    };
+    ($conns:expr, $($T:ident)::+, $E:ident => $body:expr) => {
         match $conns {
             256 => {
-                type $E = $crate::engine::Engine<8, 12, 6, 6, 9, 4, 6>;
+                type $E = $($T)::+<8, 12, 6, 6, 9, 4, 6>;
                 Some($body)
             }
             1024 => {
-                type $E = $crate::engine::Engine<10, 14, 8, 8, 11, 6, 8>;
+                type $E = $($T)::+<10, 14, 8, 8, 11, 6, 8>;
                 Some($body)
             }
             4096 => {
-                type $E = $crate::engine::Engine<12, 16, 10, 10, 13, 8, 10>;
+                type $E = $($T)::+<12, 16, 10, 10, 13, 8, 10>;
                 Some($body)
             }
             16384 => {
-                type $E = $crate::engine::Engine<14, 18, 12, 12, 15, 10, 12>;
+                type $E = $($T)::+<14, 18, 12, 12, 15, 10, 12>;
                 Some($body)
             }
             65536 => {
-                type $E = $crate::engine::Engine<16, 20, 14, 14, 17, 12, 14>;
+                type $E = $($T)::+<16, 20, 14, 14, 17, 12, 14>;
                 Some($body)
             }
             _ => None,

@@ -452,8 +452,6 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
     };
     use PortDir::*;
     let lk = "Tagged records, one per frame on m_axis in the same order: record, status (0 not TCP, 1 miss, 3 hit), connection (AXI4-Stream)";
-    let cmd = "Commands from the host (AXI4-Stream, host_model::proto)";
-    let evt = "Responses to the host (AXI4-Stream, host_model::proto)";
     ports.extend([
         (
             p("m_axis_lk_tdata", Out, ENGINE_LK_TDATA_BITS, lk),
@@ -465,33 +463,21 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         ),
         (p("m_axis_lk_tvalid", Out, 1, lk), vec![("m_lk_tvalid", 1)]),
         (p("m_axis_lk_tready", In, 1, lk), vec![("m_lk_tready", 1)]),
-        (
-            p("s_axis_cmd_tdata", In, 64, cmd),
-            vec![("s_cmd_tdata", 64)],
-        ),
-        (
-            p("s_axis_cmd_tvalid", In, 1, cmd),
-            vec![("s_cmd_tvalid", 1)],
-        ),
-        (
-            p("s_axis_cmd_tready", Out, 1, cmd),
-            vec![("s_cmd_tready", 1)],
-        ),
-        (p("s_axis_cmd_tlast", In, 1, cmd), vec![("s_cmd_tlast", 1)]),
-        (
-            p("m_axis_evt_tdata", Out, 64, evt),
-            vec![("m_evt_tdata", 64)],
-        ),
-        (
-            p("m_axis_evt_tvalid", Out, 1, evt),
-            vec![("m_evt_tvalid", 1)],
-        ),
-        (
-            p("m_axis_evt_tready", In, 1, evt),
-            vec![("m_evt_tready", 1)],
-        ),
-        (p("m_axis_evt_tlast", Out, 1, evt), vec![("m_evt_tlast", 1)]),
     ]);
+    ports.extend(direct_ports(cmd_evt_ports()));
+    let ext = "Counters of a receive path around the engine, reported by STATS (tie to 0 if none)";
+    ports.extend(direct_ports(
+        [
+            "ring_frames",
+            "ring_bytes",
+            "ring_drops",
+            "ring_dma_errors",
+            "ext_cmd_errors",
+        ]
+        .into_iter()
+        .map(|n| port_entry(n, In, 32, ext, n))
+        .collect(),
+    ));
     wrap_block(
         cfg,
         "engine",
@@ -500,6 +486,49 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         &raw,
         ports,
     )
+}
+
+/// Command input and event output (AXI4-Stream, `host_model::proto`).
+fn cmd_evt_ports() -> Vec<(PortInfo, &'static str)> {
+    let p = port_entry;
+    use PortDir::*;
+    let cmd = "Commands from the host (AXI4-Stream, host_model::proto)";
+    let evt = "Responses and events to the host (AXI4-Stream, host_model::proto)";
+    vec![
+        p("s_axis_cmd_tdata", In, 64, cmd, "s_cmd_tdata"),
+        p("s_axis_cmd_tvalid", In, 1, cmd, "s_cmd_tvalid"),
+        p("s_axis_cmd_tready", Out, 1, cmd, "s_cmd_tready"),
+        p("s_axis_cmd_tlast", In, 1, cmd, "s_cmd_tlast"),
+        p("m_axis_evt_tdata", Out, 64, evt, "m_evt_tdata"),
+        p("m_axis_evt_tvalid", Out, 1, evt, "m_evt_tvalid"),
+        p("m_axis_evt_tready", In, 1, evt, "m_evt_tready"),
+        p("m_axis_evt_tlast", Out, 1, evt, "m_evt_tlast"),
+    ]
+}
+
+/// AXI4 write master (address, data, response channels), 64-bit data.
+fn axi_write_ports() -> Vec<(PortInfo, &'static str)> {
+    let p = port_entry;
+    use PortDir::*;
+    let aw = "AXI4 write address channel (INCR, 8-byte beats)";
+    let wc = "AXI4 write data channel";
+    let bc = "AXI4 write response channel";
+    vec![
+        p("m_axi_awaddr", Out, 64, aw, "m_axi_awaddr"),
+        p("m_axi_awlen", Out, 8, aw, "m_axi_awlen"),
+        p("m_axi_awsize", Out, 3, aw, "m_axi_awsize"),
+        p("m_axi_awburst", Out, 2, aw, "m_axi_awburst"),
+        p("m_axi_awvalid", Out, 1, aw, "m_axi_awvalid"),
+        p("m_axi_awready", In, 1, aw, "m_axi_awready"),
+        p("m_axi_wdata", Out, 64, wc, "m_axi_wdata"),
+        p("m_axi_wstrb", Out, 8, wc, "m_axi_wstrb"),
+        p("m_axi_wlast", Out, 1, wc, "m_axi_wlast"),
+        p("m_axi_wvalid", Out, 1, wc, "m_axi_wvalid"),
+        p("m_axi_wready", In, 1, wc, "m_axi_wready"),
+        p("m_axi_bresp", In, 2, bc, "m_axi_bresp"),
+        p("m_axi_bvalid", In, 1, bc, "m_axi_bvalid"),
+        p("m_axi_bready", Out, 1, bc, "m_axi_bready"),
+    ]
 }
 
 /// The ports the DMA engines share (clock, reset, requests, completions) around `mid`.
@@ -539,33 +568,14 @@ pub fn generate_dma_write(cfg: &Resolved) -> Result<GeneratedBlock, GenerateErro
     use PortDir::*;
     let rq = "Write requests: byte address, length in bytes, tag";
     let da = "Request data, packed from byte 0 (AXI4-Stream)";
-    let aw = "AXI4 write address channel (INCR, 8-byte beats)";
-    let wc = "AXI4 write data channel";
-    let bc = "AXI4 write response channel";
     let dn = "Completions: tag, status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length)";
-    let ports = direct_ports(dma_ports(
-        rq,
-        dn,
-        vec![
-            p("s_axis_data_tdata", In, 64, da, "s_data_tdata"),
-            p("s_axis_data_tvalid", In, 1, da, "s_data_tvalid"),
-            p("s_axis_data_tready", Out, 1, da, "s_data_tready"),
-            p("m_axi_awaddr", Out, 64, aw, "m_axi_awaddr"),
-            p("m_axi_awlen", Out, 8, aw, "m_axi_awlen"),
-            p("m_axi_awsize", Out, 3, aw, "m_axi_awsize"),
-            p("m_axi_awburst", Out, 2, aw, "m_axi_awburst"),
-            p("m_axi_awvalid", Out, 1, aw, "m_axi_awvalid"),
-            p("m_axi_awready", In, 1, aw, "m_axi_awready"),
-            p("m_axi_wdata", Out, 64, wc, "m_axi_wdata"),
-            p("m_axi_wstrb", Out, 8, wc, "m_axi_wstrb"),
-            p("m_axi_wlast", Out, 1, wc, "m_axi_wlast"),
-            p("m_axi_wvalid", Out, 1, wc, "m_axi_wvalid"),
-            p("m_axi_wready", In, 1, wc, "m_axi_wready"),
-            p("m_axi_bresp", In, 2, bc, "m_axi_bresp"),
-            p("m_axi_bvalid", In, 1, bc, "m_axi_bvalid"),
-            p("m_axi_bready", Out, 1, bc, "m_axi_bready"),
-        ],
-    ));
+    let mut mid = vec![
+        p("s_axis_data_tdata", In, 64, da, "s_data_tdata"),
+        p("s_axis_data_tvalid", In, 1, da, "s_data_tvalid"),
+        p("s_axis_data_tready", Out, 1, da, "s_data_tready"),
+    ];
+    mid.extend(axi_write_ports());
+    let ports = direct_ports(dma_ports(rq, dn, mid));
     wrap_block(
         cfg,
         "dma_write",
@@ -620,6 +630,30 @@ pub fn generate_dma_read(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError
     )
 }
 
+/// Generate the receive engine top (engine top + receive ring + DMA write engine).
+pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let raw = crate::with_engine_type!(cfg.config.offload.connections, crate::receive::Receive, E => {
+        let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles);
+        uut.connect_all();
+        generate_verilog(&uut)
+    })
+    .ok_or_else(|| GenerateError::PortMismatch("offload.connections".into()))?;
+    let mut list: Vec<(PortInfo, &'static str)> = rx_parser_ports(cfg)
+        .into_iter()
+        .filter(|(p, _)| p.name.starts_with("s_axis") || p.name == "clk" || p.name == "rst")
+        .collect();
+    list.extend(cmd_evt_ports());
+    list.extend(axi_write_ports());
+    wrap_block(
+        cfg,
+        "rx",
+        "TCP offload receive engine: engine top, receive ring (RXBUF / RX_FRAME), DMA write engine",
+        "// Frames go into host receive-ring buffers through m_axi_*; see host_model::proto (Receive ring).\n// AXI4 subset: INCR bursts of 8-byte beats, 1..256 beats, never across 4 KB; one ID.\n",
+        &raw,
+        direct_ports(list),
+    )
+}
+
 /// Generate every block of the engine for a configuration.
 pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
     Ok(Generated {
@@ -629,6 +663,7 @@ pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
             generate_engine(cfg)?,
             generate_dma_write(cfg)?,
             generate_dma_read(cfg)?,
+            generate_rx(cfg)?,
         ],
     })
 }

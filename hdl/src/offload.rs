@@ -115,7 +115,9 @@ pub enum OState {
 
 /// Free words at which the event FIFO stops the command processor (covers the
 /// largest response of one entry, or a CAPS/STATS response).
-const EVT_SLACK: usize = 20;
+const EVT_SLACK: usize = STAT_NAMES.len() + 4;
+// The STATS word multiplexer (state `StatsW`) lists the counters one by one.
+const _: () = assert!(STAT_NAMES.len() == 21, "update the StatsW multiplexer");
 /// Free words at which the lookup output FIFO stops records (pipeline depth + margin).
 const LK_SLACK: usize = 8;
 
@@ -158,6 +160,13 @@ pub struct Offload<
     /// Counters kept by the hold stage, reported by STATS.
     pub hold_drops: Signal<In, Bits<32>>,
     pub oversize: Signal<In, Bits<32>>,
+    /// Counters of the receive path (`crate::rx_path`), reported by STATS; 0 without it.
+    pub ring_frames: Signal<In, Bits<32>>,
+    pub ring_bytes: Signal<In, Bits<32>>,
+    pub ring_drops: Signal<In, Bits<32>>,
+    pub ring_dma_errors: Signal<In, Bits<32>>,
+    /// Commands the receive path answered with a non-OK trailer (added to `command_errors`).
+    pub ext_cmd_errors: Signal<In, Bits<32>>,
     pub m_lk_tready: Signal<In, Bit>,
 
     // Sizes
@@ -415,7 +424,6 @@ impl<
         assert!((8..=16).contains(&CB) && CB4 == CB + 4 && BB == CB - 2);
         assert!((4..=16).contains(&PB) && PB3 == PB + 3);
         assert!((4..=16).contains(&NB) && NB2 == NB + 2);
-        assert_eq!(STAT_NAMES.len(), 17, "STATS emits 17 counters");
         let n = |b: usize| -> Constant<Bits<17>> { Constant::new((1u64 << b).to_bits()) };
         let caps0 = (1u64 << CB) | ((1u64 << PB) & 0xFFFF) << 32 | ((1u64 << NB) & 0xFFFF) << 48;
         let caps1 = 2u64 | 4 << 8 | (BB as u64) << 16 | 8 << 24 | (PROTOCOL_VERSION as u64) << 32;
@@ -440,6 +448,11 @@ impl<
             m_lk_mark: Default::default(),
             hold_drops: Default::default(),
             oversize: Default::default(),
+            ring_frames: Default::default(),
+            ring_bytes: Default::default(),
+            ring_drops: Default::default(),
+            ring_dma_errors: Default::default(),
+            ext_cmd_errors: Default::default(),
             m_lk_tready: Default::default(),
             n_conns: n(CB),
             n_paths: n(PB),
@@ -1222,16 +1235,22 @@ impl<
                     8 => self.stat_word.next = self.c_insfail.q.val(),
                     9 => self.stat_word.next = self.c_flushes.q.val(),
                     10 => self.stat_word.next = self.c_updates.q.val(),
-                    11 => self.stat_word.next = self.c_cmderr.q.val(),
+                    11 => {
+                        self.stat_word.next = self.c_cmderr.q.val() + self.ext_cmd_errors.val()
+                    }
                     12 => self.stat_word.next = self.c_conns.q.val(),
                     13 => self.stat_word.next = self.c_paths.q.val(),
                     14 => self.stat_word.next = self.c_nbrs.q.val(),
                     15 => self.stat_word.next = self.hold_drops.val(),
-                    _ => self.stat_word.next = self.oversize.val(),
+                    16 => self.stat_word.next = self.oversize.val(),
+                    17 => self.stat_word.next = self.ring_frames.val(),
+                    18 => self.stat_word.next = self.ring_bytes.val(),
+                    19 => self.stat_word.next = self.ring_drops.val(),
+                    _ => self.stat_word.next = self.ring_dma_errors.val(),
                 }
                 self.ev_d.next = bit_cast::<64, 32>(self.stat_word.val());
                 self.si.d.next = self.si.q.val() + 1;
-                if self.si.q.val() == 16 {
+                if self.si.q.val() == 20 {
                     self.st.d.next = OState::CheckEnd;
                 }
             }

@@ -168,6 +168,19 @@ pub enum Lookup {
     Hit(u16),
 }
 
+impl Lookup {
+    /// The (status, connection handle) pair of the engine's `m_lk_status` /
+    /// `m_lk_conn` ports: 0 not TCP, 1 miss, 2 held, 3 hit; handle 0 unless held or hit.
+    pub fn code(&self) -> (u8, u16) {
+        match *self {
+            Lookup::NotTcp => (0, 0),
+            Lookup::Miss => (1, 0),
+            Lookup::Held(h) => (2, h),
+            Lookup::Hit(h) => (3, h),
+        }
+    }
+}
+
 /// State of a connection slot that is in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConnState {
@@ -395,6 +408,12 @@ impl EngineModel {
     /// The counters now.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// The counters, for the blocks around the engine top that count into STATS (the
+    /// receive path's ring counters, its command errors).
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
     }
 
     /// A live connection (Held, Offloaded or Expired), `None` when `handle` is free or out
@@ -724,6 +743,17 @@ impl EngineModel {
                     items,
                     trailer: Trailer::ok(0),
                 }
+            }
+            // Data-path commands are the receive path's (`crate::rx_path`); the engine
+            // top without it does not know them.
+            Opcode::RxBuf => {
+                return Event::Error {
+                    tag,
+                    trailer: Trailer {
+                        status: CmdStatus::BadOpcode,
+                        consumed: 0,
+                    },
+                };
             }
             Opcode::Update => {
                 let mut results = Vec::new();
@@ -1134,6 +1164,12 @@ fn with_trailer(ev: Event, t: Trailer) -> Event {
             trailer: t,
         },
         Event::Error { tag, .. } => Event::Error { tag, trailer: t },
+        Event::RxBufPosted { tag, .. } => Event::RxBufPosted { tag, trailer: t },
+        Event::RxFrame { addr, status, .. } => Event::RxFrame {
+            addr,
+            status,
+            trailer: t,
+        },
         // Unsolicited: never a response, its trailer is fixed.
         ev @ Event::UploadRequest { .. } => ev,
     }

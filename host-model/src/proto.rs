@@ -37,8 +37,20 @@
 //! | 0x06 | CLOSE | as FLUSH; the response says `close` |
 //! | 0x07 | STATS | none (`count` = 0) |
 //!
-//! Opcodes 0x08-0x0F are reserved for the send list, receive list and window update
-//! commands of the data path.
+//! | 0x08 | RXBUF | per entry: one word, the host address of a receive-ring buffer of [`RX_BUF_BYTES`] bytes, 8-byte aligned (bits `[2:0]` = 0, else `BAD_ENTRY`) |
+//!
+//! Opcodes 0x08-0x0F belong to the data path ([`Opcode::is_data_path`]): the receive
+//! path takes these commands whole and answers them itself; the offload core never sees
+//! them. 0x09-0x0F are reserved for the send list, receive list and window update
+//! commands and are answered with ERROR (`BAD_OPCODE`) today.
+//!
+//! ### Receive ring (slow path, A2, M10)
+//! The host posts buffers with RXBUF; the engine keeps up to [`RX_RING_SLOTS`] of them
+//! in a FIFO and uses them in the order posted. Every frame that leaves the engine top
+//! (misses, frames that are not TCP, released held frames, and today also hits: the
+//! fast-path placement is not built yet) is written from byte 0 of the next buffer, at
+//! most [`RX_BUF_BYTES`] bytes, and announced with an RX_FRAME event once the write
+//! has completed. A frame that finds no buffer is dropped and counted (`ring_drops`).
 //!
 //! ### Block list (HANDOUT1)
 //! The inverted tree (connections share Paths, Paths share Neighbors) is sent
@@ -71,6 +83,8 @@
 //! | 0x85 | UPDATE | one result |
 //! | 0x86 | CLOSE | as FLUSH |
 //! | 0x87 | STATS | the engine's counters, one word each ([`STAT_NAMES`]) |
+//! | 0x88 | RXBUF | none; the trailer's `consumed` = buffers posted. `RING_FULL` when the ring filled up (later entries are not posted) |
+//! | 0xC1 | unsolicited RX_FRAME (tag 0) | two words: the buffer's address, then the frame's status word ([`RxStatus`]); trailer OK, or `DMA_ERROR` (the buffer holds no valid frame); `consumed` 0 |
 //! | 0xFF | (any) ERROR | none: the header could not be accepted (bad opcode, reserved bits, a body where none belongs); the trailer says why |
 //! | 0xC0 | unsolicited UPLOAD_REQUEST (tag 0) | one entry word: `[3:0]` = 3 (TCP), `[15:8]` reason ([`UploadReason`]), `[31:16]` handle, `[63:32]` host context; trailer OK |
 //!
@@ -97,6 +111,8 @@ use std::fmt;
 
 /// Bits per protocol word.
 pub const WORD_BITS: usize = 64;
+/// Opcodes `DATA_PATH_OPCODES..DATA_PATH_OPCODES + 8` are data-path commands.
+pub const DATA_PATH_OPCODES: u8 = 0x08;
 /// Protocol version reported by CAPS.
 pub const PROTOCOL_VERSION: u16 = 1;
 /// Connection-table banks (one bucket choice per bank).
@@ -127,6 +143,8 @@ pub enum DecodeError {
     BadCount { opcode: Opcode, count: u16 },
     #[error("unknown status code 0x{0:02x}")]
     BadStatus(u8),
+    #[error("entry {index}: buffer address 0x{addr:x} is not 8-byte aligned")]
+    Misaligned { index: usize, addr: u64 },
 }
 
 /// Command opcodes.
@@ -140,10 +158,12 @@ pub enum Opcode {
     Update = 0x05,
     Close = 0x06,
     Stats = 0x07,
+    /// Post receive-ring buffers (handled by the receive path, `hdl::rx_path`).
+    RxBuf = 0x08,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; 7] = [
+    pub const ALL: [Opcode; 8] = [
         Opcode::Caps,
         Opcode::Handout1,
         Opcode::Handout2,
@@ -151,7 +171,14 @@ impl Opcode {
         Opcode::Update,
         Opcode::Close,
         Opcode::Stats,
+        Opcode::RxBuf,
     ];
+
+    /// Opcodes 0x08-0x0F belong to the data path: the receive path takes the whole
+    /// command (and answers it), not the offload core.
+    pub fn is_data_path(op: u8) -> bool {
+        op & 0xF8 == DATA_PATH_OPCODES
+    }
 
     pub fn from_u8(v: u8) -> Option<Opcode> {
         Self::ALL.into_iter().find(|o| *o as u8 == v)
@@ -169,13 +196,16 @@ pub enum EventType {
     Updated = 0x85,
     Closed = 0x86,
     Stats = 0x87,
+    RxBufPosted = 0x88,
     /// Unsolicited: the engine asks the host to upload (flush) a connection.
     UploadRequest = 0xC0,
+    /// Unsolicited: a frame was written into a receive-ring buffer (slow path).
+    RxFrame = 0xC1,
     Error = 0xFF,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 11] = [
         EventType::Caps,
         EventType::Interlock,
         EventType::HandoutDone,
@@ -183,7 +213,9 @@ impl EventType {
         EventType::Updated,
         EventType::Closed,
         EventType::Stats,
+        EventType::RxBufPosted,
         EventType::UploadRequest,
+        EventType::RxFrame,
         EventType::Error,
     ];
 
@@ -232,12 +264,26 @@ pub enum CmdStatus {
     BadHeader = 4,
     /// Words after the last entry and before `tlast`.
     TrailingWords = 5,
+    /// RXBUF: the receive ring has no free slot; entries before it were posted.
+    RingFull = 6,
+    /// RX_FRAME: the DMA write of the frame failed (SLVERR or DECERR); the buffer
+    /// holds no valid frame and is the host's again.
+    DmaError = 7,
 }
 
 impl CmdStatus {
     pub fn from_u8(v: u8) -> Option<CmdStatus> {
         use CmdStatus::*;
-        [Ok, Truncated, BadEntry, BadOpcode, BadHeader, TrailingWords]
+        [
+            Ok,
+            Truncated,
+            BadEntry,
+            BadOpcode,
+            BadHeader,
+            TrailingWords,
+            RingFull,
+            DmaError,
+        ]
             .into_iter()
             .find(|s| *s as u8 == v)
     }
@@ -888,6 +934,11 @@ pub enum Command {
     Stats {
         tag: u32,
     },
+    /// Post receive-ring buffers (their host addresses).
+    RxBuf {
+        tag: u32,
+        addrs: Vec<u64>,
+    },
 }
 
 fn cmd_header(op: Opcode, count: usize, tag: u32) -> u64 {
@@ -903,7 +954,8 @@ impl Command {
             | Command::Flush { tag, .. }
             | Command::Update { tag, .. }
             | Command::Close { tag, .. }
-            | Command::Stats { tag } => *tag,
+            | Command::Stats { tag }
+            | Command::RxBuf { tag, .. } => *tag,
         }
     }
 
@@ -916,6 +968,7 @@ impl Command {
             Command::Update { .. } => Opcode::Update,
             Command::Close { .. } => Opcode::Close,
             Command::Stats { .. } => Opcode::Stats,
+            Command::RxBuf { .. } => Opcode::RxBuf,
         }
     }
 
@@ -946,6 +999,10 @@ impl Command {
                 for c in conns {
                     out.push(EntryHeader::new(c.kind, c.handle, c.host_ctx).encode());
                 }
+            }
+            Command::RxBuf { addrs, .. } => {
+                out.push(cmd_header(Opcode::RxBuf, addrs.len(), tag));
+                out.extend(addrs);
             }
             Command::Update { update, .. } => {
                 out.push(cmd_header(Opcode::Update, 1, tag));
@@ -1023,6 +1080,13 @@ impl Command {
             Opcode::Update => {
                 let u = r.next_update()?.ok_or(DecodeError::Truncated { at: 1 })?;
                 Command::Update { tag, update: u }
+            }
+            Opcode::RxBuf => {
+                let mut addrs = Vec::new();
+                while let Some(a) = r.next_buffer()? {
+                    addrs.push(a);
+                }
+                Command::RxBuf { tag, addrs }
             }
         };
         r.finish()?;
@@ -1206,6 +1270,26 @@ impl<'a> CommandReader<'a> {
         Ok(Some(u))
     }
 
+    /// Next RXBUF entry: a buffer address, 8-byte aligned.
+    pub fn next_buffer(&mut self) -> Result<Option<u64>, DecodeError> {
+        if self.consumed == self.count {
+            return Ok(None);
+        }
+        let w = *self
+            .words
+            .get(self.pos)
+            .ok_or(DecodeError::Truncated { at: self.pos })?;
+        if w & 7 != 0 {
+            return Err(DecodeError::Misaligned {
+                index: self.consumed as usize,
+                addr: w,
+            });
+        }
+        self.pos += 1;
+        self.consumed += 1;
+        Ok(Some(w))
+    }
+
     /// After the last entry: words left before `tlast` are an error.
     pub fn finish(&self) -> Result<(), DecodeError> {
         if self.pos < self.words.len() {
@@ -1345,6 +1429,12 @@ pub const HOLD_FRAMES: usize = 8;
 /// longer frames are cut to this length, flagged with `tuser` and counted (`oversize`).
 pub const ENGINE_MAX_FRAME: usize = 2048;
 
+/// Size of a receive-ring buffer in bytes: the longest frame the engine top passes.
+pub const RX_BUF_BYTES: usize = ENGINE_MAX_FRAME;
+
+/// Receive-ring buffers the engine can hold (posted with RXBUF, not yet used).
+pub const RX_RING_SLOTS: usize = 256;
+
 /// Calls `$cb!` with the engine's statistics counters in STATS order. One word each.
 #[macro_export]
 macro_rules! stat_fields {
@@ -1384,6 +1474,14 @@ macro_rules! stat_fields {
             hold_drops,
             /// Frames longer than [`ENGINE_MAX_FRAME`] bytes (cut to it and flagged).
             oversize,
+            /// Frames written into receive-ring buffers (RX_FRAME events with status OK).
+            ring_frames,
+            /// Bytes of those frames (as written, at most [`RX_BUF_BYTES`] each).
+            ring_bytes,
+            /// Frames dropped because no receive-ring buffer was posted.
+            ring_drops,
+            /// Receive-ring frame writes that failed on the DMA port (SLVERR, DECERR).
+            ring_dma_errors,
         }
     };
 }
@@ -1473,6 +1571,15 @@ pub enum Event {
         host_ctx: u32,
         reason: UploadReason,
     },
+    /// Response to RXBUF.
+    RxBufPosted { tag: u32, trailer: Trailer },
+    /// Unsolicited (tag 0): a frame was written into the receive-ring buffer at `addr`
+    /// (trailer OK), or its write failed (trailer `DMA_ERROR`).
+    RxFrame {
+        addr: u64,
+        status: RxStatus,
+        trailer: Trailer,
+    },
 }
 
 /// Why the engine asks for an upload (the entry word's `[15:8]`).
@@ -1526,8 +1633,9 @@ impl Event {
             | Event::Flushed { tag, .. }
             | Event::Updated { tag, .. }
             | Event::Stats { tag, .. }
-            | Event::Error { tag, .. } => *tag,
-            Event::UploadRequest { .. } => 0,
+            | Event::Error { tag, .. }
+            | Event::RxBufPosted { tag, .. } => *tag,
+            Event::UploadRequest { .. } | Event::RxFrame { .. } => 0,
         }
     }
 
@@ -1539,7 +1647,9 @@ impl Event {
             | Event::Flushed { trailer, .. }
             | Event::Updated { trailer, .. }
             | Event::Stats { trailer, .. }
-            | Event::Error { trailer, .. } => *trailer,
+            | Event::Error { trailer, .. }
+            | Event::RxBufPosted { trailer, .. }
+            | Event::RxFrame { trailer, .. } => *trailer,
             Event::UploadRequest { .. } => Trailer::ok(0),
         }
     }
@@ -1555,6 +1665,8 @@ impl Event {
             Event::Stats { .. } => EventType::Stats,
             Event::Error { .. } => EventType::Error,
             Event::UploadRequest { .. } => EventType::UploadRequest,
+            Event::RxBufPosted { .. } => EventType::RxBufPosted,
+            Event::RxFrame { .. } => EventType::RxFrame,
         }
     }
 
@@ -1586,7 +1698,11 @@ impl Event {
                 }
             }
             Event::Stats { stats, .. } => out.extend(stats.to_words()),
-            Event::Error { .. } => {}
+            Event::Error { .. } | Event::RxBufPosted { .. } => {}
+            Event::RxFrame { addr, status, .. } => {
+                out.push(*addr);
+                out.push(status.encode());
+            }
             Event::UploadRequest {
                 handle,
                 host_ctx,
@@ -1700,6 +1816,31 @@ impl Event {
                     return Err(DecodeError::TrailingWords { extra: body.len() });
                 }
                 Event::Error { tag, trailer }
+            }
+            EventType::RxBufPosted => {
+                if !body.is_empty() {
+                    return Err(DecodeError::TrailingWords { extra: body.len() });
+                }
+                Event::RxBufPosted { tag, trailer }
+            }
+            EventType::RxFrame => {
+                let [addr, status] = body else {
+                    return Err(if body.len() < 2 {
+                        DecodeError::Truncated { at: words.len() }
+                    } else {
+                        DecodeError::TrailingWords {
+                            extra: body.len() - 2,
+                        }
+                    });
+                };
+                if tag != 0 || trailer.consumed != 0 {
+                    return Err(DecodeError::ReservedBits { at: 0, word: h });
+                }
+                Event::RxFrame {
+                    addr: *addr,
+                    status: RxStatus::decode(*status),
+                    trailer,
+                }
             }
             EventType::Flushed | EventType::Closed => {
                 let mut items = Vec::new();
@@ -1826,5 +1967,135 @@ mod tests {
             );
         }
         assert_ne!(h3_row(0, 5), h3_row(1, 5));
+    }
+}
+
+/// Calls `$cb!` with the receive status word's fields (`name: width,`, first field at
+/// bit 0, 64 bits in all). The one place the layout is written: the RTL expands the
+/// same list into a `LogicStruct`.
+#[macro_export]
+macro_rules! rx_status_fields {
+    ($cb:ident) => {
+        $cb! {
+            frame_len: 17,
+            cut: 1,
+            lookup: 2,
+            conn: 16,
+            candidate: 1,
+            errors: 7,
+            vlan: 1,
+            ip4: 1,
+            ip6: 1,
+            tcp: 1,
+            udp: 1,
+            ip_csum_ok: 1,
+            l4_csum_ok: 1,
+            payload_valid: 1,
+            payload_offset: 12,
+        }
+    };
+}
+
+macro_rules! rx_status_struct {
+    ($($name:ident : $w:expr),* $(,)?) => {
+        /// The status word of a frame written to the receive ring (A1, A2): what the
+        /// parser and the lookup found, so the host stack gets the frame already
+        /// validated.
+        /// - `frame_len`: bytes received; `cut`: more than [`RX_BUF_BYTES`], only those
+        ///   were written.
+        /// - `lookup`: 0 not TCP, 1 miss, 3 hit ([`crate::engine::Lookup::code`]);
+        ///   `conn`: the connection handle for a hit, else 0.
+        /// - `candidate`: the parser's fast-path candidate bit.
+        /// - `errors`: bit `i` = error [`crate::meta::ERROR_NAMES`]`[i]`.
+        /// - `vlan`, `ip4`, `ip6`, `tcp`, `udp`: the layers found.
+        /// - `ip_csum_ok`, `l4_csum_ok`: checked and correct.
+        /// - `payload_valid`, `payload_offset`: where the TCP/UDP payload starts, when
+        ///   the parser found it and it is below 4,096 (else 0, 0).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+        pub struct RxStatus {
+            $(pub $name: u32,)*
+        }
+
+        /// (name, bit offset, width) of the status word's fields, in layout order.
+        pub const RX_STATUS_FIELDS: &[(&str, usize, usize)] = &{
+            const W: &[usize] = &[$($w),*];
+            const N: &[&str] = &[$(stringify!($name)),*];
+            let mut out = [("", 0usize, 0usize); W.len()];
+            let mut i = 0;
+            let mut at = 0;
+            while i < W.len() {
+                out[i] = (N[i], at, W[i]);
+                at += W[i];
+                i += 1;
+            }
+            out
+        };
+
+        impl RxStatus {
+            /// Pack into the 64-bit word.
+            pub fn encode(&self) -> u64 {
+                let mut w = 0u64;
+                let mut at = 0;
+                $(
+                    w |= (self.$name as u64 & ((1u64 << $w) - 1)) << at;
+                    at += $w;
+                )*
+                let _ = at;
+                w
+            }
+
+            /// Unpack a word (any word decodes).
+            pub fn decode(w: u64) -> RxStatus {
+                let mut at = 0;
+                $(
+                    let $name = ((w >> at) & ((1u64 << $w) - 1)) as u32;
+                    at += $w;
+                )*
+                let _ = at;
+                RxStatus { $($name,)* }
+            }
+        }
+    };
+}
+rx_status_fields!(rx_status_struct);
+
+/// Highest payload offset the status word reports (`payload_offset` is 12 bits).
+pub const RX_STATUS_MAX_PAYLOAD_OFFSET: u32 = 4095;
+
+impl RxStatus {
+    /// The status word of a frame, from its metadata (as the reference parser or the
+    /// engine's record says), its lookup status and connection handle.
+    pub fn of(meta: &crate::meta::RxMeta, lookup: u8, conn: u16) -> RxStatus {
+        let mut errors = 0;
+        for (i, name) in crate::meta::ERROR_NAMES.iter().enumerate() {
+            if meta.errors.contains(name) {
+                errors |= 1 << i;
+            }
+        }
+        let payload = meta
+            .payload_offset
+            .filter(|o| *o <= RX_STATUS_MAX_PAYLOAD_OFFSET);
+        RxStatus {
+            frame_len: meta.len & 0x1_FFFF,
+            cut: (meta.len as usize > RX_BUF_BYTES) as u32,
+            lookup: lookup as u32 & 3,
+            conn: conn as u32,
+            candidate: meta.candidate as u32,
+            errors,
+            vlan: meta.vlan.is_some() as u32,
+            ip4: (meta.ip_version == Some(4)) as u32,
+            ip6: (meta.ip_version == Some(6)) as u32,
+            tcp: (meta.l4 == Some(crate::meta::L4Kind::Tcp)) as u32,
+            udp: (meta.l4 == Some(crate::meta::L4Kind::Udp)) as u32,
+            ip_csum_ok: (meta.ip_csum_ok == Some(true)) as u32,
+            l4_csum_ok: (meta.l4_csum_ok == Some(true)) as u32,
+            payload_valid: payload.is_some() as u32,
+            payload_offset: payload.unwrap_or(0),
+        }
+    }
+
+    /// Bytes of the frame in the buffer.
+    pub fn written(&self) -> usize {
+        (self.frame_len as usize).min(RX_BUF_BYTES)
     }
 }

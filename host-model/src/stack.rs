@@ -1642,7 +1642,8 @@ fn with_tag(cmd: &Command, tag: u32) -> Command {
         | Command::Handout2 { tag: t, .. }
         | Command::Flush { tag: t, .. }
         | Command::Update { tag: t, .. }
-        | Command::Close { tag: t, .. } => *t = tag,
+        | Command::Close { tag: t, .. }
+        | Command::RxBuf { tag: t, .. } => *t = tag,
     }
     c
 }

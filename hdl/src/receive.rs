@@ -1,0 +1,203 @@
+//! The receive engine top (`Receive`): engine top + receive path + DMA write engine.
+//!
+//! Frames enter on `s_*` and are parsed and looked up by the engine top
+//! ([`crate::engine`]); the receive path ([`crate::rx_path`]) writes each into the next
+//! receive-ring buffer the host posted (RXBUF) through the DMA write engine
+//! ([`crate::dma_write`]) on the AXI4 write master `m_axi_*`, and announces it with an
+//! RX_FRAME event. Commands enter on `s_cmd_*` (the receive path takes the data-path
+//! ones, the offload core the others); all responses and events leave on `m_evt_*`.
+//!
+//! Not built yet: the fast-path placement of hits into receive lists; hits are written
+//! to the ring like every other frame, with their connection handle in the status word.
+
+use crate::dma_write::DmaWrite;
+use crate::engine::Engine;
+use crate::rx_path::RxPath;
+use rust_hdl::prelude::*;
+
+/// Receive engine top, 64-bit datapath, AXI4 write master.
+#[derive(LogicBlock)]
+pub struct Receive<
+    const CB: usize,
+    const CB4: usize,
+    const BB: usize,
+    const PB: usize,
+    const PB3: usize,
+    const NB: usize,
+    const NB2: usize,
+> {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub s_tdata: Signal<In, Bits<64>>,
+    pub s_tkeep: Signal<In, Bits<8>>,
+    pub s_tvalid: Signal<In, Bit>,
+    pub s_tready: Signal<Out, Bit>,
+    pub s_tlast: Signal<In, Bit>,
+    pub s_tuser: Signal<In, Bit>,
+    pub s_cmd_tdata: Signal<In, Bits<64>>,
+    pub s_cmd_tvalid: Signal<In, Bit>,
+    pub s_cmd_tlast: Signal<In, Bit>,
+    pub s_cmd_tready: Signal<Out, Bit>,
+    pub m_evt_tdata: Signal<Out, Bits<64>>,
+    pub m_evt_tlast: Signal<Out, Bit>,
+    pub m_evt_tvalid: Signal<Out, Bit>,
+    pub m_evt_tready: Signal<In, Bit>,
+    pub m_axi_awaddr: Signal<Out, Bits<64>>,
+    pub m_axi_awlen: Signal<Out, Bits<8>>,
+    pub m_axi_awsize: Signal<Out, Bits<3>>,
+    pub m_axi_awburst: Signal<Out, Bits<2>>,
+    pub m_axi_awvalid: Signal<Out, Bit>,
+    pub m_axi_awready: Signal<In, Bit>,
+    pub m_axi_wdata: Signal<Out, Bits<64>>,
+    pub m_axi_wstrb: Signal<Out, Bits<8>>,
+    pub m_axi_wlast: Signal<Out, Bit>,
+    pub m_axi_wvalid: Signal<Out, Bit>,
+    pub m_axi_wready: Signal<In, Bit>,
+    pub m_axi_bresp: Signal<In, Bits<2>>,
+    pub m_axi_bvalid: Signal<In, Bit>,
+    pub m_axi_bready: Signal<Out, Bit>,
+    engine: Engine<CB, CB4, BB, PB, PB3, NB, NB2>,
+    path: RxPath,
+    dma: DmaWrite,
+}
+
+impl<
+    const CB: usize,
+    const CB4: usize,
+    const BB: usize,
+    const PB: usize,
+    const PB3: usize,
+    const NB: usize,
+    const NB2: usize,
+> Receive<CB, CB4, BB, PB, PB3, NB, NB2>
+{
+    /// The receive engine for a minimum frame length and a HANDOUT1 timeout in clocks.
+    pub fn new(min_frame_len: u32, handout_timeout_cycles: u32) -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            s_tdata: Default::default(),
+            s_tkeep: Default::default(),
+            s_tvalid: Default::default(),
+            s_tready: Default::default(),
+            s_tlast: Default::default(),
+            s_tuser: Default::default(),
+            s_cmd_tdata: Default::default(),
+            s_cmd_tvalid: Default::default(),
+            s_cmd_tlast: Default::default(),
+            s_cmd_tready: Default::default(),
+            m_evt_tdata: Default::default(),
+            m_evt_tlast: Default::default(),
+            m_evt_tvalid: Default::default(),
+            m_evt_tready: Default::default(),
+            m_axi_awaddr: Default::default(),
+            m_axi_awlen: Default::default(),
+            m_axi_awsize: Default::default(),
+            m_axi_awburst: Default::default(),
+            m_axi_awvalid: Default::default(),
+            m_axi_awready: Default::default(),
+            m_axi_wdata: Default::default(),
+            m_axi_wstrb: Default::default(),
+            m_axi_wlast: Default::default(),
+            m_axi_wvalid: Default::default(),
+            m_axi_wready: Default::default(),
+            m_axi_bresp: Default::default(),
+            m_axi_bvalid: Default::default(),
+            m_axi_bready: Default::default(),
+            engine: Engine::new(min_frame_len, handout_timeout_cycles),
+            path: RxPath::default(),
+            dma: DmaWrite::default(),
+        }
+    }
+}
+
+impl<
+    const CB: usize,
+    const CB4: usize,
+    const BB: usize,
+    const PB: usize,
+    const PB3: usize,
+    const NB: usize,
+    const NB2: usize,
+> Logic for Receive<CB, CB4, BB, PB, PB3, NB, NB2>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.engine.clock.next = self.clock.val();
+        self.path.clock.next = self.clock.val();
+        self.dma.clock.next = self.clock.val();
+        self.engine.reset.next = self.reset.val();
+        self.path.reset.next = self.reset.val();
+        self.dma.reset.next = self.reset.val();
+        // Frames in.
+        self.engine.s_tdata.next = self.s_tdata.val();
+        self.engine.s_tkeep.next = self.s_tkeep.val();
+        self.engine.s_tvalid.next = self.s_tvalid.val();
+        self.engine.s_tlast.next = self.s_tlast.val();
+        self.engine.s_tuser.next = self.s_tuser.val();
+        self.s_tready.next = self.engine.s_tready.val();
+        // Engine top → receive path.
+        self.path.s_tdata.next = self.engine.m_tdata.val();
+        self.path.s_tkeep.next = self.engine.m_tkeep.val();
+        self.path.s_tvalid.next = self.engine.m_tvalid.val();
+        self.path.s_tlast.next = self.engine.m_tlast.val();
+        self.path.s_tuser.next = self.engine.m_tuser.val();
+        self.engine.m_tready.next = self.path.s_tready.val();
+        self.path.s_lk_meta.next = self.engine.m_lk_meta.val();
+        self.path.s_lk_status.next = self.engine.m_lk_status.val();
+        self.path.s_lk_conn.next = self.engine.m_lk_conn.val();
+        self.path.s_lk_tvalid.next = self.engine.m_lk_tvalid.val();
+        self.engine.m_lk_tready.next = self.path.s_lk_tready.val();
+        // Commands and events.
+        self.path.s_cmd_tdata.next = self.s_cmd_tdata.val();
+        self.path.s_cmd_tvalid.next = self.s_cmd_tvalid.val();
+        self.path.s_cmd_tlast.next = self.s_cmd_tlast.val();
+        self.s_cmd_tready.next = self.path.s_cmd_tready.val();
+        self.engine.s_cmd_tdata.next = self.path.m_core_cmd_tdata.val();
+        self.engine.s_cmd_tvalid.next = self.path.m_core_cmd_tvalid.val();
+        self.engine.s_cmd_tlast.next = self.path.m_core_cmd_tlast.val();
+        self.path.m_core_cmd_tready.next = self.engine.s_cmd_tready.val();
+        self.path.s_core_evt_tdata.next = self.engine.m_evt_tdata.val();
+        self.path.s_core_evt_tlast.next = self.engine.m_evt_tlast.val();
+        self.path.s_core_evt_tvalid.next = self.engine.m_evt_tvalid.val();
+        self.engine.m_evt_tready.next = self.path.s_core_evt_tready.val();
+        self.m_evt_tdata.next = self.path.m_evt_tdata.val();
+        self.m_evt_tlast.next = self.path.m_evt_tlast.val();
+        self.m_evt_tvalid.next = self.path.m_evt_tvalid.val();
+        self.path.m_evt_tready.next = self.m_evt_tready.val();
+        // Counters into STATS.
+        self.engine.ring_frames.next = self.path.ring_frames.val();
+        self.engine.ring_bytes.next = self.path.ring_bytes.val();
+        self.engine.ring_drops.next = self.path.ring_drops.val();
+        self.engine.ring_dma_errors.next = self.path.ring_dma_errors.val();
+        self.engine.ext_cmd_errors.next = self.path.cmd_errors.val();
+        // Receive path → DMA write engine.
+        self.dma.s_req_addr.next = self.path.m_req_addr.val();
+        self.dma.s_req_len.next = self.path.m_req_len.val();
+        self.dma.s_req_tag.next = self.path.m_req_tag.val();
+        self.dma.s_req_valid.next = self.path.m_req_valid.val();
+        self.path.m_req_ready.next = self.dma.s_req_ready.val();
+        self.dma.s_data_tdata.next = self.path.m_data_tdata.val();
+        self.dma.s_data_tvalid.next = self.path.m_data_tvalid.val();
+        self.path.m_data_tready.next = self.dma.s_data_tready.val();
+        self.path.s_done_status.next = self.dma.m_done_status.val();
+        self.path.s_done_tag.next = self.dma.m_done_tag.val();
+        self.path.s_done_valid.next = self.dma.m_done_valid.val();
+        self.dma.m_done_ready.next = self.path.s_done_ready.val();
+        // AXI4 write master.
+        self.m_axi_awaddr.next = self.dma.m_axi_awaddr.val();
+        self.m_axi_awlen.next = self.dma.m_axi_awlen.val();
+        self.m_axi_awsize.next = self.dma.m_axi_awsize.val();
+        self.m_axi_awburst.next = self.dma.m_axi_awburst.val();
+        self.m_axi_awvalid.next = self.dma.m_axi_awvalid.val();
+        self.dma.m_axi_awready.next = self.m_axi_awready.val();
+        self.m_axi_wdata.next = self.dma.m_axi_wdata.val();
+        self.m_axi_wstrb.next = self.dma.m_axi_wstrb.val();
+        self.m_axi_wlast.next = self.dma.m_axi_wlast.val();
+        self.m_axi_wvalid.next = self.dma.m_axi_wvalid.val();
+        self.dma.m_axi_wready.next = self.m_axi_wready.val();
+        self.dma.m_axi_bresp.next = self.m_axi_bresp.val();
+        self.dma.m_axi_bvalid.next = self.m_axi_bvalid.val();
+        self.m_axi_bready.next = self.dma.m_axi_bready.val();
+    }
+}
