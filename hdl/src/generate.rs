@@ -632,12 +632,13 @@ pub fn generate_dma_read(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError
 
 /// Generate the receive engine top (engine top + receive ring + DMA write engine).
 pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
-    let raw = crate::with_engine_type!(cfg.config.offload.connections, crate::receive::Receive, E => {
-        let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles);
-        uut.connect_all();
-        generate_verilog(&uut)
-    })
-    .ok_or_else(|| GenerateError::PortMismatch("offload.connections".into()))?;
+    let raw =
+        crate::with_engine_type!(cfg.config.offload.connections, crate::receive::Receive, E => {
+            let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles);
+            uut.connect_all();
+            generate_verilog(&uut)
+        })
+        .ok_or_else(|| GenerateError::PortMismatch("offload.connections".into()))?;
     let mut list: Vec<(PortInfo, &'static str)> = rx_parser_ports(cfg)
         .into_iter()
         .filter(|(p, _)| p.name.starts_with("s_axis") || p.name == "clk" || p.name == "rst")

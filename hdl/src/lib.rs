@@ -13,8 +13,8 @@ pub mod offload;
 pub mod pack;
 pub mod receive;
 pub mod rx_meta;
-pub mod rx_path;
 pub mod rx_parser;
+pub mod rx_path;
 pub mod sync_fifo;
 pub mod synth;
 

@@ -1235,9 +1235,7 @@ impl<
                     8 => self.stat_word.next = self.c_insfail.q.val(),
                     9 => self.stat_word.next = self.c_flushes.q.val(),
                     10 => self.stat_word.next = self.c_updates.q.val(),
-                    11 => {
-                        self.stat_word.next = self.c_cmderr.q.val() + self.ext_cmd_errors.val()
-                    }
+                    11 => self.stat_word.next = self.c_cmderr.q.val() + self.ext_cmd_errors.val(),
                     12 => self.stat_word.next = self.c_conns.q.val(),
                     13 => self.stat_word.next = self.c_paths.q.val(),
                     14 => self.stat_word.next = self.c_nbrs.q.val(),

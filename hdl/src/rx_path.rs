@@ -535,7 +535,11 @@ impl Logic for RxPath {
         self.stw.next.frame_len = self.s_lk_meta.val().frame_len;
         self.stw.next.cut = self.f_big.val().into();
         self.stw.next.lookup = self.s_lk_status.val();
-        self.stw.next.conn = self.s_lk_conn.val();
+        // The engine's handle is meaningful for hits only.
+        self.stw.next.conn = 0.into();
+        if self.s_lk_status.val() == 3 {
+            self.stw.next.conn = self.s_lk_conn.val();
+        }
         self.stw.next.candidate = self.s_lk_meta.val().candidate;
         self.stw.next.errors = self.errs.val();
         self.stw.next.vlan = self.s_lk_meta.val().vlan_valid;

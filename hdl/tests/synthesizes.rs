@@ -15,7 +15,11 @@ fn default_config_lints_and_elaborates() {
     let g = hdl::generate(&cfg).unwrap();
     let out = out_dir("synth-default");
     g.write_to(&out).unwrap();
-    assert_eq!(g.blocks.len(), 4, "rx_parser, engine, dma_write, dma_read");
+    assert_eq!(
+        g.blocks.len(),
+        5,
+        "rx_parser, engine, dma_write, dma_read, rx"
+    );
     for b in &g.blocks {
         hdl::generate::lint_verilator(&b.paths(&out), &b.top).unwrap();
         hdl::generate::elaborate_yosys(&b.paths(&out), &b.top).unwrap();

@@ -284,8 +284,8 @@ impl CmdStatus {
             RingFull,
             DmaError,
         ]
-            .into_iter()
-            .find(|s| *s as u8 == v)
+        .into_iter()
+        .find(|s| *s as u8 == v)
     }
 }
 
@@ -1572,7 +1572,10 @@ pub enum Event {
         reason: UploadReason,
     },
     /// Response to RXBUF.
-    RxBufPosted { tag: u32, trailer: Trailer },
+    RxBufPosted {
+        tag: u32,
+        trailer: Trailer,
+    },
     /// Unsolicited (tag 0): a frame was written into the receive-ring buffer at `addr`
     /// (trailer OK), or its write failed (trailer `DMA_ERROR`).
     RxFrame {

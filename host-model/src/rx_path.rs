@@ -148,3 +148,17 @@ impl RxPathModel {
 pub fn ring_bytes(frame: &[u8]) -> &[u8] {
     &frame[..frame.len().min(RX_BUF_BYTES)]
 }
+
+impl crate::stack::EngineLink for RxPathModel {
+    fn command(&mut self, words: &[u64]) -> Vec<u64> {
+        self.command_event(words).encode()
+    }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        self.engine
+            .take_unsolicited()
+            .iter()
+            .map(Event::encode)
+            .collect()
+    }
+}

@@ -1,7 +1,7 @@
 //! Co-simulation of the generated engine top (receive parser + offload core) under
 //! Verilator: commands in, responses out, frames in, tagged records out.
 
-use crate::rx::{pulse_reset, test_paths, verilate_block};
+use crate::rx::{bytes_to_words, pulse_reset, test_paths, verilate_block, words_to_bytes};
 use anyhow::{Result, bail};
 use cosim::{AxisSink, AxisSource, Model, RecordSink};
 use host_model::{RX_META_BITS, RawRecord, Resolved};
@@ -42,21 +42,6 @@ pub struct EngineSim {
     pub unsolicited: Vec<(Vec<u64>, u64)>,
     /// Cycle limit of one wait.
     pub timeout: u64,
-}
-
-fn words_to_bytes(words: &[u64]) -> Vec<u8> {
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
-fn bytes_to_words(bytes: &[u8]) -> Vec<u64> {
-    bytes
-        .chunks(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b[..c.len()].copy_from_slice(c);
-            u64::from_le_bytes(b)
-        })
-        .collect()
 }
 
 impl EngineSim {

@@ -6,4 +6,5 @@ pub mod framegen;
 pub mod reference;
 pub mod report;
 pub mod rx;
+pub mod rx_sim;
 pub mod scenario;

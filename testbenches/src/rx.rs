@@ -339,3 +339,20 @@ pub fn tcp_frame(len: usize, seq: u32) -> Vec<u8> {
         .expect("a frame this size always serializes");
     out
 }
+
+/// Message words as stream bytes (word 0 first, little-endian).
+pub fn words_to_bytes(words: &[u64]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// Stream bytes as message words (a short last word is zero-padded).
+pub fn bytes_to_words(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            u64::from_le_bytes(b)
+        })
+        .collect()
+}

@@ -355,7 +355,7 @@ impl std::fmt::Display for OffloadManySummary {
 /// Hand `n` IPv4 connections out to the engine and start them (HANDOUT1 as one block
 /// list: one untagged Neighbor, a Path per 100 connections, local port 80; then
 /// HANDOUT2). Returns their flow keys, in handle order of the block list.
-pub fn hand_out(sim: &mut EngineSim, n: usize) -> Result<Vec<FlowKey>> {
+pub fn hand_out<L: host_model::EngineLink>(sim: &mut L, n: usize) -> Result<Vec<FlowKey>> {
     use host_model::proto::{
         Block, CmdStatus, Command, EntryStatus, Handout2Entry, Kind, Neighbor, ObjRef, Path, Tcp,
     };
@@ -384,7 +384,7 @@ pub fn hand_out(sim: &mut EngineSim, n: usize) -> Result<Vec<FlowKey>> {
             tcp,
         });
     }
-    let ev = Event::decode(&sim.command(&Command::Handout1 { tag: 1, blocks }.encode())?)?;
+    let ev = Event::decode(&sim.command(&Command::Handout1 { tag: 1, blocks }.encode()))?;
     let Event::Interlock { results, .. } = ev else {
         bail!("HANDOUT1 answered {ev:?}")
     };
@@ -400,7 +400,7 @@ pub fn hand_out(sim: &mut EngineSim, n: usize) -> Result<Vec<FlowKey>> {
     if entries.len() != n || results.iter().any(|r| r.status != EntryStatus::Ok) {
         bail!("HANDOUT1 refused connections: {results:?}");
     }
-    let ev = Event::decode(&sim.command(&Command::Handout2 { tag: 2, entries }.encode())?)?;
+    let ev = Event::decode(&sim.command(&Command::Handout2 { tag: 2, entries }.encode()))?;
     if ev.trailer().status != CmdStatus::Ok {
         bail!("HANDOUT2 answered {ev:?}");
     }

@@ -1,0 +1,231 @@
+//! Co-simulation of the receive engine top (`<prefix>_rx`: engine top + receive ring +
+//! DMA write engine) under Verilator, with host memory ([`cosim::AxiMemory`]) on its
+//! AXI4 write port.
+
+use crate::rx::{bytes_to_words, pulse_reset, test_paths, verilate_block, words_to_bytes};
+use anyhow::{Result, bail};
+use cosim::{AxiMemory, AxisSink, AxisSource, Model};
+use host_model::Resolved;
+use host_model::proto::EventType;
+use std::collections::VecDeque;
+use std::path::Path;
+
+/// An RX_FRAME event as received: its words and the cycle it completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RxFrameEvent {
+    pub words: Vec<u64>,
+    pub cycle: u64,
+}
+
+/// The Verilated receive engine with its stream agents and host memory.
+pub struct RxSim {
+    pub model: Model,
+    cmd: AxisSource,
+    evt: AxisSink,
+    src: AxisSource,
+    pub mem: AxiMemory,
+    cfg: Resolved,
+    responses: VecDeque<Vec<u64>>,
+    rx_frames: VecDeque<RxFrameEvent>,
+    /// Unsolicited UPLOAD_REQUEST events received.
+    pub unsolicited: Vec<Vec<u64>>,
+    /// Cycle limit of one wait.
+    pub timeout: u64,
+}
+
+impl RxSim {
+    /// Generate, Verilate (cached) and reset the receive engine for `cfg`, with
+    /// `mem_size` bytes of host memory; RTL under `out`.
+    pub fn build(
+        cfg: &Resolved,
+        out: &Path,
+        waves: Option<&Path>,
+        mem_size: usize,
+    ) -> Result<Self> {
+        let model = verilate_block(cfg, "rx", out, waves)?;
+        let cmd = AxisSource::new(&model, "s_axis_cmd", 0.0, 31)?;
+        let evt = AxisSink::new(&model, "m_axis_evt", 1.0, 32)?;
+        let src = AxisSource::new(&model, "s_axis", 0.0, 33)?;
+        let mem = AxiMemory::new(&model, "m_axi", mem_size, 34)?;
+        let mut sim = RxSim {
+            model,
+            cmd,
+            evt,
+            src,
+            mem,
+            cfg: cfg.clone(),
+            responses: VecDeque::new(),
+            rx_frames: VecDeque::new(),
+            unsolicited: Vec::new(),
+            timeout: 2_000_000,
+        };
+        sim.reset()?;
+        Ok(sim)
+    }
+
+    /// Build for a named test: RTL under `target/toe-tests/<test>`, waves when
+    /// `TOE_WAVES=1`.
+    pub fn for_test(cfg: &Resolved, test: &str, mem_size: usize) -> Result<Self> {
+        let (out, waves) = test_paths(test);
+        Self::build(cfg, &out, waves.as_deref(), mem_size)
+    }
+
+    pub fn config(&self) -> &Resolved {
+        &self.cfg
+    }
+
+    /// Reset, then run until the core has swept its memories (it accepts commands).
+    pub fn reset(&mut self) -> Result<()> {
+        pulse_reset(&mut self.model)?;
+        let ready = self.model.port("s_axis_cmd_tready")?;
+        let limit = (1u64 << self.cfg.conn_bits) + 100;
+        for _ in 0..limit {
+            self.model.tick();
+            self.model.eval();
+            if self.model.get(ready) != 0 {
+                return Ok(());
+            }
+        }
+        bail!("the engine did not finish its reset sweep in {limit} cycles")
+    }
+
+    /// Input gaps (frames and commands), event `tready` probability, memory
+    /// `awready`/`wready` probabilities and write-response latency.
+    pub fn set_drive(&mut self, gap: f64, evt_ready: f64, aw: f64, w: f64, latency: u64) {
+        self.cmd.set_idle_probability(gap);
+        self.src.set_idle_probability(gap);
+        self.evt.set_ready_probability(evt_ready);
+        self.mem.set_ready(aw, w);
+        self.mem.latency = latency;
+    }
+
+    fn step(&mut self) {
+        cosim::step(
+            &mut self.model,
+            &mut (&mut self.cmd, &mut self.evt, &mut self.src, &mut self.mem),
+        );
+    }
+
+    /// Sort the event messages received so far.
+    fn sort_events(&mut self) {
+        for f in self.evt.take_frames() {
+            let w = bytes_to_words(&f.data);
+            let ty = w.first().map(|h| *h as u8).unwrap_or(0);
+            if ty == EventType::UploadRequest as u8 {
+                self.unsolicited.push(w);
+            } else if ty == EventType::RxFrame as u8 {
+                self.rx_frames.push_back(RxFrameEvent {
+                    words: w,
+                    cycle: f.last_cycle,
+                });
+            } else {
+                self.responses.push_back(w);
+            }
+        }
+    }
+
+    /// Queue a command (its words; the last carries `tlast`).
+    pub fn push_command(&mut self, words: &[u64]) {
+        self.cmd.push(words_to_bytes(words), false);
+    }
+
+    /// Queue a frame (`user`: `tuser` on its last beat, a MAC error).
+    pub fn push_frame(&mut self, frame: Vec<u8>, user: bool) {
+        self.src.push(frame, user);
+    }
+
+    /// Frames queued and not yet sent.
+    pub fn frames_pending(&self) -> usize {
+        self.src.pending()
+    }
+
+    /// Run until `n` more responses arrived; returns them.
+    pub fn wait_responses(&mut self, n: usize) -> Result<Vec<Vec<u64>>> {
+        let mut ran = 0;
+        loop {
+            self.sort_events();
+            if self.responses.len() >= n {
+                break;
+            }
+            if ran >= self.timeout {
+                bail!(
+                    "timeout: {} of {n} responses after {ran} cycles",
+                    self.responses.len()
+                );
+            }
+            self.step();
+            ran += 1;
+        }
+        Ok(self.responses.drain(..n).collect())
+    }
+
+    /// Send one command and return its response.
+    pub fn command(&mut self, words: &[u64]) -> Result<Vec<u64>> {
+        self.push_command(words);
+        Ok(self.wait_responses(1)?.remove(0))
+    }
+
+    /// Run until `n` more RX_FRAME events arrived; returns them.
+    pub fn wait_rx_frames(&mut self, n: usize) -> Result<Vec<RxFrameEvent>> {
+        let mut ran = 0;
+        loop {
+            self.sort_events();
+            if self.rx_frames.len() >= n {
+                break;
+            }
+            if ran >= self.timeout {
+                bail!(
+                    "timeout: {} of {n} RX_FRAME events after {ran} cycles",
+                    self.rx_frames.len()
+                );
+            }
+            self.step();
+            ran += 1;
+        }
+        Ok(self.rx_frames.drain(..n).collect())
+    }
+
+    /// RX_FRAME events received and not yet returned.
+    pub fn rx_frames_pending(&mut self) -> usize {
+        self.sort_events();
+        self.rx_frames.len()
+    }
+
+    /// Run `n` cycles with the agents active.
+    pub fn run_cycles(&mut self, n: u64) {
+        for _ in 0..n {
+            self.step();
+        }
+        self.sort_events();
+    }
+
+    /// Run until every queued frame has been sent and the memory is idle, plus
+    /// `settle` cycles.
+    pub fn drain(&mut self, settle: u64) -> Result<()> {
+        let mut ran = 0;
+        while !(self.src.is_idle() && self.mem.idle()) {
+            if ran >= self.timeout {
+                bail!("timeout: frames still queued after {ran} cycles");
+            }
+            self.step();
+            ran += 1;
+        }
+        self.run_cycles(settle);
+        Ok(())
+    }
+
+    /// Cycles since the model was built.
+    pub fn cycles(&self) -> u64 {
+        self.model.cycles()
+    }
+}
+
+impl host_model::stack::EngineLink for RxSim {
+    fn command(&mut self, words: &[u64]) -> Vec<u64> {
+        RxSim::command(self, words).unwrap_or_default()
+    }
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        self.sort_events();
+        std::mem::take(&mut self.unsolicited)
+    }
+}
