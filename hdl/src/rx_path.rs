@@ -19,9 +19,9 @@
 //!   then command responses, then frame events).
 //!
 //! # Timing
-//! A frame's record is taken in one clock, its beats then go to the DMA engine at one
-//! per clock; a frame takes its beat count plus one clock here. Up to 32 frames can wait
-//! for their write completions.
+//! A frame's beats go at one per clock into a 512-beat data FIFO in front of the DMA
+//! engine, the first in the clock its record is taken: no idle clock between frames
+//! here. Up to 32 frames can wait for their write completions.
 
 use crate::rx_meta::RxMetaRecord;
 use crate::sync_fifo::SyncFifo;
@@ -159,6 +159,7 @@ pub struct RxPath {
     f_big: Signal<Local, Bit>,
     f_len: Signal<Local, Bits<16>>,
     f_len7: Signal<Local, Bits<16>>,
+    f_beats: Signal<Local, Bits<9>>,
     f_go: Signal<Local, Bit>,
     f_take: Signal<Local, Bit>,
     f_fire: Signal<Local, Bit>,
@@ -168,6 +169,7 @@ pub struct RxPath {
     flen: Signal<Local, Bits<17>>,
     stw: Signal<Local, RxStatusWord>,
     pend_addr: SyncFifo<Bits<64>, 5, 6>,
+    dq: SyncFifo<Bits<64>, 9, 10>,
     pend_st: SyncFifo<RxStatusWord, 5, 6>,
     pend_len: SyncFifo<Bits<16>, 5, 6>,
     // Frame events.
@@ -284,6 +286,7 @@ impl Default for RxPath {
             f_big: Default::default(),
             f_len: Default::default(),
             f_len7: Default::default(),
+            f_beats: Default::default(),
             f_go: Default::default(),
             f_take: Default::default(),
             f_fire: Default::default(),
@@ -293,6 +296,7 @@ impl Default for RxPath {
             flen: Default::default(),
             stw: Default::default(),
             pend_addr: SyncFifo::new(2),
+            dq: SyncFifo::new(2),
             pend_st: SyncFifo::new(2),
             pend_len: SyncFifo::new(2),
             est: Default::default(),
@@ -336,7 +340,8 @@ impl Logic for RxPath {
             self, clock, c_in, c_loc, lst, l_tag, l_count, l_done, l_status, l_err, fst, f_left,
             f_seq, est, e_err, ev_busy, ev_own, c_frames, c_bytes, c_drops, c_dmaerr, c_cmderr
         );
-        clock!(self, clock, ring, pend_addr, pend_st, pend_len);
+        clock!(self, clock, ring, pend_addr, pend_st, pend_len, dq);
+        self.dq.reset.next = self.reset.val();
         self.ring.reset.next = self.reset.val();
         self.pend_addr.reset.next = self.reset.val();
         self.pend_st.reset.next = self.reset.val();
@@ -561,6 +566,7 @@ impl Logic for RxPath {
             self.f_len.next = self.k_max_frame.val().get_bits::<16>(0);
         }
         self.f_len7.next = self.f_len.val() + 7;
+        self.f_beats.next = self.f_len7.val().get_bits::<9>(3);
 
         self.f_go.next = (self.fst.q.val() == FState::Idle)
             & self.s_lk_tvalid.val()
@@ -579,16 +585,34 @@ impl Logic for RxPath {
         self.pend_len.write.next = self.f_take.val();
         self.pend_len.data_in.next = self.f_len.val();
         self.s_lk_tready.next = self.f_take.val();
-        self.m_data_tdata.next = self.s_tdata.val();
-        self.m_data_tvalid.next = false;
+        // Frame beats go through a data FIFO, so the DMA engine can take the next request
+        // while it still writes the previous frame's data.
+        self.m_data_tdata.next = self.dq.data_out.val();
+        self.m_data_tvalid.next = !self.dq.empty.val();
+        self.dq.read.next = self.m_data_tready.val() & !self.dq.empty.val();
+        self.dq.data_in.next = self.s_tdata.val();
+        self.dq.write.next = false;
         self.s_tready.next = false;
         self.f_fire.next = false;
         match self.fst.q.val() {
             FState::Idle => {
                 if self.f_take.val() {
+                    // The frame's first beat may go in the clock its record is taken.
                     self.f_seq.d.next = self.f_seq.q.val() + 1;
-                    self.f_left.d.next = self.f_len7.val().get_bits::<9>(3);
+                    self.s_tready.next = !self.dq.full.val();
+                    self.f_fire.next = self.s_tvalid.val() & !self.dq.full.val();
+                    self.dq.write.next = self.f_fire.val();
+                    self.f_left.d.next = self.f_beats.val();
                     self.fst.d.next = FState::Data;
+                    if self.f_fire.val() {
+                        self.f_left.d.next = self.f_beats.val() - 1;
+                        if self.s_tlast.val() {
+                            self.fst.d.next = FState::Pad;
+                            if self.f_beats.val() == 1 {
+                                self.fst.d.next = FState::Idle;
+                            }
+                        }
+                    }
                 } else if self.s_lk_tvalid.val() & self.ring.empty.val() {
                     // No buffer: drop the frame, count it.
                     self.s_lk_tready.next = true;
@@ -598,9 +622,9 @@ impl Logic for RxPath {
             }
             FState::Data => {
                 if self.f_left.q.val().any() {
-                    self.m_data_tvalid.next = self.s_tvalid.val();
-                    self.s_tready.next = self.m_data_tready.val();
-                    self.f_fire.next = self.s_tvalid.val() & self.m_data_tready.val();
+                    self.s_tready.next = !self.dq.full.val();
+                    self.f_fire.next = self.s_tvalid.val() & !self.dq.full.val();
+                    self.dq.write.next = self.f_fire.val();
                     if self.f_fire.val() {
                         self.f_left.d.next = self.f_left.q.val() - 1;
                         if self.s_tlast.val() {
@@ -621,9 +645,9 @@ impl Logic for RxPath {
             FState::Pad => {
                 // The stream ended before the record's length: pad with zero beats so
                 // the DMA request completes.
-                self.m_data_tdata.next = 0.into();
-                self.m_data_tvalid.next = true;
-                if self.m_data_tready.val() {
+                self.dq.data_in.next = 0.into();
+                self.dq.write.next = !self.dq.full.val();
+                if !self.dq.full.val() {
                     self.f_left.d.next = self.f_left.q.val() - 1;
                     if self.f_left.q.val() == 1 {
                         self.fst.d.next = FState::Idle;

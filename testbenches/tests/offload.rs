@@ -35,12 +35,7 @@ fn frame_flags(key: &FlowKey, seq: u32, payload: &[u8], flags: u16) -> Vec<u8> {
 }
 
 fn status_of(l: Lookup) -> (u8, u16) {
-    match l {
-        Lookup::NotTcp => (0, 0),
-        Lookup::Miss => (1, 0),
-        Lookup::Held(h) => (2, h),
-        Lookup::Hit(h) => (3, h),
-    }
+    l.code()
 }
 
 /// The record the receive parser makes of `frame` (the independent reference parser).
