@@ -1718,3 +1718,49 @@ fn the_hold_store_drops_and_counts_when_full() {
     assert_eq!(e.lookup(&seq_record(0, 200)), Lookup::Held(0));
     assert_eq!(e.held_frames().len(), HOLD_FRAMES / 2 + 1);
 }
+
+/// The receive path model's RXBUF rules and ring accounting (`host_model::rx_path`).
+#[test]
+fn rx_path_model_rxbuf_rules_and_ring() {
+    use host_model::rx_path::{RingWrite, RxPathModel};
+    let cfg = host_model::Resolved::default_config();
+    let mut m = RxPathModel::new(EngineModel::new(&cfg));
+    let trailer = |m: &mut RxPathModel, w: &[u64]| m.command_event(w).trailer();
+    let hdr = |count: u64, tag: u64| 8 | count << 16 | tag << 32;
+    assert_eq!(trailer(&mut m, &[hdr(2, 1), 0x100, 0x900]), Trailer::ok(2));
+    let t = trailer(&mut m, &[hdr(3, 2), 0x1100, 0x1903, 0x2100]);
+    assert_eq!((t.status, t.consumed), (CmdStatus::BadEntry, 1));
+    let t = trailer(&mut m, &[hdr(3, 3), 0x3000]);
+    assert_eq!((t.status, t.consumed), (CmdStatus::Truncated, 1));
+    let t = trailer(&mut m, &[hdr(1, 4), 0x4000, 0x5000]);
+    assert_eq!((t.status, t.consumed), (CmdStatus::TrailingWords, 1));
+    let ev = m.command_event(&[9 | 5 << 32]);
+    assert!(matches!(ev, Event::Error { tag: 5, .. }));
+    assert_eq!(ev.trailer().status, CmdStatus::BadOpcode);
+    assert_eq!(m.ring().len(), 5);
+    let room = RX_RING_SLOTS - 5;
+    let mut w = vec![hdr(room as u64 + 2, 6)];
+    w.extend((0..room + 2).map(|i| 0x10_0000 + 8 * i as u64));
+    let t = trailer(&mut m, &w);
+    assert_eq!((t.status, t.consumed as usize), (CmdStatus::RingFull, room));
+    assert_eq!(m.engine.stats().command_errors, 5);
+    // The engine without the receive path does not know RXBUF.
+    let mut e = EngineModel::new(&cfg);
+    assert_eq!(
+        e.command_event(&[hdr(1, 7), 0x100]).trailer().status,
+        CmdStatus::BadOpcode
+    );
+    // Frames use the buffers in order; with none left they are dropped and counted.
+    let rec = host_model::RxMeta::decode(&host_model::RawRecord(vec![0; 16])).encode();
+    let d = host_model::Delivery {
+        record: rec,
+        lookup: Lookup::NotTcp,
+    };
+    let RingWrite::Written { addr, .. } = m.deliver(&d, true) else {
+        panic!("a buffer is posted")
+    };
+    assert_eq!(addr, 0x100);
+    let mut m2 = RxPathModel::new(EngineModel::new(&cfg));
+    assert_eq!(m2.deliver(&d, true), RingWrite::Dropped);
+    assert_eq!(m2.engine.stats().ring_drops, 1);
+}
