@@ -308,19 +308,6 @@ impl Logic for DmaWrite {
             self.st_sl.next = self.one9.val() << self.st_n.val();
         }
         self.st_sl.next = self.st_sl.val() - self.one9.val();
-        if !self.al_busy.q.val() & !self.aq.empty.val() {
-            self.aq.read.next = true;
-            self.al_busy.d.next = true;
-            self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
-            self.al_first.d.next = true;
-            self.al_inl.d.next = self.aq_in.val().get_bits::<14>(0);
-            self.al_need.d.next = true;
-            self.al_outl1.d.next = self.aq_out.val() == 1;
-            self.al_outl.d.next = self.aq_out.val().get_bits::<14>(0);
-            self.al_sf.d.next = self.st_sf.val();
-            self.al_sl.d.next = self.st_sl.val().get_bits::<8>(0);
-            self.al_prev.d.next = 0.into();
-        }
         self.need_in.next = self.al_need.q.val();
         self.s_data_tready.next = self.al_busy.q.val() & self.need_in.val() & !self.wdf.full.val();
         self.al_fire.next = self.al_busy.q.val()
@@ -365,6 +352,25 @@ impl Logic for DmaWrite {
             if self.al_outl1.q.val() {
                 self.al_busy.d.next = false;
             }
+        }
+
+        // The next request loads when the aligner is idle, or in the clock its current
+        // request's last beat goes out (no idle clock between requests); written after
+        // the beat's own updates so that the new request's values win.
+        if (!self.al_busy.q.val() | (self.al_fire.val() & self.al_outl1.q.val()))
+            & !self.aq.empty.val()
+        {
+            self.aq.read.next = true;
+            self.al_busy.d.next = true;
+            self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
+            self.al_first.d.next = true;
+            self.al_inl.d.next = self.aq_in.val().get_bits::<14>(0);
+            self.al_need.d.next = true;
+            self.al_outl1.d.next = self.aq_out.val() == 1;
+            self.al_outl.d.next = self.aq_out.val().get_bits::<14>(0);
+            self.al_sf.d.next = self.st_sf.val();
+            self.al_sl.d.next = self.st_sl.val().get_bits::<8>(0);
+            self.al_prev.d.next = 0.into();
         }
 
         // ---- Write sender.

@@ -170,6 +170,15 @@ pub struct RxPath {
     stw: Signal<Local, RxStatusWord>,
     pend_addr: SyncFifo<Bits<64>, 5, 6>,
     dq: SyncFifo<Bits<64>, 9, 10>,
+    /// Input FIFO `{last, data}` (`tkeep` is implied by the record's length; `tuser` is
+    /// in the record's `err_mac`).
+    inq: SyncFifo<Bits<65>, 5, 6>,
+    in_word: Signal<Local, Bits<65>>,
+    in_last: Signal<Local, Bits<65>>,
+    i_valid: Signal<Local, Bit>,
+    i_data: Signal<Local, Bits<64>>,
+    i_last: Signal<Local, Bit>,
+    i_read: Signal<Local, Bit>,
     pend_st: SyncFifo<RxStatusWord, 5, 6>,
     pend_len: SyncFifo<Bits<16>, 5, 6>,
     // Frame events.
@@ -297,6 +306,13 @@ impl Default for RxPath {
             stw: Default::default(),
             pend_addr: SyncFifo::new(2),
             dq: SyncFifo::new(2),
+            inq: SyncFifo::new(2),
+            in_word: Default::default(),
+            in_last: Default::default(),
+            i_valid: Default::default(),
+            i_data: Default::default(),
+            i_last: Default::default(),
+            i_read: Default::default(),
             pend_st: SyncFifo::new(2),
             pend_len: SyncFifo::new(2),
             est: Default::default(),
@@ -340,8 +356,9 @@ impl Logic for RxPath {
             self, clock, c_in, c_loc, lst, l_tag, l_count, l_done, l_status, l_err, fst, f_left,
             f_seq, est, e_err, ev_busy, ev_own, c_frames, c_bytes, c_drops, c_dmaerr, c_cmderr
         );
-        clock!(self, clock, ring, pend_addr, pend_st, pend_len, dq);
+        clock!(self, clock, ring, pend_addr, pend_st, pend_len, dq, inq);
         self.dq.reset.next = self.reset.val();
+        self.inq.reset.next = self.reset.val();
         self.ring.reset.next = self.reset.val();
         self.pend_addr.reset.next = self.reset.val();
         self.pend_st.reset.next = self.reset.val();
@@ -585,28 +602,39 @@ impl Logic for RxPath {
         self.pend_len.write.next = self.f_take.val();
         self.pend_len.data_in.next = self.f_len.val();
         self.s_lk_tready.next = self.f_take.val();
+        // Frame beats enter an input FIFO first: the engine top's record trails its
+        // frame's first beat by two clocks, and the beats must not wait for it.
+        self.in_word.next = bit_cast::<65, 64>(self.s_tdata.val());
+        self.in_last.next = bit_cast::<65, 1>(self.s_tlast.val().into());
+        self.in_last.next = self.in_last.val() << 64;
+        self.inq.data_in.next = self.in_word.val() | self.in_last.val();
+        self.s_tready.next = !self.inq.full.val();
+        self.inq.write.next = self.s_tvalid.val();
+        self.i_valid.next = !self.inq.empty.val();
+        self.i_data.next = self.inq.data_out.val().get_bits::<64>(0);
+        self.i_last.next = self.inq.data_out.val().get_bit(64);
         // Frame beats go through a data FIFO, so the DMA engine can take the next request
         // while it still writes the previous frame's data.
         self.m_data_tdata.next = self.dq.data_out.val();
         self.m_data_tvalid.next = !self.dq.empty.val();
         self.dq.read.next = self.m_data_tready.val() & !self.dq.empty.val();
-        self.dq.data_in.next = self.s_tdata.val();
+        self.dq.data_in.next = self.i_data.val();
         self.dq.write.next = false;
-        self.s_tready.next = false;
+        self.i_read.next = false;
         self.f_fire.next = false;
         match self.fst.q.val() {
             FState::Idle => {
                 if self.f_take.val() {
                     // The frame's first beat may go in the clock its record is taken.
                     self.f_seq.d.next = self.f_seq.q.val() + 1;
-                    self.s_tready.next = !self.dq.full.val();
-                    self.f_fire.next = self.s_tvalid.val() & !self.dq.full.val();
+                    self.i_read.next = !self.dq.full.val();
+                    self.f_fire.next = self.i_valid.val() & !self.dq.full.val();
                     self.dq.write.next = self.f_fire.val();
                     self.f_left.d.next = self.f_beats.val();
                     self.fst.d.next = FState::Data;
                     if self.f_fire.val() {
                         self.f_left.d.next = self.f_beats.val() - 1;
-                        if self.s_tlast.val() {
+                        if self.i_last.val() {
                             self.fst.d.next = FState::Pad;
                             if self.f_beats.val() == 1 {
                                 self.fst.d.next = FState::Idle;
@@ -622,12 +650,12 @@ impl Logic for RxPath {
             }
             FState::Data => {
                 if self.f_left.q.val().any() {
-                    self.s_tready.next = !self.dq.full.val();
-                    self.f_fire.next = self.s_tvalid.val() & !self.dq.full.val();
+                    self.i_read.next = !self.dq.full.val();
+                    self.f_fire.next = self.i_valid.val() & !self.dq.full.val();
                     self.dq.write.next = self.f_fire.val();
                     if self.f_fire.val() {
                         self.f_left.d.next = self.f_left.q.val() - 1;
-                        if self.s_tlast.val() {
+                        if self.i_last.val() {
                             self.fst.d.next = FState::Pad;
                             if self.f_left.q.val() == 1 {
                                 self.fst.d.next = FState::Idle;
@@ -636,8 +664,8 @@ impl Logic for RxPath {
                     }
                 } else {
                     // The stream is longer than the record said: discard the rest.
-                    self.s_tready.next = true;
-                    if self.s_tvalid.val() & self.s_tlast.val() {
+                    self.i_read.next = true;
+                    if self.i_valid.val() & self.i_last.val() {
                         self.fst.d.next = FState::Idle;
                     }
                 }
@@ -655,12 +683,14 @@ impl Logic for RxPath {
                 }
             }
             _ => {
-                self.s_tready.next = true;
-                if self.s_tvalid.val() & self.s_tlast.val() {
+                self.i_read.next = true;
+                if self.i_valid.val() & self.i_last.val() {
                     self.fst.d.next = FState::Idle;
                 }
             }
         }
+
+        self.inq.read.next = self.i_read.val() & !self.inq.empty.val();
 
         // ---- Frame events: one per completed write, in order.
         self.s_done_ready.next = false;

@@ -177,9 +177,10 @@ fn one_beat_per_clock() -> Result<()> {
         "100 x 1500-byte requests: {} beats in {span} clocks",
         c.len()
     );
-    assert!(
-        span <= c.len() as u64 + 100 * 2,
-        "at most 2 idle clocks per request: {span}"
+    assert_eq!(
+        span,
+        c.len() as u64,
+        "no idle clock between back-to-back requests"
     );
     assert!(sim.mem.violations.is_empty(), "{:?}", sim.mem.violations);
     Ok(())
