@@ -1,7 +1,7 @@
 //! Co-simulation of the DMA write engine (`<prefix>_dma_write`) against the host memory
 //! model ([`cosim::AxiMemory`]).
 
-use crate::rx::{pulse_reset, test_paths, verilate_block};
+use crate::rx::{WWatch, pulse_reset, test_paths, verilate_block};
 use anyhow::{Result, bail};
 use cosim::{Agent, AxiMemory, AxisSink, AxisSource, Model, PortId};
 use host_model::Resolved;
@@ -115,22 +115,6 @@ impl Agent for DoneSink {
     }
 }
 
-/// Beats on the AXI write data channel, for throughput figures.
-struct WWatch {
-    wvalid: PortId,
-    wready: PortId,
-    cycles: Vec<u64>,
-}
-
-impl Agent for WWatch {
-    fn drive(&mut self, _model: &mut Model) {}
-    fn observe(&mut self, model: &Model) {
-        if model.get(self.wvalid) != 0 && model.get(self.wready) != 0 {
-            self.cycles.push(model.cycles());
-        }
-    }
-}
-
 /// The Verilated DMA write engine with a request driver, a data source, host memory and
 /// a completion sink.
 pub struct DmaWriteSim {
@@ -154,14 +138,9 @@ impl DmaWriteSim {
         mem_size: usize,
     ) -> Result<Self> {
         let model = verilate_block(cfg, "dma_write", out, waves)?;
-        let port = |n: &str| model.port(n);
         let req = ReqDriver::new(&model)?;
         let done = DoneSink::new(&model, 21)?;
-        let w = WWatch {
-            wvalid: port("m_axi_wvalid")?,
-            wready: port("m_axi_wready")?,
-            cycles: vec![],
-        };
+        let w = WWatch::new(&model)?;
         let data = AxisSource::new(&model, "s_axis_data", 0.0, 22)?;
         let mem = AxiMemory::new(&model, "m_axi", mem_size, 23)?;
         let mut sim = DmaWriteSim {

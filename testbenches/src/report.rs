@@ -26,11 +26,12 @@ use crate::dma::{DmaReadSim, DmaWriteSim, WriteReq};
 use crate::engine_sim::EngineSim;
 use crate::framegen::FrameGen;
 use crate::rx::{Drive, RunResult, RxParserSim, tcp_frame};
+use crate::rx_sim::RxSim;
 use crate::scenario::{hand_out, peer_frame};
 use anyhow::{Context, Result, bail};
 use hdl::synth::{SynthReport, Target};
 use host_model::Resolved;
-use host_model::proto::ENGINE_MAX_FRAME;
+use host_model::proto::{CmdStatus, Command, ENGINE_MAX_FRAME, Event, RX_BUF_BYTES};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -359,6 +360,110 @@ pub fn measure_engine(
             let frame_cycles = got.iter().map(|t| t.frame_cycles).collect();
             let frames = got.into_iter().map(|t| t.frame).collect();
             Ok((frames, frame_cycles, sim.cycles() - c0))
+        })?);
+    }
+    Ok(workloads)
+}
+
+/// Buffers the receive-ring benchmark keeps posted (the ring holds
+/// [`host_model::proto::RX_RING_SLOTS`]).
+const RX_BENCH_BUFFERS: usize = 240;
+/// Buffers reposted at a time as their frames are announced.
+const RX_BENCH_REPOST: usize = 48;
+
+/// The receive engine top (`<prefix>_rx`): [`ENGINE_BENCH_CONNECTIONS`] connections
+/// handed out, then a quarter of `params.frames` 64-byte hits and as many mixed frames
+/// back to back into receive-ring buffers that the host reposts as their RX_FRAME events
+/// arrive. The "output frames" are the frames' writes on the AXI4 write data channel;
+/// their bytes are read back from host memory.
+pub fn measure_rx(
+    cfg: &Resolved,
+    out: &Path,
+    params: &BenchParams,
+    progress: bool,
+) -> Result<Vec<Workload>> {
+    let mem = RX_BENCH_BUFFERS * RX_BUF_BYTES + 4096;
+    let mut sim = RxSim::build(cfg, out, None, mem)?;
+    let n = (cfg.config.offload.connections as usize).min(ENGINE_BENCH_CONNECTIONS);
+    if progress {
+        eprintln!("rx: handing out {n} connections...");
+    }
+    let keys = hand_out(&mut sim, n)?;
+    let addr = |i: usize| (i * RX_BUF_BYTES) as u64;
+    let mut tag = 0u32;
+    let mut post = |sim: &mut RxSim, addrs: Vec<u64>| {
+        tag += 1;
+        sim.push_command(&Command::RxBuf { tag, addrs }.encode());
+    };
+    post(&mut sim, (0..RX_BENCH_BUFFERS).map(addr).collect());
+    let bpb = cfg.keep_width as u64;
+    let frames = (params.frames / 4).max(2) as usize;
+    let hits: Vec<Vec<u8>> = (0..frames)
+        .map(|i| {
+            let mut f = peer_frame(&keys[i % n], i as u32, Some(1), 0, &[]);
+            f.resize(64, 0);
+            f
+        })
+        .collect();
+    let mut g = FrameGen::new(9);
+    let mixed: Vec<Vec<u8>> = std::iter::repeat_with(|| g.valid())
+        .filter(|f| f.len() <= RX_BUF_BYTES)
+        .take(frames)
+        .collect();
+    let mut workloads = vec![];
+    let mut posted = 1usize;
+    for (name, batch) in [("rx ring 64-byte hits", hits), ("rx ring mixed", mixed)] {
+        if progress {
+            eprintln!("{name}: {} frames back to back...", batch.len());
+        }
+        workloads.push(measure_runs(name, &batch, bpb, |chunk| {
+            let c0 = sim.cycles();
+            let beats0 = sim.w_cycles().len();
+            for f in chunk {
+                sim.push_frame(f.clone(), false);
+            }
+            let mut landed = Vec::with_capacity(chunk.len());
+            while landed.len() < chunk.len() {
+                let k = RX_BENCH_REPOST.min(chunk.len() - landed.len());
+                let mut again = vec![];
+                for e in sim.wait_rx_frames(k)? {
+                    let Ok(Event::RxFrame {
+                        addr: a,
+                        status,
+                        trailer,
+                    }) = Event::decode(&e.words)
+                    else {
+                        bail!("bad RX_FRAME event {:x?}", e.words)
+                    };
+                    if trailer.status != CmdStatus::Ok {
+                        bail!("RX_FRAME {trailer:?}");
+                    }
+                    let at = a as usize;
+                    landed.push(sim.mem.mem[at..at + status.written()].to_vec());
+                    again.push(a);
+                }
+                post(&mut sim, again);
+                posted += 1;
+            }
+            // Every buffer has been reposted: collect the RXBUF responses.
+            for r in sim.wait_responses(posted)? {
+                match Event::decode(&r) {
+                    Ok(Event::RxBufPosted { trailer, .. }) if trailer.status == CmdStatus::Ok => {}
+                    other => bail!("RXBUF answered {other:?}"),
+                }
+            }
+            posted = 0;
+            // The frames' data beats, in order, one request each (buffers are aligned).
+            let cycles = &sim.w_cycles()[beats0..];
+            let mut frame_cycles = vec![];
+            let mut at = 0usize;
+            for f in &landed {
+                let beats = f.len().div_ceil(8);
+                let span = cycles.get(at..at + beats).context("missing write beats")?;
+                frame_cycles.push((span[0], span[beats - 1]));
+                at += beats;
+            }
+            Ok((landed, frame_cycles, sim.cycles() - c0))
         })?);
     }
     Ok(workloads)
@@ -1488,6 +1593,9 @@ pub fn run_bench(
     measurements
         .engine
         .extend(measure_dma(cfg, out, params, progress)?);
+    measurements
+        .engine
+        .extend(measure_rx(cfg, out, params, progress)?);
     let reports = out.join("reports");
     let synth = find_synth_reports(&reports, cfg, synth_args);
     let report = BenchReport::new(cfg, measurements, synth);

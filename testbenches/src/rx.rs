@@ -356,3 +356,30 @@ pub fn bytes_to_words(bytes: &[u8]) -> Vec<u64> {
         })
         .collect()
 }
+
+/// Cycles of the beats on an AXI4 write data channel (`m_axi_wvalid` and `wready`), for
+/// throughput figures.
+pub struct WWatch {
+    wvalid: cosim::PortId,
+    wready: cosim::PortId,
+    pub cycles: Vec<u64>,
+}
+
+impl WWatch {
+    pub fn new(model: &Model) -> Result<Self> {
+        Ok(WWatch {
+            wvalid: model.port("m_axi_wvalid")?,
+            wready: model.port("m_axi_wready")?,
+            cycles: vec![],
+        })
+    }
+}
+
+impl cosim::Agent for WWatch {
+    fn drive(&mut self, _model: &mut Model) {}
+    fn observe(&mut self, model: &Model) {
+        if model.get(self.wvalid) != 0 && model.get(self.wready) != 0 {
+            self.cycles.push(model.cycles());
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! DMA write engine) under Verilator, with host memory ([`cosim::AxiMemory`]) on its
 //! AXI4 write port.
 
-use crate::rx::{bytes_to_words, pulse_reset, test_paths, verilate_block, words_to_bytes};
+use crate::rx::{WWatch, bytes_to_words, pulse_reset, test_paths, verilate_block, words_to_bytes};
 use anyhow::{Result, bail};
 use cosim::{AxiMemory, AxisSink, AxisSource, Model};
 use host_model::Resolved;
@@ -24,6 +24,7 @@ pub struct RxSim {
     evt: AxisSink,
     src: AxisSource,
     pub mem: AxiMemory,
+    w: WWatch,
     cfg: Resolved,
     responses: VecDeque<Vec<u64>>,
     rx_frames: VecDeque<RxFrameEvent>,
@@ -47,12 +48,14 @@ impl RxSim {
         let evt = AxisSink::new(&model, "m_axis_evt", 1.0, 32)?;
         let src = AxisSource::new(&model, "s_axis", 0.0, 33)?;
         let mem = AxiMemory::new(&model, "m_axi", mem_size, 34)?;
+        let w = WWatch::new(&model)?;
         let mut sim = RxSim {
             model,
             cmd,
             evt,
             src,
             mem,
+            w,
             cfg: cfg.clone(),
             responses: VecDeque::new(),
             rx_frames: VecDeque::new(),
@@ -102,7 +105,13 @@ impl RxSim {
     fn step(&mut self) {
         cosim::step(
             &mut self.model,
-            &mut (&mut self.cmd, &mut self.evt, &mut self.src, &mut self.mem),
+            &mut (
+                &mut self.cmd,
+                &mut self.evt,
+                &mut self.src,
+                &mut self.mem,
+                &mut self.w,
+            ),
         );
     }
 
@@ -212,6 +221,11 @@ impl RxSim {
         }
         self.run_cycles(settle);
         Ok(())
+    }
+
+    /// Cycles of every beat written on the AXI4 write data channel so far.
+    pub fn w_cycles(&self) -> &[u64] {
+        &self.w.cycles
     }
 
     /// Cycles since the model was built.

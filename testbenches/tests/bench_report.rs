@@ -157,6 +157,22 @@ fn bench_report_from_a_small_run_and_a_synthetic_synth_report() {
         assert!(w.frames == FRAMES / 16 && w.beats_per_cycle > 0.9, "{w:?}");
     }
 
+    // The receive engine top: 64-byte hits land in ring buffers at line rate too.
+    let rx = m
+        .engine
+        .iter()
+        .find(|w| w.name == "rx ring 64-byte hits")
+        .expect("rx row");
+    assert_eq!(rx.frames, FRAMES / 4);
+    assert_eq!(rx.idle_cycles_between_frames, 0);
+    assert_eq!(rx.span_cycles, rx.beats);
+    let rx_mixed = m
+        .engine
+        .iter()
+        .find(|w| w.name == "rx ring mixed")
+        .expect("rx mixed");
+    assert_eq!(rx_mixed.frames, FRAMES / 4);
+
     // The Markdown: both tables have the three measured rows; the 64-byte idle figure is 0.
     for name in ["64-byte", "1518-byte", "mixed"] {
         let rows = md
