@@ -2014,7 +2014,7 @@ macro_rules! rx_status_struct {
         /// - `ip_csum_ok`, `l4_csum_ok`: checked and correct.
         /// - `payload_valid`, `payload_offset`: where the TCP/UDP payload starts, when
         ///   the parser found it and it is below 4,096 (else 0, 0).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize)]
         pub struct RxStatus {
             $(pub $name: u32,)*
         }
@@ -2095,6 +2095,16 @@ impl RxStatus {
             payload_valid: payload.is_some() as u32,
             payload_offset: payload.unwrap_or(0),
         }
+    }
+
+    /// Names of the errors set in `errors` ([`crate::meta::ERROR_NAMES`] order).
+    pub fn error_names(&self) -> Vec<&'static str> {
+        crate::meta::ERROR_NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.errors >> i & 1 != 0)
+            .map(|(_, n)| *n)
+            .collect()
     }
 
     /// Bytes of the frame in the buffer.
