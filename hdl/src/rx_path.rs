@@ -33,6 +33,10 @@ use rust_hdl::prelude::*;
 
 const _: () = assert!(RX_RING_SLOTS == 256, "ring FIFO has 8 address bits");
 const _: () = assert!(RX_BUF_BYTES <= 65535, "DMA request length is 16 bits");
+const _: () = assert!(
+    RX_BUF_BYTES == 2048,
+    "the wrap check looks at address bits [63:11]"
+);
 
 macro_rules! status_struct {
     ($($name:ident : $w:expr),* $(,)?) => {
@@ -143,6 +147,8 @@ pub struct RxPath {
     l_err: DFF<Bit>,
     l_done1: Signal<Local, Bits<16>>,
     l_word: Signal<Local, Bits<64>>,
+    l_top: Signal<Local, Bits<53>>,
+    l_wraps: Signal<Local, Bit>,
     l_ev_valid: Signal<Local, Bit>,
     l_ev_ready: Signal<Local, Bit>,
     l_ev_data: Signal<Local, Bits<64>>,
@@ -280,6 +286,8 @@ impl Default for RxPath {
             l_err: Default::default(),
             l_done1: Default::default(),
             l_word: Default::default(),
+            l_top: Default::default(),
+            l_wraps: Default::default(),
             l_ev_valid: Default::default(),
             l_ev_ready: Default::default(),
             l_ev_data: Default::default(),
@@ -422,6 +430,10 @@ impl Logic for RxPath {
         // ---- Command processor (RXBUF).
         self.l_word.next = self.s_cmd_tdata.val();
         self.l_done1.next = self.l_done.q.val() + 1;
+        // The buffer would wrap past 2^64 - 1: address bits [63:11] all ones and the
+        // buffer not starting exactly 2,048 bytes below the end.
+        self.l_top.next = self.l_word.val().get_bits::<53>(11);
+        self.l_wraps.next = self.l_top.val().all() & self.l_word.val().get_bits::<8>(3).any();
         self.ring.write.next = false;
         self.ring.data_in.next = self.l_word.val();
         self.l_hdr.next = self.k_resp.val();
@@ -476,7 +488,7 @@ impl Logic for RxPath {
             }
             LState::Body => {
                 if self.l_valid.val() {
-                    if self.l_word.val().get_bits::<3>(0).any() {
+                    if self.l_word.val().get_bits::<3>(0).any() | self.l_wraps.val() {
                         self.l_status.d.next = self.k_bad_entry.val();
                         self.lst.d.next = LState::Discard;
                         if self.s_cmd_tlast.val() {

@@ -37,7 +37,7 @@
 //! | 0x06 | CLOSE | as FLUSH; the response says `close` |
 //! | 0x07 | STATS | none (`count` = 0) |
 //!
-//! | 0x08 | RXBUF | per entry: one word, the host address of a receive-ring buffer of [`RX_BUF_BYTES`] bytes, 8-byte aligned (bits `[2:0]` = 0, else `BAD_ENTRY`) |
+//! | 0x08 | RXBUF | per entry: one word, the host address of a receive-ring buffer of [`RX_BUF_BYTES`] bytes, 8-byte aligned (bits `[2:0]` = 0) and not wrapping past 2^64 - 1; else `BAD_ENTRY` |
 //!
 //! Opcodes 0x08-0x0F belong to the data path ([`Opcode::is_data_path`]): the receive
 //! path takes these commands whole and answers them itself; the offload core never sees
@@ -143,7 +143,9 @@ pub enum DecodeError {
     BadCount { opcode: Opcode, count: u16 },
     #[error("unknown status code 0x{0:02x}")]
     BadStatus(u8),
-    #[error("entry {index}: buffer address 0x{addr:x} is not 8-byte aligned")]
+    #[error(
+        "entry {index}: buffer address 0x{addr:x} is not 8-byte aligned or the buffer wraps past the end of the address space"
+    )]
     Misaligned { index: usize, addr: u64 },
 }
 
@@ -1270,7 +1272,8 @@ impl<'a> CommandReader<'a> {
         Ok(Some(u))
     }
 
-    /// Next RXBUF entry: a buffer address, 8-byte aligned.
+    /// Next RXBUF entry: a buffer address, 8-byte aligned, whose [`RX_BUF_BYTES`] bytes
+    /// do not wrap past the end of the 64-bit address space.
     pub fn next_buffer(&mut self) -> Result<Option<u64>, DecodeError> {
         if self.consumed == self.count {
             return Ok(None);
@@ -1279,7 +1282,7 @@ impl<'a> CommandReader<'a> {
             .words
             .get(self.pos)
             .ok_or(DecodeError::Truncated { at: self.pos })?;
-        if w & 7 != 0 {
+        if w & 7 != 0 || w.checked_add(RX_BUF_BYTES as u64 - 1).is_none() {
             return Err(DecodeError::Misaligned {
                 index: self.consumed as usize,
                 addr: w,
