@@ -153,6 +153,61 @@ impl Segment {
         })
     }
 
+    /// A segment from a frame's bytes as the host reads them from a receive-ring buffer
+    /// (parsed with `etherparse`, independently of the engine's parser) and the engine's
+    /// handle when its lookup hit; `None` for a frame that is not a well-formed TCP
+    /// segment over IPv4 or IPv6 (with at most one VLAN tag).
+    pub fn from_frame(frame: &[u8], offload_handle: Option<u16>) -> Option<Segment> {
+        use etherparse::{LinkSlice, NetSlice, SlicedPacket, TransportSlice, VlanSlice};
+        let p = SlicedPacket::from_ethernet(frame).ok()?;
+        if !matches!(p.link, Some(LinkSlice::Ethernet2(_))) {
+            return None;
+        }
+        let vlan = match p.vlan() {
+            None => None,
+            Some(VlanSlice::SingleVlan(v)) => Some(v.vlan_identifier().value()),
+            Some(_) => return None,
+        };
+        let (ipv6, src, dst) = match &p.net {
+            Some(NetSlice::Ipv4(ip)) => (
+                false,
+                u32::from_be_bytes(ip.header().source()) as u128,
+                u32::from_be_bytes(ip.header().destination()) as u128,
+            ),
+            Some(NetSlice::Ipv6(ip)) => (
+                true,
+                u128::from_be_bytes(ip.header().source()),
+                u128::from_be_bytes(ip.header().destination()),
+            ),
+            _ => return None,
+        };
+        let Some(TransportSlice::Tcp(tcp)) = &p.transport else {
+            return None;
+        };
+        let f = |b: bool, v: u16| if b { v } else { 0 };
+        Some(Segment {
+            key: FlowKey {
+                ipv6,
+                vlan_present: vlan.is_some(),
+                vlan_id: vlan.unwrap_or(0),
+                local_ip: dst,
+                remote_ip: src,
+                local_port: tcp.destination_port(),
+                remote_port: tcp.source_port(),
+            },
+            flags: f(tcp.fin(), flags::FIN)
+                | f(tcp.syn(), flags::SYN)
+                | f(tcp.rst(), flags::RST)
+                | f(tcp.psh(), flags::PSH)
+                | f(tcp.ack(), flags::ACK)
+                | f(tcp.urg(), flags::URG),
+            seq: tcp.sequence_number(),
+            ack: tcp.acknowledgment_number(),
+            payload_len: tcp.payload().len() as u32,
+            offload_handle,
+        })
+    }
+
     fn has(&self, f: u16) -> bool {
         self.flags & f != 0
     }

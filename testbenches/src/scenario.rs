@@ -3,11 +3,14 @@
 
 use crate::engine_sim::{EngineSim, Tagged};
 use crate::reference::reference;
+use crate::rx_sim::RxSim;
 use anyhow::{Result, bail};
 use etherparse::PacketBuilder;
 use host_model::engine::Delivery;
 use host_model::engine::{EngineModel, Lookup};
+use host_model::proto::{CmdStatus, Command, RX_BUF_BYTES, RX_RING_SLOTS};
 use host_model::proto::{Event, FlowKey};
+use host_model::rx_path::{RingWrite, RxPathModel};
 use host_model::stack::{EngineLink, FrameClass, HostStack, OffloadPolicy, Segment};
 use host_model::{Resolved, RxMeta};
 use std::path::Path;
@@ -91,6 +94,205 @@ impl Mirror {
     }
 }
 
+/// A frame as the host stack receives it from the engine side.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    /// The TCP segment the host sees (`None`: not TCP).
+    pub seg: Option<Segment>,
+    pub lookup: Lookup,
+    /// Cycle the frame reached the host (tagged record, or RX_FRAME event).
+    pub cycle: u64,
+}
+
+/// The engine side of a scenario: the Verilated RTL with its model alongside. Commands
+/// go to both (the [`EngineLink`] side); frames go through both and arrive at the host.
+pub trait FramePath: EngineLink {
+    /// Send frames; return what arrives at the host, in order (differences from the
+    /// model are counted).
+    fn deliver(&mut self, frames: &[Vec<u8>]) -> Result<Vec<Arrival>>;
+    /// Simulated cycles so far.
+    fn cycles(&self) -> u64;
+    /// Run `n` cycles.
+    fn settle(&mut self, n: u64);
+    /// (commands sent, differences between the RTL and the model).
+    fn counts(&self) -> (u64, u64);
+}
+
+impl FramePath for Mirror {
+    fn deliver(&mut self, frames: &[Vec<u8>]) -> Result<Vec<Arrival>> {
+        Ok(self
+            .frames(frames)?
+            .into_iter()
+            .map(|(t, l)| Arrival {
+                seg: Segment::from_record(&t.record, l),
+                lookup: l,
+                cycle: t.cycle,
+            })
+            .collect())
+    }
+    fn cycles(&self) -> u64 {
+        self.sim.cycles()
+    }
+    fn settle(&mut self, n: u64) {
+        self.sim.run_cycles(n)
+    }
+    fn counts(&self) -> (u64, u64) {
+        (self.commands, self.mismatches)
+    }
+}
+
+/// The receive engine top (`<prefix>_rx`) and its model side by side: frames reach the
+/// host through receive-ring buffers in host memory, which the host reads and parses
+/// itself (`Segment::from_frame`, etherparse).
+pub struct RingMirror {
+    pub sim: RxSim,
+    pub model: RxPathModel,
+    pub mismatches: u64,
+    pub commands: u64,
+    tag: u32,
+}
+
+impl RingMirror {
+    pub fn new(sim: RxSim, model: RxPathModel) -> Self {
+        RingMirror {
+            sim,
+            model,
+            mismatches: 0,
+            commands: 0,
+            tag: 0,
+        }
+    }
+}
+
+impl EngineLink for RingMirror {
+    fn command(&mut self, words: &[u64]) -> Vec<u64> {
+        self.commands += 1;
+        let want = self.model.command_event(words).encode();
+        let got = self.sim.command(words).unwrap_or_default();
+        if got != want {
+            self.mismatches += 1;
+            eprintln!("RTL/model differ on {words:x?}:\n  RTL   {got:x?}\n  model {want:x?}");
+        }
+        // The scenarios send no frame while a connection is held: nothing is released.
+        if !self.model.engine.take_delivered().is_empty() {
+            self.mismatches += 1;
+        }
+        got
+    }
+
+    fn poll_events(&mut self) -> Vec<Vec<u64>> {
+        let got = self.sim.poll_events();
+        let want: Vec<Vec<u64>> = self
+            .model
+            .engine
+            .take_unsolicited()
+            .iter()
+            .map(Event::encode)
+            .collect();
+        if got != want {
+            self.mismatches += 1;
+            eprintln!("upload requests differ:\n  RTL   {got:x?}\n  model {want:x?}");
+        }
+        got
+    }
+}
+
+impl RingMirror {
+    /// Post buffers for a chunk of frames (region `half` of two) and send the chunk;
+    /// returns what the model expects of each frame.
+    fn send_chunk(&mut self, chunk: &[Vec<u8>], half: usize) -> Result<Vec<RingWrite>> {
+        let min = self.sim.config().config.rx.min_frame_len;
+        self.tag += 1;
+        let base = half * RING_CHUNK;
+        let addrs = (0..chunk.len())
+            .map(|i| ((base + i) * RX_BUF_BYTES) as u64)
+            .collect();
+        let posted = EngineLink::command(
+            self,
+            &Command::RxBuf {
+                tag: self.tag,
+                addrs,
+            }
+            .encode(),
+        );
+        if Event::decode(&posted).map(|e| e.trailer().status) != Ok(CmdStatus::Ok) {
+            bail!("RXBUF failed: {posted:x?}");
+        }
+        let mut want = vec![];
+        for f in chunk {
+            self.sim.push_frame(f.clone(), false);
+            self.model.engine.lookup(&reference(f, false, min).encode());
+            for d in self.model.engine.take_delivered() {
+                want.push(self.model.deliver(&d, true));
+            }
+        }
+        Ok(want)
+    }
+
+    /// Wait for a chunk's RX_FRAME events; read and parse each buffer.
+    fn receive_chunk(&mut self, want: &[RingWrite], out: &mut Vec<Arrival>) -> Result<()> {
+        let got = self.sim.wait_rx_frames(want.len())?;
+        for (g, w) in got.iter().zip(want) {
+            let ev = Event::decode(&g.words)?;
+            if !matches!(w, RingWrite::Written { event, .. } if *event == ev) {
+                self.mismatches += 1;
+            }
+            let Event::RxFrame { addr, status, .. } = ev else {
+                bail!("not an RX_FRAME event: {ev:?}");
+            };
+            let at = addr as usize;
+            let bytes = &self.sim.mem.mem[at..at + status.written()];
+            let lookup = match status.lookup {
+                3 => Lookup::Hit(status.conn as u16),
+                1 => Lookup::Miss,
+                _ => Lookup::NotTcp,
+            };
+            let handle = match lookup {
+                Lookup::Hit(h) => Some(h),
+                _ => None,
+            };
+            out.push(Arrival {
+                seg: Segment::from_frame(bytes, handle),
+                lookup,
+                cycle: g.cycle,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Frames per chunk of [`RingMirror::deliver`]: two chunks of buffers fit the ring.
+const RING_CHUNK: usize = RX_RING_SLOTS / 2 - 8;
+
+impl FramePath for RingMirror {
+    /// Chunks go back to back: the next chunk's buffers are posted and its frames sent
+    /// before the previous chunk's events are awaited, so the ring never runs dry and
+    /// the input never waits.
+    fn deliver(&mut self, frames: &[Vec<u8>]) -> Result<Vec<Arrival>> {
+        let mut out = vec![];
+        let mut pending: Option<Vec<RingWrite>> = None;
+        for (k, chunk) in frames.chunks(RING_CHUNK).enumerate() {
+            let want = self.send_chunk(chunk, k % 2)?;
+            if let Some(prev) = pending.replace(want) {
+                self.receive_chunk(&prev, &mut out)?;
+            }
+        }
+        if let Some(prev) = pending {
+            self.receive_chunk(&prev, &mut out)?;
+        }
+        Ok(out)
+    }
+    fn cycles(&self) -> u64 {
+        self.sim.cycles()
+    }
+    fn settle(&mut self, n: u64) {
+        self.sim.run_cycles(n)
+    }
+    fn counts(&self) -> (u64, u64) {
+        (self.commands, self.mismatches)
+    }
+}
+
 /// The RTL's status of a delivered frame as a [`Lookup`].
 fn lookup_of(t: &Tagged) -> Lookup {
     match t.status {
@@ -160,6 +362,8 @@ pub fn peer_frame(
 /// What `offload-many` measured.
 #[derive(Debug, Default)]
 pub struct OffloadManySummary {
+    /// Where the frames reach the host.
+    pub path: &'static str,
     pub connections: usize,
     pub offloaded: u64,
     pub refused: u64,
@@ -198,6 +402,29 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         mismatches: 0,
         commands: 0,
     };
+    offload_many_on(mirror, "engine top: frames and records on m_axis", n, t0)
+}
+
+/// [`offload_many`] on the receive engine top: the host stack reads every frame from a
+/// receive-ring buffer in host memory (RX_FRAME events) and parses it itself.
+pub fn offload_many_ring(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManySummary> {
+    let t0 = std::time::Instant::now();
+    let sim = RxSim::build(cfg, out, None, RX_RING_SLOTS * RX_BUF_BYTES)?;
+    let mirror = RingMirror::new(sim, RxPathModel::new(EngineModel::new(cfg)));
+    offload_many_on(
+        mirror,
+        "receive engine top: frames in receive-ring buffers, parsed by the host",
+        n,
+        t0,
+    )
+}
+
+fn offload_many_on<L: FramePath>(
+    mirror: L,
+    path: &'static str,
+    n: usize,
+    t0: std::time::Instant,
+) -> Result<OffloadManySummary> {
     let policy = OffloadPolicy {
         min_bytes: u64::MAX,
         ..OffloadPolicy::default()
@@ -225,8 +452,8 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         .enumerate()
         .map(|(i, k)| peer_frame(k, isn(i), None, 2, &[]))
         .collect();
-    for (t, l) in stack.link_mut().frames(&syns)? {
-        if let Some(seg) = Segment::from_record(&t.record, l) {
+    for a in stack.link_mut().deliver(&syns)? {
+        if let Some(seg) = a.seg {
             stack.receive(&seg)?;
         }
     }
@@ -238,17 +465,18 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         let our_isn = stack.conn(id).map(|c| c.tcp.snd_nxt as u32).unwrap_or(0);
         acks.push(peer_frame(k, isn(i).wrapping_add(1), Some(our_isn), 0, &[]));
     }
-    for (t, l) in stack.link_mut().frames(&acks)? {
-        if let Some(seg) = Segment::from_record(&t.record, l) {
+    for a in stack.link_mut().deliver(&acks)? {
+        if let Some(seg) = a.seg {
             stack.receive(&seg)?;
         }
     }
     // One block list for all of them.
     let ids: Vec<u32> = keys.iter().filter_map(|k| stack.conn_by_key(k)).collect();
-    let c0 = stack.link().sim.cycles();
+    let c0 = stack.link().cycles();
     let outcomes = stack.offload(&ids)?;
-    let handout_cycles = stack.link().sim.cycles() - c0;
+    let handout_cycles = stack.link().cycles() - c0;
     let mut s = OffloadManySummary {
+        path,
         connections: n,
         handout_cycles,
         ..Default::default()
@@ -263,10 +491,10 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         .collect();
     s.data_beats = data.iter().map(|f| f.len().div_ceil(8) as u64).sum();
     let last_beats = data.last().map(|f| f.len().div_ceil(8) as u64).unwrap_or(0);
-    let tagged = stack.link_mut().frames(&data)?;
+    let tagged = stack.link_mut().deliver(&data)?;
     s.data_frames = tagged.len();
-    s.data_span_cycles = tagged.last().map(|t| t.0.cycle).unwrap_or(0)
-        - tagged.first().map(|t| t.0.cycle).unwrap_or(0);
+    s.data_span_cycles =
+        tagged.last().map(|a| a.cycle).unwrap_or(0) - tagged.first().map(|a| a.cycle).unwrap_or(0);
     // From the first record to the last, the input carried every frame but the first.
     let first_beats = data
         .first()
@@ -274,14 +502,14 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         .unwrap_or(0);
     s.lookup_bubbles = s.data_span_cycles as i64 - (s.data_beats - first_beats) as i64;
     let _ = last_beats;
-    for (t, l) in &tagged {
-        if matches!(l, Lookup::Hit(_)) {
+    for a in &tagged {
+        if matches!(a.lookup, Lookup::Hit(_)) {
             s.data_hits += 1;
         }
-        if let Some(seg) = Segment::from_record(&t.record, *l) {
-            let class = stack.receive(&seg)?;
+        if let Some(seg) = &a.seg {
+            let class = stack.receive(seg)?;
             // A frame that hit an offloaded connection must take the engine path.
-            if matches!(l, Lookup::Hit(_)) != matches!(class, FrameClass::EnginePath(_)) {
+            if matches!(a.lookup, Lookup::Hit(_)) != matches!(class, FrameClass::EnginePath(_)) {
                 s.misrouted += 1;
             }
         }
@@ -294,16 +522,20 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
         .map(|(i, k)| peer_frame(k, isn(i).wrapping_add(11), Some(0), 1, &[]))
         .collect();
     s.fins = fins.len();
-    stack.link_mut().frames(&fins)?;
-    stack.link_mut().sim.run_cycles(200);
+    for a in stack.link_mut().deliver(&fins)? {
+        // The host sees the FINs too (the engine also asks for the upload).
+        if a.seg.is_none() {
+            s.misrouted += 1;
+        }
+    }
+    stack.link_mut().settle(200);
     s.uploads_requested = stack.poll()?.len();
     let merged = stack.stats()?;
     s.uploaded = merged.host.uploads;
     s.engine_connections_after = merged.engine.connections;
     let link = stack.link();
-    s.commands = link.commands;
-    s.mismatches = link.mismatches;
-    s.sim_cycles = link.sim.cycles();
+    (s.commands, s.mismatches) = link.counts();
+    s.sim_cycles = link.cycles();
     s.wall_seconds = t0.elapsed().as_secs_f64();
     Ok(s)
 }
@@ -313,8 +545,8 @@ impl std::fmt::Display for OffloadManySummary {
         let per = self.handout_cycles as f64 / self.connections.max(1) as f64;
         writeln!(
             f,
-            "scenario offload-many: {} connections (IPv4 and IPv6, some VLAN-tagged)",
-            self.connections
+            "scenario offload-many: {} connections (IPv4 and IPv6, some VLAN-tagged); {}",
+            self.connections, self.path
         )?;
         writeln!(
             f,
@@ -327,7 +559,7 @@ impl std::fmt::Display for OffloadManySummary {
         )?;
         writeln!(
             f,
-            "  data: {} frames back to back ({} beats), {} hit offloaded connections; {} clocks from first to last tagged record, {} lookup bubbles",
+            "  data: {} frames back to back ({} beats), {} hit offloaded connections; {} clocks from the first frame's arrival at the host to the last, {} bubbles",
             self.data_frames,
             self.data_beats,
             self.data_hits,
