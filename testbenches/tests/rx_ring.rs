@@ -342,7 +342,8 @@ fn ring_throughput_figures() -> Result<()> {
     let key = hand_out(&mut sim, 1)?[0];
     hand_out(&mut model, 1)?;
     let mut next = 0x40;
-    for (size, n) in [(64usize, 250usize), (1518, 100)] {
+    // Frame sizes: minimum, 64-byte TCP payload (118 bytes), MSS 1460 (1514), maximum.
+    for (size, n) in [(64usize, 250usize), (118, 200), (1514, 100), (1518, 100)] {
         let addrs = buffers(&mut next, n);
         both(
             &mut sim,
@@ -372,6 +373,13 @@ fn ring_throughput_figures() -> Result<()> {
         // Steady state: clocks between the events of frame n/4 and frame n-1.
         let q = n / 4;
         let steady = (got[n - 1].cycle - got[q].cycle) as f64 / (n - 1 - q) as f64;
+        println!(
+            "ring path, {}-byte TCP payloads: {:.1} payload bits per clock in steady state \
+             ({:.1} % of the 64-bit datapath)",
+            size - 54,
+            (size - 54) as f64 * 8.0 / steady,
+            (size - 54) as f64 * 8.0 / steady / 64.0 * 100.0
+        );
         println!(
             "ring path, {n} back-to-back {size}-byte hits: {beats} beats in {clocks} clocks \
              ({:.3} beats/clock, {:.1} clocks/frame with the latency, {steady:.2} in steady state)",
