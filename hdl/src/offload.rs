@@ -1004,8 +1004,9 @@ impl<
                 self.lk_status.next = 3.into();
             }
         }
+        // The handle goes out with held and hit records only (0 for not TCP and misses).
         self.lk_res.next = bit_cast::<19, 16>(self.p5_conn.q.val());
-        if self.lk_status.val() == 1 {
+        if !self.lk_status.val().get_bit(1) {
             self.lk_res.next = 0.into();
         }
         // Exceptions on offloaded connections: RST, FIN, SYN, URG (in that order).
