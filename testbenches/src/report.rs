@@ -1117,7 +1117,7 @@ impl BenchReport {
             m.raw.seconds
         )));
         b.push(Para(format!(
-            "With the stream agents driving every beat and collecting and decoding every frame and record. Rows `engine …`: the engine top (receive parser, offload core with its connection table, hold stage) with {} connections handed out; `64-byte hits` all hit them, `mixed` frames (up to {} bytes) miss or are not TCP. Rows `dma_…`: the DMA engines with the host memory model always ready; a frame is one 1,500-byte request at an unaligned address:",
+            "With the stream agents driving every beat and collecting and decoding every frame and record. Rows `engine …`: the engine top (receive parser, offload core with its connection table, hold stage) with {} connections handed out; `64-byte hits` all hit them, `mixed` frames (up to {} bytes) miss or are not TCP. Rows `dma_…`: the DMA engines with the host memory model always ready; a frame is one 1,500-byte request at an unaligned address. Rows `rx ring …`: the receive engine top (engine top, receive ring, DMA write engine) with the same connections, writing every frame into a receive-ring buffer that the host reposts after reading it; the output frames are the frames' writes on the AXI4 write data channel:",
             grouped(ENGINE_BENCH_CONNECTIONS as u64),
             grouped(ENGINE_MAX_FRAME as u64)
         )));
