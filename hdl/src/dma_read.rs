@@ -20,7 +20,10 @@
 //! - *Planner*: splits a request into bursts and issues their addresses.
 //! - *Aligner*: shifts the read beats down by `addr mod 8` lanes: output beat `k` is
 //!   made of read beats `k` and `k + 1`, so it leaves when read beat `k + 1` arrives (or
-//!   one clock after the request's last read beat). One beat per clock.
+//!   one clock after the request's last read beat). One beat per clock. The next
+//!   request loads in the clock the current one's last beat leaves, so back-to-back
+//!   requests are at most one clock apart (that extra clock when the last output beat
+//!   comes after the last read beat).
 
 use crate::burst::BurstPlanner;
 use crate::sync_fifo::SyncFifo;
@@ -92,6 +95,7 @@ pub struct DmaRead {
     shr: Signal<Local, Bits<7>>,
     shl: Signal<Local, Bits<7>>,
     c64: Signal<Local, Bits<7>>,
+    finishing: Signal<Local, Bit>,
     part_a: Signal<Local, Bits<64>>,
     part_b: Signal<Local, Bits<64>>,
     part_ab: Signal<Local, Bits<64>>,
@@ -171,6 +175,7 @@ impl Default for DmaRead {
             shr: Default::default(),
             shl: Default::default(),
             c64: Default::default(),
+            finishing: Default::default(),
             part_a: Default::default(),
             part_b: Default::default(),
             part_ab: Default::default(),
@@ -254,27 +259,12 @@ impl Logic for DmaRead {
         self.keep9.next = self.keep9.val() - self.one9.val();
         self.done_st.next = 0.into();
         self.done_in.next = bit_cast::<19, 16>(self.aq.data_out.val().get_bits::<16>(19));
-        if !self.al_busy.q.val() & !self.aq.empty.val() {
-            if self.h_len.val() == 0 {
-                // Zero length: completion only, status 4.
-                if !self.done.full.val() {
-                    self.aq.read.next = true;
-                    self.done.write.next = true;
-                    self.done_in.next = self.done_in.val() | 0x40000;
-                }
-            } else {
+        // Zero length (aligner idle): completion only, status 4.
+        if !self.al_busy.q.val() & !self.aq.empty.val() & (self.h_len.val() == 0) {
+            if !self.done.full.val() {
                 self.aq.read.next = true;
-                self.al_busy.d.next = true;
-                self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
-                self.al_keep.d.next = self.keep9.val().get_bits::<8>(0);
-                self.al_tag.d.next = self.aq.data_out.val().get_bits::<16>(19);
-                self.al_rl.d.next = self.h_nr.val().get_bits::<14>(0);
-                self.al_ol.d.next = self.h_no.val().get_bits::<14>(0);
-                self.al_rnz.d.next = true;
-                self.al_onz.d.next = true;
-                self.al_o1.d.next = self.h_no.val() == 1;
-                self.al_seen.d.next = false;
-                self.al_worst.d.next = 0.into();
+                self.done.write.next = true;
+                self.done_in.next = self.done_in.val() | 0x40000;
             }
         }
         // Read beats are taken while the output FIFO has room for this beat and a flush.
@@ -339,9 +329,38 @@ impl Logic for DmaRead {
                 self.done_in.next = self.done_in.val() | self.done_st.val();
             }
         }
-        // Done when every read beat is in and every output beat is out.
+        // Done when every read beat is in and every output beat is out; `finishing`: the
+        // request's last output beat leaves in this clock and no read beat is left.
+        self.finishing.next = self.al_busy.q.val()
+            & self.emit.val()
+            & self.al_onz.q.val()
+            & self.al_o1.q.val()
+            & (!self.al_rnz.q.val() | (self.r_fire.val() & (self.al_rl.q.val() == 1)));
         if self.al_busy.q.val() & !self.al_rnz.q.val() & !self.al_onz.q.val() {
             self.al_busy.d.next = false;
+        }
+        if self.finishing.val() {
+            self.al_busy.d.next = false;
+        }
+        // The next request (not zero length) loads when the aligner is idle or in the
+        // clock the current one finishes; written after the beat's own updates so that
+        // the new request's values win.
+        if (!self.al_busy.q.val() | self.finishing.val())
+            & !self.aq.empty.val()
+            & (self.h_len.val() != 0)
+        {
+            self.aq.read.next = true;
+            self.al_busy.d.next = true;
+            self.al_o.d.next = self.aq.data_out.val().get_bits::<3>(0);
+            self.al_keep.d.next = self.keep9.val().get_bits::<8>(0);
+            self.al_tag.d.next = self.aq.data_out.val().get_bits::<16>(19);
+            self.al_rl.d.next = self.h_nr.val().get_bits::<14>(0);
+            self.al_ol.d.next = self.h_no.val().get_bits::<14>(0);
+            self.al_rnz.d.next = true;
+            self.al_onz.d.next = true;
+            self.al_o1.d.next = self.h_no.val() == 1;
+            self.al_seen.d.next = false;
+            self.al_worst.d.next = 0.into();
         }
         self.done.data_in.next = self.done_in.val();
 

@@ -124,3 +124,32 @@ fn reads_stream_at_one_beat_per_clock() -> Result<()> {
     assert_eq!(span, f.beats, "no idle clock inside the frame");
     Ok(())
 }
+
+/// Memory and sink always ready: 100 back-to-back 1,500-byte reads leave at most one
+/// idle clock between requests (the clock that emits a request's last beat when its
+/// reads are all in; a read that needs one beat more than it outputs has none).
+#[test]
+fn back_to_back_reads_leave_at_most_one_idle_clock() -> Result<()> {
+    let cfg = Resolved::default_config();
+    let mut sim = DmaReadSim::for_test(&cfg, "dma_read_b2b", MEM)?;
+    for (i, b) in sim.mem.mem.iter_mut().enumerate() {
+        *b = (i * 7) as u8;
+    }
+    let addr = |i: u64| 0x2000 + i * 1531;
+    for i in 0..100u64 {
+        sim.push(addr(i), 1500, i as u16);
+    }
+    let (_, frames) = sim.wait_done(100)?;
+    for (i, f) in frames.iter().enumerate() {
+        let a = addr(i as u64) as usize;
+        assert_eq!(f.data, sim.mem.mem[a..a + 1500].to_vec(), "request {i}");
+    }
+    let beats: u64 = frames.iter().map(|f| f.beats).sum();
+    let span = frames[99].last_cycle - frames[0].first_cycle + 1;
+    eprintln!("100 x 1500-byte reads: {beats} beats in {span} clocks");
+    assert!(
+        span <= beats + 99,
+        "more than one idle clock between requests: {beats} beats in {span} clocks"
+    );
+    Ok(())
+}
