@@ -41,6 +41,36 @@ pub struct Config {
     pub rx: RxConfig,
     /// Connection table and state memories.
     pub offload: OffloadConfig,
+    /// Receive fast path (receive lists, ACK generation; see `host_model::rcv`).
+    pub rcv: RcvConfig,
+}
+
+/// Receive fast-path settings (A4, I5, I8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RcvConfig {
+    /// Send an ACK after this many in-order segments were accepted (1..=64, I8).
+    pub ack_every: u32,
+    /// Or when the oldest unacknowledged accepted segment is this old, in microseconds
+    /// (delayed ACK, 1..=500000).
+    pub delack_us: u32,
+    /// Scatter-gather entries of posted receive lists the engine keeps per connection
+    /// (1..=256): a list that does not fit in what is left is refused (`NO_RESOURCES`).
+    pub sg_entries: u32,
+    /// Frames the engine stores, all connections together, for connections that have
+    /// no receive list posted after their first indicated frame (A4, 1..=64).
+    pub hold_frames: u32,
+}
+
+impl Default for RcvConfig {
+    fn default() -> Self {
+        RcvConfig {
+            ack_every: 2,
+            delack_us: 40,
+            sg_entries: 16,
+            hold_frames: 8,
+        }
+    }
 }
 
 /// Connection table and context memory sizes.
@@ -84,6 +114,7 @@ impl Default for Config {
             clock_mhz: 156.25,
             rx: RxConfig::default(),
             offload: OffloadConfig::default(),
+            rcv: RcvConfig::default(),
         }
     }
 }
@@ -129,6 +160,8 @@ pub struct Resolved {
     pub handout_timeout_cycles: u32,
     /// `log2` of buckets per connection-table bank (`connections / 4` buckets).
     pub bucket_bits: u32,
+    /// `rcv.delack_us` in clock cycles at `clock_mhz` (rounded up).
+    pub delack_cycles: u64,
 }
 
 impl Config {
@@ -211,8 +244,24 @@ impl Config {
                 reason: "must be between 1 and 1000000 microseconds".into(),
             });
         }
+        let ranges: [(&'static str, u32, u32, u32); 4] = [
+            ("rcv.ack_every", self.rcv.ack_every, 1, 64),
+            ("rcv.delack_us", self.rcv.delack_us, 1, 500_000),
+            ("rcv.sg_entries", self.rcv.sg_entries, 1, 256),
+            ("rcv.hold_frames", self.rcv.hold_frames, 1, 64),
+        ];
+        for (key, v, lo, hi) in ranges {
+            if !(lo..=hi).contains(&v) {
+                return Err(ConfigError::Invalid {
+                    key,
+                    value: v.to_string(),
+                    reason: format!("must be between {lo} and {hi}"),
+                });
+            }
+        }
         let keep_width = self.data_width / 8;
         Ok(Resolved {
+            delack_cycles: (self.rcv.delack_us as f64 * self.clock_mhz).ceil() as u64,
             clock_period_ns: 1000.0 / self.clock_mhz,
             keep_width,
             lane_bits: keep_width.trailing_zeros(),
@@ -314,6 +363,20 @@ mod tests {
             .resolve()
             .unwrap();
         assert_eq!((r.conn_bits, r.bucket_bits), (16, 14));
+    }
+
+    #[test]
+    fn rcv_settings_are_checked() {
+        let e = Config::from_toml_str("[rcv]\nack_every = 0", "t")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
+        assert!(e.to_string().contains("rcv.ack_every"), "{e}");
+        let r = Config::from_toml_str("[rcv]\ndelack_us = 100", "t")
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(r.delack_cycles, 15_625);
     }
 
     #[test]

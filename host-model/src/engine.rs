@@ -442,6 +442,39 @@ impl EngineModel {
         })
     }
 
+    /// The TCP object of an Offloaded connection, for the fast path beside the engine
+    /// core, which owns its DELEGATED receive fields while it is offloaded
+    /// ([`crate::rcv`]); `None` for any other handle.
+    pub fn offloaded_tcp_mut(&mut self, handle: u16) -> Option<&mut Tcp> {
+        match self.conns.get_mut(handle as usize)? {
+            Some(c) if c.state == ConnState::Offloaded => Some(&mut c.tcp),
+            _ => None,
+        }
+    }
+
+    /// The Path object of a live Path (the fast path counts the IP IDs it uses, M7).
+    pub fn path_obj_mut(&mut self, handle: u16) -> Option<&mut Path> {
+        Some(&mut self.paths.get_mut(handle as usize)?.as_mut()?.path)
+    }
+
+    /// Queue an upload request for an Offloaded connection whose `upload_requested`
+    /// flag is clear (then set it), as an exception does; returns whether one was
+    /// queued.
+    pub fn request_upload(&mut self, handle: u16, reason: UploadReason) -> bool {
+        match self.conns.get_mut(handle as usize) {
+            Some(Some(c)) if c.state == ConnState::Offloaded && !c.upload_requested => {
+                c.upload_requested = true;
+                self.unsolicited.push(Event::UploadRequest {
+                    handle,
+                    host_ctx: c.host_ctx,
+                    reason,
+                });
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A live Neighbor.
     pub fn neighbor(&self, handle: u16) -> Option<NeighborView> {
         let n = self.nbrs.get(handle as usize)?.as_ref()?;
@@ -649,6 +682,19 @@ impl EngineModel {
     }
 
     fn process(&mut self, words: &[u64]) -> Event {
+        // Data-path opcodes belong to the blocks around the engine core: unknown here,
+        // whatever the rest of the header says.
+        if let Some(w) = words.first()
+            && Opcode::is_data_path(*w as u8)
+        {
+            return Event::Error {
+                tag: (w >> 32) as u32,
+                trailer: Trailer {
+                    status: CmdStatus::BadOpcode,
+                    consumed: 0,
+                },
+            };
+        }
         let mut r = match CommandReader::new(words) {
             Ok(r) => r,
             Err(e) => {
@@ -746,7 +792,7 @@ impl EngineModel {
             }
             // Data-path commands are the receive path's (`crate::rx_path`); the engine
             // top without it does not know them.
-            Opcode::RxBuf => {
+            Opcode::RxBuf | Opcode::RcvList | Opcode::WinUpdate => {
                 return Event::Error {
                     tag,
                     trailer: Trailer {
@@ -1170,6 +1216,22 @@ fn with_trailer(ev: Event, t: Trailer) -> Event {
             status,
             trailer: t,
         },
+        Event::FrameData { addr, status, .. } => Event::FrameData {
+            addr,
+            status,
+            trailer: t,
+        },
+        Event::RcvListPosted { tag, results, .. } => Event::RcvListPosted {
+            tag,
+            results,
+            trailer: t,
+        },
+        Event::WinUpdated { tag, results, .. } => Event::WinUpdated {
+            tag,
+            results,
+            trailer: t,
+        },
+        Event::RcvDone { done, .. } => Event::RcvDone { done, trailer: t },
         // Unsolicited: never a response, its trailer is fixed.
         ev @ Event::UploadRequest { .. } => ev,
     }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod engine;
 pub mod meta;
 pub mod proto;
+pub mod rcv;
 pub mod rx_path;
 pub mod stack;
 

@@ -147,6 +147,8 @@ pub enum DecodeError {
         "entry {index}: buffer address 0x{addr:x} is not 8-byte aligned or the buffer wraps past the end of the address space"
     )]
     Misaligned { index: usize, addr: u64 },
+    #[error("entry {index}: bad receive list: {reason}")]
+    BadList { index: usize, reason: &'static str },
 }
 
 /// Command opcodes.
@@ -162,10 +164,15 @@ pub enum Opcode {
     Stats = 0x07,
     /// Post receive-ring buffers (handled by the receive path, `hdl::rx_path`).
     RxBuf = 0x08,
+    /// Post receive lists (scatter-gather lists of host buffers) for connections
+    /// (fast-path receive, A4, I5; see [`crate::rcv`]).
+    RcvList = 0x09,
+    /// Tell the engine how many indicated bytes the application consumed (A8).
+    WinUpdate = 0x0A,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; 8] = [
+    pub const ALL: [Opcode; 10] = [
         Opcode::Caps,
         Opcode::Handout1,
         Opcode::Handout2,
@@ -174,6 +181,8 @@ impl Opcode {
         Opcode::Close,
         Opcode::Stats,
         Opcode::RxBuf,
+        Opcode::RcvList,
+        Opcode::WinUpdate,
     ];
 
     /// Opcodes 0x08-0x0F belong to the data path: the receive path takes the whole
@@ -199,15 +208,22 @@ pub enum EventType {
     Closed = 0x86,
     Stats = 0x87,
     RxBufPosted = 0x88,
+    RcvListPosted = 0x89,
+    WinUpdated = 0x8A,
     /// Unsolicited: the engine asks the host to upload (flush) a connection.
     UploadRequest = 0xC0,
     /// Unsolicited: a frame was written into a receive-ring buffer (slow path).
     RxFrame = 0xC1,
+    /// Unsolicited: an offloaded connection's in-order frame was written into a
+    /// receive-ring buffer and its payload accepted (FRAME_DATA, A4).
+    FrameData = 0xC2,
+    /// Unsolicited: a receive list completed (full, short, or returned by a flush).
+    RcvDone = 0xC3,
     Error = 0xFF,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 15] = [
         EventType::Caps,
         EventType::Interlock,
         EventType::HandoutDone,
@@ -216,8 +232,12 @@ impl EventType {
         EventType::Closed,
         EventType::Stats,
         EventType::RxBufPosted,
+        EventType::RcvListPosted,
+        EventType::WinUpdated,
         EventType::UploadRequest,
         EventType::RxFrame,
+        EventType::FrameData,
+        EventType::RcvDone,
         EventType::Error,
     ];
 
@@ -484,7 +504,8 @@ state_object! {
         vlan_pcp: Const, 0, 12, 3;
         /// Frames carry an 802.1Q tag.
         vlan_present: Const, 0, 15, 1;
-        /// Next hop's MAC address.
+        /// Next hop's MAC address, as a 48-bit number whose bits `[47:40]` are the
+        /// first byte on the wire.
         dst_mac: Cached, 1, 0, 48;
         /// Our MAC address on this interface.
         src_mac: Cached, 2, 0, 48;
@@ -941,6 +962,99 @@ pub enum Command {
         tag: u32,
         addrs: Vec<u64>,
     },
+    /// Post receive lists.
+    RcvList {
+        tag: u32,
+        lists: Vec<RcvList>,
+    },
+    /// Window updates.
+    WinUpdate {
+        tag: u32,
+        updates: Vec<WinUpdate>,
+    },
+}
+
+/// One scatter-gather entry of a receive list: `len` bytes of host memory at `addr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SgEntry {
+    pub addr: u64,
+    pub len: u32,
+}
+
+/// A receive list for one connection (RCVMDL, A4, I5): its scatter-gather entries in
+/// stream order, and the host's tag for it (echoed in its [`RcvDone`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RcvList {
+    pub handle: u16,
+    pub host_ctx: u32,
+    pub list_tag: u32,
+    pub sg: Vec<SgEntry>,
+}
+
+impl RcvList {
+    /// Bytes the list holds.
+    pub fn len(&self) -> u64 {
+        self.sg.iter().map(|e| e.len as u64).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sg.is_empty()
+    }
+}
+
+/// A window update (A8): the application consumed `bytes` more indicated bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WinUpdate {
+    pub handle: u16,
+    pub host_ctx: u32,
+    pub bytes: u32,
+}
+
+/// A receive list's completion ([`Event::RcvDone`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RcvDone {
+    pub handle: u16,
+    pub host_ctx: u32,
+    pub list_tag: u32,
+    /// Bytes placed from the start of the list, in stream order, with no gap.
+    pub bytes: u32,
+    /// The list is not full (`bytes` < its length).
+    pub short: bool,
+    /// Completed short because an in-order segment carried PSH.
+    pub push: bool,
+    /// Returned by a FLUSH or CLOSE of its connection (the residual, A7).
+    pub flushed: bool,
+}
+
+impl RcvDone {
+    /// The two body words: `[3:0]` = 3 (TCP), `[31:16]` handle, `[63:32]` host
+    /// context; then `[31:0]` list tag, `[63:32]` bytes. Flags go in a third word:
+    /// bit 0 short, bit 1 push, bit 2 flushed.
+    pub fn encode(&self) -> [u64; 3] {
+        [
+            Kind::Tcp as u64 | (self.handle as u64) << 16 | (self.host_ctx as u64) << 32,
+            self.list_tag as u64 | (self.bytes as u64) << 32,
+            self.short as u64 | (self.push as u64) << 1 | (self.flushed as u64) << 2,
+        ]
+    }
+
+    pub fn decode(w: &[u64; 3]) -> Result<RcvDone, DecodeError> {
+        if w[0] & 0xFFFF != Kind::Tcp as u64 {
+            return Err(DecodeError::ReservedBits { at: 1, word: w[0] });
+        }
+        if w[2] & !7 != 0 {
+            return Err(DecodeError::ReservedBits { at: 3, word: w[2] });
+        }
+        Ok(RcvDone {
+            handle: (w[0] >> 16) as u16,
+            host_ctx: (w[0] >> 32) as u32,
+            list_tag: w[1] as u32,
+            bytes: (w[1] >> 32) as u32,
+            short: w[2] & 1 != 0,
+            push: w[2] & 2 != 0,
+            flushed: w[2] & 4 != 0,
+        })
+    }
 }
 
 fn cmd_header(op: Opcode, count: usize, tag: u32) -> u64 {
@@ -957,7 +1071,9 @@ impl Command {
             | Command::Update { tag, .. }
             | Command::Close { tag, .. }
             | Command::Stats { tag }
-            | Command::RxBuf { tag, .. } => *tag,
+            | Command::RxBuf { tag, .. }
+            | Command::RcvList { tag, .. }
+            | Command::WinUpdate { tag, .. } => *tag,
         }
     }
 
@@ -971,6 +1087,8 @@ impl Command {
             Command::Close { .. } => Opcode::Close,
             Command::Stats { .. } => Opcode::Stats,
             Command::RxBuf { .. } => Opcode::RxBuf,
+            Command::RcvList { .. } => Opcode::RcvList,
+            Command::WinUpdate { .. } => Opcode::WinUpdate,
         }
     }
 
@@ -1005,6 +1123,24 @@ impl Command {
             Command::RxBuf { addrs, .. } => {
                 out.push(cmd_header(Opcode::RxBuf, addrs.len(), tag));
                 out.extend(addrs);
+            }
+            Command::RcvList { lists, .. } => {
+                out.push(cmd_header(Opcode::RcvList, lists.len(), tag));
+                for l in lists {
+                    out.push(EntryHeader::new(Kind::Tcp, l.handle, l.host_ctx).encode());
+                    out.push(l.list_tag as u64 | ((l.sg.len() as u64) & 0xFFFF) << 32);
+                    for e in &l.sg {
+                        out.push(e.addr);
+                        out.push(e.len as u64);
+                    }
+                }
+            }
+            Command::WinUpdate { updates, .. } => {
+                out.push(cmd_header(Opcode::WinUpdate, updates.len(), tag));
+                for u in updates {
+                    out.push(EntryHeader::new(Kind::Tcp, u.handle, u.host_ctx).encode());
+                    out.push(u.bytes as u64);
+                }
             }
             Command::Update { update, .. } => {
                 out.push(cmd_header(Opcode::Update, 1, tag));
@@ -1089,6 +1225,20 @@ impl Command {
                     addrs.push(a);
                 }
                 Command::RxBuf { tag, addrs }
+            }
+            Opcode::RcvList => {
+                let mut lists = Vec::new();
+                while let Some(l) = r.next_rcv_list()? {
+                    lists.push(l);
+                }
+                Command::RcvList { tag, lists }
+            }
+            Opcode::WinUpdate => {
+                let mut updates = Vec::new();
+                while let Some(u) = r.next_win_update()? {
+                    updates.push(u);
+                }
+                Command::WinUpdate { tag, updates }
             }
         };
         r.finish()?;
@@ -1291,6 +1441,90 @@ impl<'a> CommandReader<'a> {
         self.pos += 1;
         self.consumed += 1;
         Ok(Some(w))
+    }
+
+    /// Next RCVLIST entry: entry header (TCP, handle), a word with the list tag in
+    /// `[31:0]` and the number of scatter-gather entries `n` in `[47:32]` (1 or more;
+    /// `[63:48]` reserved), then `n` pairs of words: the address, and the length in
+    /// `[31:0]` (1 or more; `[63:32]` reserved). An entry whose bytes would wrap past
+    /// the end of the address space is refused. Faults: `BadList` (n = 0, length 0,
+    /// wrap), `ReservedBits`, `Truncated`.
+    pub fn next_rcv_list(&mut self) -> Result<Option<RcvList>, DecodeError> {
+        let Some(h) = self.entry_header()? else {
+            return Ok(None);
+        };
+        self.expect_kind(&h, Kind::Tcp)?;
+        let index = self.consumed as usize;
+        let w = self.body(1)?[0];
+        if w >> 48 != 0 {
+            return Err(DecodeError::ReservedBits {
+                at: self.pos + 1,
+                word: w,
+            });
+        }
+        let n = ((w >> 32) & 0xFFFF) as usize;
+        if n == 0 {
+            return Err(DecodeError::BadList {
+                index,
+                reason: "no scatter-gather entries",
+            });
+        }
+        let body = self.body(1 + 2 * n)?;
+        let mut sg = Vec::with_capacity(n);
+        for (i, pair) in body[1..].chunks(2).enumerate() {
+            let (addr, lw) = (pair[0], pair[1]);
+            if lw >> 32 != 0 {
+                return Err(DecodeError::ReservedBits {
+                    at: self.pos + 3 + 2 * i,
+                    word: lw,
+                });
+            }
+            if lw == 0 {
+                return Err(DecodeError::BadList {
+                    index,
+                    reason: "zero-length scatter-gather entry",
+                });
+            }
+            if addr.checked_add(lw - 1).is_none() {
+                return Err(DecodeError::BadList {
+                    index,
+                    reason: "scatter-gather entry wraps past the end of the address space",
+                });
+            }
+            sg.push(SgEntry {
+                addr,
+                len: lw as u32,
+            });
+        }
+        self.advance(1 + 2 * n);
+        Ok(Some(RcvList {
+            handle: h.handle,
+            host_ctx: h.host_ctx,
+            list_tag: w as u32,
+            sg,
+        }))
+    }
+
+    /// Next WINUPDATE entry: entry header (TCP, handle), a word with the bytes consumed
+    /// in `[31:0]` (`[63:32]` reserved).
+    pub fn next_win_update(&mut self) -> Result<Option<WinUpdate>, DecodeError> {
+        let Some(h) = self.entry_header()? else {
+            return Ok(None);
+        };
+        self.expect_kind(&h, Kind::Tcp)?;
+        let w = self.body(1)?[0];
+        if w >> 32 != 0 {
+            return Err(DecodeError::ReservedBits {
+                at: self.pos + 1,
+                word: w,
+            });
+        }
+        self.advance(1);
+        Ok(Some(WinUpdate {
+            handle: h.handle,
+            host_ctx: h.host_ctx,
+            bytes: w as u32,
+        }))
     }
 
     /// After the last entry: words left before `tlast` are an error.
@@ -1586,6 +1820,32 @@ pub enum Event {
         status: RxStatus,
         trailer: Trailer,
     },
+    /// Response to RCVLIST: one result per list.
+    RcvListPosted {
+        tag: u32,
+        results: Vec<ResultEntry>,
+        trailer: Trailer,
+    },
+    /// Response to WINUPDATE: one result per entry.
+    WinUpdated {
+        tag: u32,
+        results: Vec<ResultEntry>,
+        trailer: Trailer,
+    },
+    /// Unsolicited (tag 0), FRAME_DATA: as [`Event::RxFrame`], for an in-order frame of
+    /// an offloaded connection whose payload the engine accepted (RCV.NXT moved past
+    /// it) with no receive list to place it in.
+    FrameData {
+        addr: u64,
+        status: RxStatus,
+        trailer: Trailer,
+    },
+    /// Unsolicited (tag 0): a receive list completed; trailer OK, or `DMA_ERROR` when a
+    /// write into it failed.
+    RcvDone {
+        done: RcvDone,
+        trailer: Trailer,
+    },
 }
 
 /// Why the engine asks for an upload (the entry word's `[15:8]`).
@@ -1604,12 +1864,18 @@ pub enum UploadReason {
     Syn = 4,
     /// URG received (urgent data is not handled by the engine).
     Urg = 5,
+    /// A fast-path write into one of the connection's receive lists failed on the DMA
+    /// port (the list completed with `DMA_ERROR`).
+    DmaError = 6,
+    /// In-order data arrived with no receive list posted and the frame store for such
+    /// data (`rcv.hold_frames`) was full (A4).
+    NoBuffer = 7,
 }
 
 impl UploadReason {
     pub fn from_u8(v: u8) -> Option<UploadReason> {
         use UploadReason::*;
-        [HandoutTimeout, Rst, Fin, Syn, Urg]
+        [HandoutTimeout, Rst, Fin, Syn, Urg, DmaError, NoBuffer]
             .into_iter()
             .find(|r| *r as u8 == v)
     }
@@ -1640,8 +1906,13 @@ impl Event {
             | Event::Updated { tag, .. }
             | Event::Stats { tag, .. }
             | Event::Error { tag, .. }
-            | Event::RxBufPosted { tag, .. } => *tag,
-            Event::UploadRequest { .. } | Event::RxFrame { .. } => 0,
+            | Event::RxBufPosted { tag, .. }
+            | Event::RcvListPosted { tag, .. }
+            | Event::WinUpdated { tag, .. } => *tag,
+            Event::UploadRequest { .. }
+            | Event::RxFrame { .. }
+            | Event::FrameData { .. }
+            | Event::RcvDone { .. } => 0,
         }
     }
 
@@ -1655,7 +1926,11 @@ impl Event {
             | Event::Stats { trailer, .. }
             | Event::Error { trailer, .. }
             | Event::RxBufPosted { trailer, .. }
-            | Event::RxFrame { trailer, .. } => *trailer,
+            | Event::RxFrame { trailer, .. }
+            | Event::RcvListPosted { trailer, .. }
+            | Event::WinUpdated { trailer, .. }
+            | Event::FrameData { trailer, .. }
+            | Event::RcvDone { trailer, .. } => *trailer,
             Event::UploadRequest { .. } => Trailer::ok(0),
         }
     }
@@ -1673,6 +1948,10 @@ impl Event {
             Event::UploadRequest { .. } => EventType::UploadRequest,
             Event::RxBufPosted { .. } => EventType::RxBufPosted,
             Event::RxFrame { .. } => EventType::RxFrame,
+            Event::RcvListPosted { .. } => EventType::RcvListPosted,
+            Event::WinUpdated { .. } => EventType::WinUpdated,
+            Event::FrameData { .. } => EventType::FrameData,
+            Event::RcvDone { .. } => EventType::RcvDone,
         }
     }
 
@@ -1683,7 +1962,9 @@ impl Event {
             Event::Caps { caps, .. } => out.extend(caps.encode()),
             Event::Interlock { results, .. }
             | Event::HandoutDone { results, .. }
-            | Event::Updated { results, .. } => out.extend(results.iter().map(|r| r.encode())),
+            | Event::Updated { results, .. }
+            | Event::RcvListPosted { results, .. }
+            | Event::WinUpdated { results, .. } => out.extend(results.iter().map(|r| r.encode())),
             Event::Flushed { items, .. } => {
                 for it in items {
                     match it {
@@ -1705,10 +1986,11 @@ impl Event {
             }
             Event::Stats { stats, .. } => out.extend(stats.to_words()),
             Event::Error { .. } | Event::RxBufPosted { .. } => {}
-            Event::RxFrame { addr, status, .. } => {
+            Event::RxFrame { addr, status, .. } | Event::FrameData { addr, status, .. } => {
                 out.push(*addr);
                 out.push(status.encode());
             }
+            Event::RcvDone { done, .. } => out.extend(done.encode()),
             Event::UploadRequest {
                 handle,
                 host_ctx,
@@ -1777,6 +2059,34 @@ impl Event {
                 results: results(body)?,
                 trailer,
             },
+            EventType::RcvListPosted => Event::RcvListPosted {
+                tag,
+                results: results(body)?,
+                trailer,
+            },
+            EventType::WinUpdated => Event::WinUpdated {
+                tag,
+                results: results(body)?,
+                trailer,
+            },
+            EventType::RcvDone => {
+                let [a, b, c] = body else {
+                    return Err(if body.len() < 3 {
+                        DecodeError::Truncated { at: words.len() }
+                    } else {
+                        DecodeError::TrailingWords {
+                            extra: body.len() - 3,
+                        }
+                    });
+                };
+                if tag != 0 || trailer.consumed != 0 {
+                    return Err(DecodeError::ReservedBits { at: 0, word: h });
+                }
+                Event::RcvDone {
+                    done: RcvDone::decode(&[*a, *b, *c])?,
+                    trailer,
+                }
+            }
             EventType::Stats => {
                 if body.len() != STAT_NAMES.len() {
                     return Err(DecodeError::Truncated { at: words.len() });
@@ -1829,7 +2139,7 @@ impl Event {
                 }
                 Event::RxBufPosted { tag, trailer }
             }
-            EventType::RxFrame => {
+            EventType::RxFrame | EventType::FrameData => {
                 let [addr, status] = body else {
                     return Err(if body.len() < 2 {
                         DecodeError::Truncated { at: words.len() }
@@ -1842,10 +2152,19 @@ impl Event {
                 if tag != 0 || trailer.consumed != 0 {
                     return Err(DecodeError::ReservedBits { at: 0, word: h });
                 }
-                Event::RxFrame {
-                    addr: *addr,
-                    status: RxStatus::decode(*status),
-                    trailer,
+                let (addr, status) = (*addr, RxStatus::decode(*status));
+                if et == EventType::RxFrame {
+                    Event::RxFrame {
+                        addr,
+                        status,
+                        trailer,
+                    }
+                } else {
+                    Event::FrameData {
+                        addr,
+                        status,
+                        trailer,
+                    }
                 }
             }
             EventType::Flushed | EventType::Closed => {

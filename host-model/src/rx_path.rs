@@ -78,6 +78,11 @@ impl RxPathModel {
                 consumed: 0,
             },
         };
+        // The ring path knows RXBUF only (the receive lists and window updates are the
+        // fast path's, `crate::rcv`, which the RTL does not have yet).
+        if words.first().map(|w| *w as u8) != Some(Opcode::RxBuf as u8) {
+            return error(CmdStatus::BadOpcode);
+        }
         let mut r = match CommandReader::new(words) {
             Ok(r) if r.opcode == Opcode::RxBuf => r,
             Ok(_) | Err(DecodeError::BadOpcode(_)) => return error(CmdStatus::BadOpcode),

@@ -358,13 +358,16 @@ pub struct HostStats {
     /// unsolicited message that is not a valid upload request).
     pub protocol_errors: u64,
     /// Upload requests received ([`HostStack::poll`]): all of them, then those acted on
-    /// by reason (RST → CLOSE, FIN / SYN / URG → FLUSH), and the stale ones ignored.
-    /// `upload_requests` = the four reasons + `upload_requests_timeout` + `upload_requests_stale`.
+    /// by reason (RST → CLOSE, FIN / SYN / URG and the receive path's DMA_ERROR /
+    /// NO_BUFFER → FLUSH), and the stale ones ignored. `upload_requests` = the reasons +
+    /// `upload_requests_timeout` + `upload_requests_stale`.
     pub upload_requests: u64,
     pub upload_requests_rst: u64,
     pub upload_requests_fin: u64,
     pub upload_requests_syn: u64,
     pub upload_requests_urg: u64,
+    /// DMA_ERROR and NO_BUFFER requests (receive fast path).
+    pub upload_requests_rcv: u64,
     pub upload_requests_timeout: u64,
     pub upload_requests_stale: u64,
     /// Handouts abandoned after the engine's handout timeout: a `HandoutTimeout`
@@ -1631,6 +1634,10 @@ impl<E: EngineLink> HostStack<E> {
                 }
                 self.upload(&[id], false)
             }
+            UploadReason::DmaError | UploadReason::NoBuffer => {
+                self.stats.upload_requests_rcv += 1;
+                self.upload(&[id], false)
+            }
             UploadReason::HandoutTimeout => {
                 self.stats.upload_requests_timeout += 1;
                 self.stats.handout_timeouts += 1;
@@ -1698,7 +1705,9 @@ fn with_tag(cmd: &Command, tag: u32) -> Command {
         | Command::Flush { tag: t, .. }
         | Command::Update { tag: t, .. }
         | Command::Close { tag: t, .. }
-        | Command::RxBuf { tag: t, .. } => *t = tag,
+        | Command::RxBuf { tag: t, .. }
+        | Command::RcvList { tag: t, .. }
+        | Command::WinUpdate { tag: t, .. } => *t = tag,
     }
     c
 }

@@ -304,7 +304,7 @@ fn lookup_of(t: &Tagged) -> Lookup {
 }
 
 /// A TCP segment from the peer to us (etherparse builds it); `flags`: bit 0 FIN,
-/// 1 SYN, 2 RST, 5 URG. Padded to the 60-byte Ethernet minimum.
+/// 1 SYN, 2 RST, 3 PSH, 5 URG. Padded to the 60-byte Ethernet minimum.
 pub fn peer_frame(
     key: &FlowKey,
     seq: u32,
@@ -328,6 +328,9 @@ pub fn peer_frame(
             }
             if flags & 4 != 0 {
                 b = b.rst();
+            }
+            if flags & 8 != 0 {
+                b = b.psh();
             }
             if flags & 0x20 != 0 {
                 b = b.urg(1);
