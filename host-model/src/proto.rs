@@ -38,11 +38,14 @@
 //! | 0x07 | STATS | none (`count` = 0) |
 //!
 //! | 0x08 | RXBUF | per entry: one word, the host address of a receive-ring buffer of [`RX_BUF_BYTES`] bytes, 8-byte aligned (bits `[2:0]` = 0) and not wrapping past 2^64 - 1; else `BAD_ENTRY` |
+//! | 0x09 | RCVLIST | per entry: entry header (TCP, handle); a word: `[31:0]` list tag, `[47:32]` scatter-gather entries `n` (1 or more), `[63:48]` reserved; then `n` pairs: the address, and a word with the length in `[31:0]` (1 or more, the entry must not wrap past 2^64 - 1), `[63:32]` reserved ([`CommandReader::next_rcv_list`]) |
+//! | 0x0A | WINUPDATE | per entry: entry header (TCP, handle); a word: `[31:0]` bytes the application consumed, `[63:32]` reserved |
 //!
-//! Opcodes 0x08-0x0F belong to the data path ([`Opcode::is_data_path`]): the receive
-//! path takes these commands whole and answers them itself; the offload core never sees
-//! them. 0x09-0x0F are reserved for the send list, receive list and window update
-//! commands and are answered with ERROR (`BAD_OPCODE`) today.
+//! Opcodes 0x08-0x0F belong to the data path ([`Opcode::is_data_path`]): the blocks
+//! around the offload core take these commands whole and answer them themselves; the
+//! offload core never sees them. RCVLIST and WINUPDATE belong to the receive fast
+//! path, which is modelled ([`crate::rcv`]) and not in the RTL yet: the RTL answers
+//! them, like 0x0B-0x0F (reserved for the send list), with ERROR (`BAD_OPCODE`).
 //!
 //! ### Receive ring (slow path, A2, M10)
 //! The host posts buffers with RXBUF; the engine keeps up to [`RX_RING_SLOTS`] of them
@@ -84,6 +87,10 @@
 //! | 0x86 | CLOSE | as FLUSH |
 //! | 0x87 | STATS | the engine's counters, one word each ([`STAT_NAMES`]) |
 //! | 0x88 | RXBUF | none; the trailer's `consumed` = buffers posted. `RING_FULL` when the ring filled up (later entries are not posted) |
+//! | 0x89 | RCVLIST | one result per list (`UNKNOWN_HANDLE`: not an offloaded connection with that host context; `NO_RESOURCES`: its entries do not fit in what is left of `rcv.sg_entries`) |
+//! | 0x8A | WINUPDATE | one result per entry |
+//! | 0xC2 | unsolicited FRAME_DATA (tag 0) | as RX_FRAME: an offloaded connection's in-order frame whose payload the engine accepted with no receive list for it (the application takes it from the ring buffer) |
+//! | 0xC3 | unsolicited RCV_DONE (tag 0) | a receive list completed ([`RcvDone`], 3 words: connection, tag and bytes placed, flags short / push / flushed); trailer OK or `DMA_ERROR` |
 //! | 0xC1 | unsolicited RX_FRAME (tag 0) | two words: the buffer's address, then the frame's status word ([`RxStatus`]); trailer OK, or `DMA_ERROR` (the buffer holds no valid frame); `consumed` 0 |
 //! | 0xFF | (any) ERROR | none: the header could not be accepted (bad opcode, reserved bits, a body where none belongs); the trailer says why |
 //! | 0xC0 | unsolicited UPLOAD_REQUEST (tag 0) | one entry word: `[3:0]` = 3 (TCP), `[15:8]` reason ([`UploadReason`]), `[31:16]` handle, `[63:32]` host context; trailer OK |

@@ -1056,6 +1056,7 @@ impl RcvModel {
         if !c.upload_asked {
             c.upload_asked = true;
             self.path.engine.request_upload(h, reason);
+            self.sync_events();
         }
     }
 }

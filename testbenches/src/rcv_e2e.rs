@@ -106,9 +106,13 @@ const RING_BASE: u64 = 0x1000_0000;
 const RING_BUFS: usize = 64;
 const APP_BASE: u64 = 0x4000_0000;
 const APP_BYTES: u64 = 8 << 20;
-const PEER_ISN: u32 = 0xFFFF_0000;
-const OUR_ISS: u32 = 0x1234_5678;
-const RCV_WSCALE: u8 = 7;
+/// The peer's initial sequence number (the stream starts at `PEER_ISN + 1`, and
+/// wraps past 2^32 early on).
+pub const PEER_ISN: u32 = 0xFFFF_0000;
+/// Ours.
+pub const OUR_ISS: u32 = 0x1234_5678;
+/// The window scale the engine applies to the windows it advertises.
+pub const RCV_WSCALE: u8 = 7;
 const HOST_WND: u32 = 256 * 1024;
 
 struct Peer {
@@ -227,7 +231,8 @@ pub fn run_model(cfg: &Resolved, sc: &StreamConfig) -> Result<StreamReport> {
         if let Place::Host { until } = r.host.place
             && r.round >= until
         {
-            let handle = hand_out(&mut r.eng, &mut r.mem, &r.key, &mut r.host)?;
+            let (ctx, nxt) = (r.host.host_ctx, r.host.rcv_nxt);
+            let handle = hand_out(&mut r.eng, &mut r.mem, &r.key, ctx, nxt, 65535)?;
             r.host.place = Place::Offloaded { handle };
             r.host.last_ack = None;
             r.rep.handouts += 1;
@@ -581,11 +586,16 @@ impl Run<'_> {
     }
 }
 
-fn hand_out(
+/// Hand one connection out (a new Neighbor, Path and TCP block; then HANDOUT2 with
+/// RCV.NXT = `rcv_nxt` and RCV.WND = `rcv_wnd`, `rcv_wscale` 7, MSS 1460, SND.NXT =
+/// [`OUR_ISS`] + 1). Returns its handle.
+pub fn hand_out(
     eng: &mut RcvModel,
     mem: &mut RegionMemory,
     key: &FlowKey,
-    host: &mut Host,
+    host_ctx: u32,
+    rcv_nxt: u32,
+    rcv_wnd: u32,
 ) -> Result<u16> {
     let nbr = Neighbor {
         vlan_present: key.vlan_present as u64,
@@ -619,10 +629,7 @@ fn hand_out(
             host_ctx: 2,
             obj: ObjRef::New(path),
         },
-        Block::Tcp {
-            host_ctx: host.host_ctx,
-            tcp,
-        },
+        Block::Tcp { host_ctx, tcp },
     ];
     let ev = Event::decode(
         &eng.command_event(&Command::Handout1 { tag: 3, blocks }.encode(), mem)
@@ -637,8 +644,8 @@ fn hand_out(
     );
     let handle = results[2].handle;
     tcp.tcp_state = TcpState::Established as u64;
-    tcp.rcv_nxt = host.rcv_nxt as u64;
-    tcp.rcv_wnd = 65535;
+    tcp.rcv_nxt = rcv_nxt as u64;
+    tcp.rcv_wnd = rcv_wnd as u64;
     tcp.snd_una = OUR_ISS.wrapping_add(1) as u64;
     tcp.snd_nxt = OUR_ISS.wrapping_add(1) as u64;
     let ev = Event::decode(
@@ -647,7 +654,7 @@ fn hand_out(
                 tag: 4,
                 entries: vec![Handout2Entry {
                     handle,
-                    host_ctx: host.host_ctx,
+                    host_ctx,
                     tcp,
                 }],
             }
@@ -731,6 +738,28 @@ fn check_ack(
     peer: &Peer,
     last: &mut Option<(u32, u32)>,
 ) -> Result<(u32, u32)> {
+    let (ack, wnd) = ack_fields(f, key)?;
+    ensure!(
+        (peer.max.wrapping_sub(ack) as i32) >= 0,
+        "ACK {ack} of data never sent (peer sent up to {})",
+        peer.max
+    );
+    if let Some((a, r)) = *last {
+        ensure!((ack.wrapping_sub(a) as i32) >= 0, "ACK number went back");
+        ensure!(
+            (ack.wrapping_add(wnd).wrapping_sub(r) as i32) >= -(1 << RCV_WSCALE),
+            "window right edge moved left"
+        );
+    }
+    *last = Some((ack, ack.wrapping_add(wnd)));
+    Ok((ack, wnd))
+}
+
+/// Check one ACK frame of the engine for `key` with etherparse (at least 60 bytes,
+/// MACs, VLAN tag, IPv4 header checksum, addresses, TCP checksum with the
+/// pseudo-header, ports, flag ACK alone, no payload, SND.NXT = [`OUR_ISS`] + 1);
+/// returns the ACK number and the window in bytes (scaled by [`RCV_WSCALE`]).
+pub fn ack_fields(f: &[u8], key: &FlowKey) -> Result<(u32, u32)> {
     ensure!(f.len() >= 60, "ACK frame of {} bytes", f.len());
     let p = SlicedPacket::from_ethernet(f).context("ACK frame: etherparse")?;
     let Some(etherparse::LinkSlice::Ethernet2(eth)) = &p.link else {
@@ -789,20 +818,8 @@ fn check_ack(
         th.sequence_number == OUR_ISS.wrapping_add(1),
         "ACK frame sequence number"
     );
-    let ack = th.acknowledgment_number;
-    ensure!(
-        (peer.max.wrapping_sub(ack) as i32) >= 0,
-        "ACK {ack} of data never sent (peer sent up to {})",
-        peer.max
-    );
-    let wnd = (th.window_size as u32) << RCV_WSCALE;
-    if let Some((a, r)) = *last {
-        ensure!((ack.wrapping_sub(a) as i32) >= 0, "ACK number went back");
-        ensure!(
-            (ack.wrapping_add(wnd).wrapping_sub(r) as i32) >= -(1 << RCV_WSCALE),
-            "window right edge moved left"
-        );
-    }
-    *last = Some((ack, ack.wrapping_add(wnd)));
-    Ok((ack, wnd))
+    Ok((
+        th.acknowledgment_number,
+        (th.window_size as u32) << RCV_WSCALE,
+    ))
 }

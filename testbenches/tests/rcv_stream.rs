@@ -35,3 +35,34 @@ fn impaired_stream_with_flushes() {
         ..StreamConfig::default()
     });
 }
+
+#[test]
+fn ipv6_vlan_stream() {
+    run(StreamConfig {
+        bytes: 2 << 20,
+        seed: 11,
+        ipv6: true,
+        vlan: true,
+        ..StreamConfig::default()
+    });
+}
+
+#[test]
+fn heavy_impairment_tiny_buffers_many_seeds() {
+    for seed in 100..108 {
+        run(StreamConfig {
+            bytes: 1 << 20,
+            seed,
+            loss: 0.05,
+            dup: 0.05,
+            reorder: 0.1,
+            ack_loss: 0.05,
+            flush: 0.01,
+            stall: 0.03,
+            max_sg: 8,
+            max_entry: 700,
+            mss: 536 + (seed as u32 % 4) * 300,
+            ..StreamConfig::default()
+        });
+    }
+}
