@@ -655,6 +655,44 @@ pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
     )
 }
 
+/// Generate the byte-range extractor (payload placement data path).
+pub fn generate_extract(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let mut uut = crate::extract::ByteExtract::default();
+    uut.connect_all();
+    let raw = generate_verilog(&uut);
+    let p = port_entry;
+    use PortDir::*;
+    let clk = "Clock and synchronous reset";
+    let fr = "Frames (AXI4-Stream, tkeep not needed)";
+    let pc = "Pieces: byte offset in the frame, length, last piece of the frame";
+    let out = "Pieces packed from byte 0, tlast on each piece's last beat (AXI4-Stream)";
+    let ports = direct_ports(vec![
+        p("clk", In, 1, clk, "clock"),
+        p("rst", In, 1, clk, "reset"),
+        p("s_axis_tdata", In, 64, fr, "s_tdata"),
+        p("s_axis_tlast", In, 1, fr, "s_tlast"),
+        p("s_axis_tvalid", In, 1, fr, "s_tvalid"),
+        p("s_axis_tready", Out, 1, fr, "s_tready"),
+        p("s_cmd_start", In, 16, pc, "s_cmd_start"),
+        p("s_cmd_len", In, 16, pc, "s_cmd_len"),
+        p("s_cmd_last", In, 1, pc, "s_cmd_last"),
+        p("s_cmd_valid", In, 1, pc, "s_cmd_valid"),
+        p("s_cmd_ready", Out, 1, pc, "s_cmd_ready"),
+        p("m_axis_tdata", Out, 64, out, "m_tdata"),
+        p("m_axis_tlast", Out, 1, out, "m_tlast"),
+        p("m_axis_tvalid", Out, 1, out, "m_tvalid"),
+        p("m_axis_tready", In, 1, out, "m_tready"),
+    ]);
+    wrap_block(
+        cfg,
+        "extract",
+        "Byte-range extractor: pieces of frames packed from byte 0 (payload placement)",
+        "",
+        &raw,
+        ports,
+    )
+}
+
 /// Generate every block of the engine for a configuration.
 pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
     Ok(Generated {
@@ -664,6 +702,7 @@ pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
             generate_engine(cfg)?,
             generate_dma_write(cfg)?,
             generate_dma_read(cfg)?,
+            generate_extract(cfg)?,
             generate_rx(cfg)?,
         ],
     })

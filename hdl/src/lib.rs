@@ -6,6 +6,7 @@ pub mod constraints;
 pub mod dma_read;
 pub mod dma_write;
 pub mod engine;
+pub mod extract;
 pub mod fast_fifo;
 pub mod generate;
 pub mod hold;
