@@ -693,6 +693,53 @@ pub fn generate_extract(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
     )
 }
 
+/// Generate the ACK frame generator.
+pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let mut uut = crate::ack_gen::AckGen::default();
+    uut.connect_all();
+    let raw = generate_verilog(&uut);
+    let p = port_entry;
+    use PortDir::*;
+    let clk = "Clock and synchronous reset";
+    let rq = "ACK request: the connection's header template fields and SEQ / ACK / window";
+    let out = "ACK frame (AXI4-Stream, lane 0 first on the wire)";
+    let ports = direct_ports(vec![
+        p("clk", In, 1, clk, "clock"),
+        p("rst", In, 1, clk, "reset"),
+        p("s_req_dst_mac", In, 48, rq, "s_dst_mac"),
+        p("s_req_src_mac", In, 48, rq, "s_src_mac"),
+        p("s_req_vlan", In, 1, rq, "s_vlan"),
+        p("s_req_vlan_tci", In, 16, rq, "s_vlan_tci"),
+        p("s_req_ipv6", In, 1, rq, "s_ipv6"),
+        p("s_req_local_ip", In, 128, rq, "s_local_ip"),
+        p("s_req_remote_ip", In, 128, rq, "s_remote_ip"),
+        p("s_req_ttl", In, 8, rq, "s_ttl"),
+        p("s_req_tos", In, 8, rq, "s_tos"),
+        p("s_req_flow_label", In, 20, rq, "s_flow_label"),
+        p("s_req_ip_id", In, 16, rq, "s_ip_id"),
+        p("s_req_local_port", In, 16, rq, "s_local_port"),
+        p("s_req_remote_port", In, 16, rq, "s_remote_port"),
+        p("s_req_seq", In, 32, rq, "s_seq"),
+        p("s_req_ack", In, 32, rq, "s_ack"),
+        p("s_req_window", In, 16, rq, "s_window"),
+        p("s_req_valid", In, 1, rq, "s_valid"),
+        p("s_req_ready", Out, 1, rq, "s_ready"),
+        p("m_axis_tdata", Out, 64, out, "m_tdata"),
+        p("m_axis_tkeep", Out, 8, out, "m_tkeep"),
+        p("m_axis_tlast", Out, 1, out, "m_tlast"),
+        p("m_axis_tvalid", Out, 1, out, "m_tvalid"),
+        p("m_axis_tready", In, 1, out, "m_tready"),
+    ]);
+    wrap_block(
+        cfg,
+        "ack_gen",
+        "ACK frame generator: pure ACKs from header templates, IPv4 and TCP checksums",
+        "",
+        &raw,
+        ports,
+    )
+}
+
 /// Generate every block of the engine for a configuration.
 pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
     Ok(Generated {
@@ -703,6 +750,7 @@ pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
             generate_dma_write(cfg)?,
             generate_dma_read(cfg)?,
             generate_extract(cfg)?,
+            generate_ack_gen(cfg)?,
             generate_rx(cfg)?,
         ],
     })

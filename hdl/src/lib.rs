@@ -1,6 +1,7 @@
 //! rust-hdl descriptions of the TCP offload engine's blocks, and the generator that
 //! emits them as Verilog a user can drop into a design.
 
+pub mod ack_gen;
 pub mod burst;
 pub mod constraints;
 pub mod dma_read;

@@ -655,6 +655,11 @@ impl RcvModel {
 
     /// The ACK frame the connection would send now (see the module documentation).
     pub fn ack_frame(&self, handle: u16) -> Option<Vec<u8>> {
+        ack_frame_bytes(&self.ack_fields(handle)?)
+    }
+
+    /// The fields of the ACK the connection would send now.
+    pub fn ack_fields(&self, handle: u16) -> Option<AckFields> {
         let conn = self.path.engine.conn(handle)?;
         let path = self.path.engine.path(conn.path)?;
         let nbr = self.path.engine.neighbor(path.nbr)?.nbr;
@@ -665,69 +670,23 @@ impl RcvModel {
         } else {
             0
         };
-        let field = (wnd >> shift).min(65535) as u16;
-        let mut tcp = TcpHeader::new(
-            t.local_port as u16,
-            t.remote_port as u16,
-            t.snd_nxt as u32,
-            field,
-        );
-        tcp.ack = true;
-        tcp.acknowledgment_number = t.rcv_nxt as u32;
-        let mac = |v: u64| {
-            let b = v.to_be_bytes();
-            [b[2], b[3], b[4], b[5], b[6], b[7]]
-        };
-        let eth = PacketBuilder::ethernet2(mac(nbr.src_mac), mac(nbr.dst_mac));
-        let ip = if p.ipv6 == 0 {
-            let mut h = Ipv4Header::new(
-                0,
-                p.ttl as u8,
-                IpNumber::TCP,
-                (p.local_ip_lo as u32).to_be_bytes(),
-                (p.remote_ip_lo as u32).to_be_bytes(),
-            )
-            .ok()?;
-            h.identification = p.current_ip_id();
-            h.dont_fragment = true;
-            h.dscp = IpDscp::try_new((p.tos >> 2) as u8).ok()?;
-            h.ecn = IpEcn::try_new((p.tos & 3) as u8).ok()?;
-            IpHeaders::Ipv4(h, Ipv4Extensions::default())
-        } else {
-            IpHeaders::Ipv6(
-                Ipv6Header {
-                    traffic_class: p.tos as u8,
-                    flow_label: Ipv6FlowLabel::try_new(p.flow_label as u32).ok()?,
-                    payload_length: 0,
-                    next_header: IpNumber::TCP,
-                    hop_limit: p.ttl as u8,
-                    source: p.local_ip().to_be_bytes(),
-                    destination: p.remote_ip().to_be_bytes(),
-                },
-                Ipv6Extensions::default(),
-            )
-        };
-        let mut out = Vec::new();
-        let written = if nbr.vlan_present != 0 {
-            let vlan = VlanHeader::Single(SingleVlanHeader {
-                pcp: VlanPcp::try_new(nbr.vlan_pcp as u8).ok()?,
-                drop_eligible_indicator: false,
-                vlan_id: VlanId::try_new(nbr.vlan_id as u16).ok()?,
-                ether_type: if p.ipv6 == 0 {
-                    EtherType::IPV4
-                } else {
-                    EtherType::IPV6
-                },
-            });
-            eth.vlan(vlan).ip(ip).tcp_header(tcp).write(&mut out, &[])
-        } else {
-            eth.ip(ip).tcp_header(tcp).write(&mut out, &[])
-        };
-        written.ok()?;
-        if out.len() < 60 {
-            out.resize(60, 0);
-        }
-        Some(out)
+        Some(AckFields {
+            dst_mac: nbr.dst_mac,
+            src_mac: nbr.src_mac,
+            vlan: (nbr.vlan_present != 0).then_some((nbr.vlan_pcp as u8, nbr.vlan_id as u16)),
+            ipv6: p.ipv6 != 0,
+            local_ip: p.local_ip(),
+            remote_ip: p.remote_ip(),
+            ttl: p.ttl as u8,
+            tos: p.tos as u8,
+            flow_label: p.flow_label as u32,
+            ip_id: p.current_ip_id(),
+            local_port: t.local_port as u16,
+            remote_port: t.remote_port as u16,
+            seq: t.snd_nxt as u32,
+            ack: t.rcv_nxt as u32,
+            window: (wnd >> shift).min(65535) as u16,
+        })
     }
 
     fn ack_now(&mut self, handle: u16) {
@@ -1059,4 +1018,94 @@ impl RcvModel {
             self.sync_events();
         }
     }
+}
+
+/// The fields of a pure ACK frame (the ACK generator's request, `hdl::ack_gen`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AckFields {
+    /// 48-bit MAC numbers, bits `[47:40]` first on the wire.
+    pub dst_mac: u64,
+    pub src_mac: u64,
+    /// 802.1Q tag: (PCP, VID).
+    pub vlan: Option<(u8, u16)>,
+    pub ipv6: bool,
+    /// IPv4 addresses in the low 32 bits.
+    pub local_ip: u128,
+    pub remote_ip: u128,
+    /// TTL / hop limit, TOS / traffic class, IPv6 flow label (20 bits).
+    pub ttl: u8,
+    pub tos: u8,
+    pub flow_label: u32,
+    /// IPv4 identification (unused for IPv6).
+    pub ip_id: u16,
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    /// The window field as sent (already scaled).
+    pub window: u16,
+}
+
+/// A pure ACK frame built with etherparse (see the module documentation, "ACK
+/// frames"); `None` if a field is out of range (a PCP above 7, a VID above 4095, a
+/// flow label above 20 bits).
+pub fn ack_frame_bytes(f: &AckFields) -> Option<Vec<u8>> {
+    let mut tcp = TcpHeader::new(f.local_port, f.remote_port, f.seq, f.window);
+    tcp.ack = true;
+    tcp.acknowledgment_number = f.ack;
+    let mac = |v: u64| {
+        let b = v.to_be_bytes();
+        [b[2], b[3], b[4], b[5], b[6], b[7]]
+    };
+    let eth = PacketBuilder::ethernet2(mac(f.src_mac), mac(f.dst_mac));
+    let ip = if !f.ipv6 {
+        let mut h = Ipv4Header::new(
+            0,
+            f.ttl,
+            IpNumber::TCP,
+            (f.local_ip as u32).to_be_bytes(),
+            (f.remote_ip as u32).to_be_bytes(),
+        )
+        .ok()?;
+        h.identification = f.ip_id;
+        h.dont_fragment = true;
+        h.dscp = IpDscp::try_new(f.tos >> 2).ok()?;
+        h.ecn = IpEcn::try_new(f.tos & 3).ok()?;
+        IpHeaders::Ipv4(h, Ipv4Extensions::default())
+    } else {
+        IpHeaders::Ipv6(
+            Ipv6Header {
+                traffic_class: f.tos,
+                flow_label: Ipv6FlowLabel::try_new(f.flow_label).ok()?,
+                payload_length: 0,
+                next_header: IpNumber::TCP,
+                hop_limit: f.ttl,
+                source: f.local_ip.to_be_bytes(),
+                destination: f.remote_ip.to_be_bytes(),
+            },
+            Ipv6Extensions::default(),
+        )
+    };
+    let mut out = Vec::new();
+    let written = match f.vlan {
+        Some((pcp, vid)) => {
+            let vlan = VlanHeader::Single(SingleVlanHeader {
+                pcp: VlanPcp::try_new(pcp).ok()?,
+                drop_eligible_indicator: false,
+                vlan_id: VlanId::try_new(vid).ok()?,
+                ether_type: if f.ipv6 {
+                    EtherType::IPV6
+                } else {
+                    EtherType::IPV4
+                },
+            });
+            eth.vlan(vlan).ip(ip).tcp_header(tcp).write(&mut out, &[])
+        }
+        None => eth.ip(ip).tcp_header(tcp).write(&mut out, &[]),
+    };
+    written.ok()?;
+    if out.len() < 60 {
+        out.resize(60, 0);
+    }
+    Some(out)
 }
