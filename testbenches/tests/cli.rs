@@ -194,3 +194,21 @@ fn receive_replays_a_pcap_into_ring_buffers() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.pcap"));
 }
+
+#[test]
+fn rcv_stream_runs_the_fast_path_model_and_checks_its_arguments() {
+    let o = toe()
+        .args(["rcv-stream", "--bytes", "300000", "--seed", "4", "--ipv6"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rep["bytes"], 300000);
+    assert!(rep["acks_checked"].as_u64().unwrap() > 0);
+    let o = toe()
+        .args(["rcv-stream", "--reorder", "1.5"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--reorder"));
+}
