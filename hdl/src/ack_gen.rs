@@ -16,8 +16,9 @@
 //! # Interface
 //! A request (`s_*` fields, `s_valid` / `s_ready`) is taken when the generator is idle;
 //! the frame leaves on `m_axis_*` (64-bit `tdata`, lane 0 first on the wire, `tkeep`,
-//! `tlast`) two clocks later at one beat per clock: 8 beats (IPv4) or 10 (IPv6). A
-//! request is taken in the clock its predecessor's last beat leaves.
+//! `tlast`) four clocks later (the checksums take three stages of short adder trees) at
+//! one beat per clock: 8 beats (IPv4) or 10 (IPv6). A request is taken in the clock its
+//! predecessor's last beat leaves.
 
 use rust_hdl::prelude::*;
 
@@ -69,8 +70,15 @@ pub struct AckGen {
     r_seq: DFF<Bits<32>>,
     r_ack: DFF<Bits<32>>,
     r_window: DFF<Bits<16>>,
-    /// 1: request registered (checksums next); 2: checksums registered (frame next).
-    stage: DFF<Bits<2>>,
+    /// 1: request registered; 2, 3: checksum stages; 4: checksums registered (frame
+    /// next); 0: idle or sending.
+    stage: DFF<Bits<3>>,
+    sum_l: DFF<Bits<32>>,
+    sum_r: DFF<Bits<32>>,
+    sum_ip: DFF<Bits<32>>,
+    sum_tcp: DFF<Bits<32>>,
+    ip_raw: DFF<Bits<32>>,
+    tcp_raw: DFF<Bits<32>>,
     ip_csum: DFF<Bits<16>>,
     tcp_csum: DFF<Bits<16>>,
     /// The frame, first byte in the top bits, shifted left one beat per beat sent.
@@ -81,8 +89,10 @@ pub struct AckGen {
     lip: Signal<Local, Bits<128>>,
     rip: Signal<Local, Bits<128>>,
     addr_sum: Signal<Local, Bits<32>>,
-    ip_sum: Signal<Local, Bits<32>>,
-    tcp_sum: Signal<Local, Bits<32>>,
+    sum_l_n: Signal<Local, Bits<32>>,
+    sum_r_n: Signal<Local, Bits<32>>,
+    sum_ip_n: Signal<Local, Bits<32>>,
+    sum_tcp_n: Signal<Local, Bits<32>>,
     fold_ip: Signal<Local, Bits<32>>,
     fold_tcp: Signal<Local, Bits<32>>,
     h: Signal<Local, Bits<FRAME_BITS>>,
@@ -118,6 +128,12 @@ impl Logic for AckGen {
             r_ack,
             r_window,
             stage,
+            sum_l,
+            sum_r,
+            sum_ip,
+            sum_tcp,
+            ip_raw,
+            tcp_raw,
             ip_csum,
             tcp_csum,
             frame,
@@ -153,58 +169,68 @@ impl Logic for AckGen {
             self.beats_left.d.next = self.beats_left.q.val() - 1;
         }
 
-        // ---- Stage 1: checksums of the registered request.
+        // ---- Checksums, in three stages of short adder trees: (1) partial sums of
+        // the registered request, (2) the two 32-bit sums, (3) folded and inverted.
         self.lip.next = self.r_local_ip.q.val();
         self.rip.next = self.r_remote_ip.q.val();
         if !self.r_ipv6.q.val() {
             self.lip.next = bit_cast::<128, 32>(self.r_local_ip.q.val().get_bits::<32>(0));
             self.rip.next = bit_cast::<128, 32>(self.r_remote_ip.q.val().get_bits::<32>(0));
         }
-        self.addr_sum.next = bit_cast::<32, 16>(self.lip.val().get_bits::<16>(0))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(16))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(32))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(48))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(64))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(80))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(96))
-            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(112))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(0))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(16))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(32))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(48))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(64))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(80))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(96))
-            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(112));
-        // IPv4 header words: 0x45|tos, 40, id, 0x4000, ttl|6, addresses.
-        self.ip_sum.next = self.addr_sum.val()
-            + bit_cast::<32, 8>(self.r_tos.q.val())
-            + bit_cast::<32, 16>(self.r_ip_id.q.val())
-            + (bit_cast::<32, 8>(self.r_ttl.q.val()) << 8);
+        self.sum_l_n.next = (((bit_cast::<32, 16>(self.lip.val().get_bits::<16>(0))
+            + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(16)))
+            + (bit_cast::<32, 16>(self.lip.val().get_bits::<16>(32))
+                + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(48))))
+            + ((bit_cast::<32, 16>(self.lip.val().get_bits::<16>(64))
+                + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(80)))
+                + (bit_cast::<32, 16>(self.lip.val().get_bits::<16>(96))
+                    + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(112)))));
+        self.sum_r_n.next = (((bit_cast::<32, 16>(self.rip.val().get_bits::<16>(0))
+            + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(16)))
+            + (bit_cast::<32, 16>(self.rip.val().get_bits::<16>(32))
+                + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(48))))
+            + ((bit_cast::<32, 16>(self.rip.val().get_bits::<16>(64))
+                + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(80)))
+                + (bit_cast::<32, 16>(self.rip.val().get_bits::<16>(96))
+                    + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(112)))));
+        // IPv4 header words other than the addresses: 0x45|tos, 40, id, 0x4000, ttl|6.
         self.k32.next = 0x852E.into(); // 0x4500 + 40 + 0x4000 + 6
-        self.ip_sum.next = self.ip_sum.val() + self.k32.val();
-        self.fold_ip.next = (self.ip_sum.val() & 0xFFFF) + (self.ip_sum.val() >> 16);
-        self.fold_ip.next = (self.fold_ip.val() & 0xFFFF) + (self.fold_ip.val() >> 16);
-        // TCP: pseudo-header (addresses, protocol 6, length 20) and the header words.
-        self.tcp_sum.next = self.addr_sum.val()
-            + bit_cast::<32, 16>(self.r_local_port.q.val())
-            + bit_cast::<32, 16>(self.r_remote_port.q.val())
-            + bit_cast::<32, 16>(self.r_seq.q.val().get_bits::<16>(0))
-            + bit_cast::<32, 16>(self.r_seq.q.val().get_bits::<16>(16))
-            + bit_cast::<32, 16>(self.r_ack.q.val().get_bits::<16>(0))
-            + bit_cast::<32, 16>(self.r_ack.q.val().get_bits::<16>(16))
-            + bit_cast::<32, 16>(self.r_window.q.val());
+        self.sum_ip_n.next = (bit_cast::<32, 8>(self.r_tos.q.val())
+            + bit_cast::<32, 16>(self.r_ip_id.q.val()))
+            + ((bit_cast::<32, 8>(self.r_ttl.q.val()) << 8) + self.k32.val());
+        // TCP: the pseudo-header's protocol and length, and the header words.
         self.k32.next = 0x502A.into(); // 6 + 20 + 0x5010
-        self.tcp_sum.next = self.tcp_sum.val() + self.k32.val();
-        self.fold_tcp.next = (self.tcp_sum.val() & 0xFFFF) + (self.tcp_sum.val() >> 16);
-        self.fold_tcp.next = (self.fold_tcp.val() & 0xFFFF) + (self.fold_tcp.val() >> 16);
+        self.sum_tcp_n.next = ((bit_cast::<32, 16>(self.r_local_port.q.val())
+            + bit_cast::<32, 16>(self.r_remote_port.q.val()))
+            + (bit_cast::<32, 16>(self.r_seq.q.val().get_bits::<16>(0))
+                + bit_cast::<32, 16>(self.r_seq.q.val().get_bits::<16>(16))))
+            + ((bit_cast::<32, 16>(self.r_ack.q.val().get_bits::<16>(0))
+                + bit_cast::<32, 16>(self.r_ack.q.val().get_bits::<16>(16)))
+                + (bit_cast::<32, 16>(self.r_window.q.val()) + self.k32.val()));
         if self.stage.q.val() == 1 {
-            self.ip_csum.d.next = !self.fold_ip.val().get_bits::<16>(0);
-            self.tcp_csum.d.next = !self.fold_tcp.val().get_bits::<16>(0);
+            self.sum_l.d.next = self.sum_l_n.val();
+            self.sum_r.d.next = self.sum_r_n.val();
+            self.sum_ip.d.next = self.sum_ip_n.val();
+            self.sum_tcp.d.next = self.sum_tcp_n.val();
             self.stage.d.next = 2.into();
         }
+        self.addr_sum.next = self.sum_l.q.val() + self.sum_r.q.val();
+        if self.stage.q.val() == 2 {
+            self.ip_raw.d.next = self.addr_sum.val() + self.sum_ip.q.val();
+            self.tcp_raw.d.next = self.addr_sum.val() + self.sum_tcp.q.val();
+            self.stage.d.next = 3.into();
+        }
+        self.fold_ip.next = (self.ip_raw.q.val() & 0xFFFF) + (self.ip_raw.q.val() >> 16);
+        self.fold_ip.next = (self.fold_ip.val() & 0xFFFF) + (self.fold_ip.val() >> 16);
+        self.fold_tcp.next = (self.tcp_raw.q.val() & 0xFFFF) + (self.tcp_raw.q.val() >> 16);
+        self.fold_tcp.next = (self.fold_tcp.val() & 0xFFFF) + (self.fold_tcp.val() >> 16);
+        if self.stage.q.val() == 3 {
+            self.ip_csum.d.next = !self.fold_ip.val().get_bits::<16>(0);
+            self.tcp_csum.d.next = !self.fold_tcp.val().get_bits::<16>(0);
+            self.stage.d.next = 4.into();
+        }
 
-        // ---- Stage 2: the frame, appended field by field in wire order (big endian),
+        // ---- Stage 4: the frame, appended field by field in wire order (big endian),
         // then left-aligned in the register.
         self.h.next = bit_cast::<FRAME_BITS, 48>(self.r_dst_mac.q.val());
         self.h.next = (self.h.val() << 48) | bit_cast::<FRAME_BITS, 48>(self.r_src_mac.q.val());
@@ -273,7 +299,7 @@ impl Logic for AckGen {
         } else {
             self.h.next = self.h.val() << 48;
         }
-        if self.stage.q.val() == 2 {
+        if self.stage.q.val() == 4 {
             self.frame.d.next = self.h.val();
             self.stage.d.next = 0.into();
             if self.r_ipv6.q.val() {

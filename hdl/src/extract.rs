@@ -63,6 +63,8 @@ pub struct ByteExtract {
     act: DFF<Bit>,
     p: DFF<Bits<16>>,
     rem: DFF<Bits<16>>,
+    gt8: DFF<Bit>,
+    oend: DFF<Bits<5>>,
     plast: DFF<Bit>,
     /// Discarding the rest of the frame.
     drain: DFF<Bit>,
@@ -82,7 +84,11 @@ pub struct ByteExtract {
     emit: Signal<Local, Bit>,
     pdone: Signal<Local, Bit>,
     p_next: Signal<Local, Bits<16>>,
-    kn: Signal<Local, Bits<13>>,
+    rem_next: Signal<Local, Bits<16>>,
+    step_next: Signal<Local, Bits<16>>,
+    step_cmd: Signal<Local, Bits<16>>,
+    adv: Signal<Local, Bit>,
+    behind: Signal<Local, Bit>,
     drop: Signal<Local, Bit>,
     v0a: Signal<Local, Bit>,
     v1a: Signal<Local, Bit>,
@@ -96,17 +102,20 @@ impl Logic for ByteExtract {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, d0, d1, v0, v1, base, ended, dn, vn, ln, act, p, rem, plast, drain
+            self, clock, d0, d1, v0, v1, base, ended, dn, vn, ln, act, p, rem, gt8, oend, plast,
+            drain
         );
         // The current piece's beat.
         self.k.next = self.p.q.val().get_bits::<13>(3);
         self.o.next = self.p.q.val().get_bits::<3>(0);
+        // `gt8` (rem > 8) and `oend` (p mod 8 + min(rem, 8)) are registers, computed for
+        // the next piece state in the clock before, so the handshake logic starts from
+        // flip-flops.
         self.step.next = self.rem.q.val();
-        if self.rem.q.val() > 8 {
+        if self.gt8.q.val() {
             self.step.next = 8.into();
         }
-        self.o_end.next =
-            bit_cast::<5, 3>(self.o.val()) + bit_cast::<5, 4>(self.step.val().get_bits::<4>(0));
+        self.o_end.next = self.oend.q.val();
         self.need2.next = self.o_end.val() > 8;
         self.w0.next = 0.into();
         if self.v0.q.val() {
@@ -123,26 +132,42 @@ impl Logic for ByteExtract {
         self.sh.next = self.sh.val() << 3;
         self.shifted.next = self.win.val() >> self.sh.val();
         self.m_tdata.next = self.shifted.val().get_bits::<64>(0);
-        self.m_tlast.next = self.rem.q.val() <= 8;
+        self.m_tlast.next = !self.gt8.q.val();
         self.valid_out.next = self.act.q.val()
             & (self.base.q.val() == self.k.val())
             & (self.v0.q.val() | self.ended.q.val())
             & (!self.need2.val() | self.v1.q.val() | self.ended.q.val());
         self.m_tvalid.next = self.valid_out.val();
         self.emit.next = self.valid_out.val() & self.m_tready.val();
-        self.pdone.next = self.emit.val() & (self.rem.q.val() <= 8);
-        self.p_next.next = self.p.q.val();
-        if self.emit.val() {
-            self.p_next.next = self.p.q.val() + self.step.val();
-            self.p.d.next = self.p_next.val();
-            self.rem.d.next = self.rem.q.val() - self.step.val();
+        self.pdone.next = self.emit.val() & !self.gt8.q.val();
+        // The piece state after this beat, and its flags.
+        self.p_next.next = self.p.q.val() + self.step.val();
+        self.rem_next.next = self.rem.q.val() - self.step.val();
+        self.step_next.next = self.rem_next.val();
+        if self.rem_next.val() > 8 {
+            self.step_next.next = 8.into();
         }
-        self.kn.next = self.p_next.val().get_bits::<13>(3);
+        if self.emit.val() {
+            self.p.d.next = self.p_next.val();
+            self.rem.d.next = self.rem_next.val();
+            self.gt8.d.next = self.rem_next.val() > 8;
+            self.oend.d.next = bit_cast::<5, 3>(self.p_next.val().get_bits::<3>(0))
+                + bit_cast::<5, 4>(self.step_next.val().get_bits::<4>(0));
+        }
         // Beats wholly before the piece, or any beat while discarding, leave the window.
-        self.drop.next = (self.drain.q.val() & self.v0.q.val())
-            | (self.act.q.val()
-                & (self.base.q.val() < self.kn.val())
-                & (self.v0.q.val() | self.ended.q.val()));
+        // Emitting happens at `base == p / 8`, so the beat leaves when the piece moves
+        // past it (`p mod 8 + step >= 8`); otherwise when it lies before `p / 8`. (Both
+        // compares come from registers: `m_tready` only picks one.)
+        self.adv.next = self.o_end.val() >= 8;
+        self.behind.next = self.base.q.val() < self.k.val();
+        self.drop.next = self.drain.q.val() & self.v0.q.val();
+        if self.act.q.val() & (self.v0.q.val() | self.ended.q.val()) {
+            if self.emit.val() {
+                self.drop.next = self.adv.val();
+            } else {
+                self.drop.next = self.behind.val();
+            }
+        }
         self.v0a.next = self.v0.q.val();
         self.v1a.next = self.v1.q.val();
         if self.drop.val() {
@@ -227,6 +252,10 @@ impl Logic for ByteExtract {
         }
         // The next piece loads when none is active, or in the clock the current one's
         // last beat goes out; after a frame's last piece, once the frame is done.
+        self.step_cmd.next = self.s_cmd_len.val();
+        if self.s_cmd_len.val() > 8 {
+            self.step_cmd.next = 8.into();
+        }
         self.cmd_ok.next = (!self.act.q.val() | self.pdone.val())
             & (!self.finishing.val() | self.frame_done.val());
         self.s_cmd_ready.next = self.cmd_ok.val();
@@ -235,6 +264,9 @@ impl Logic for ByteExtract {
                 self.act.d.next = true;
                 self.p.d.next = self.s_cmd_start.val();
                 self.rem.d.next = self.s_cmd_len.val();
+                self.gt8.d.next = self.s_cmd_len.val() > 8;
+                self.oend.d.next = bit_cast::<5, 3>(self.s_cmd_start.val().get_bits::<3>(0))
+                    + bit_cast::<5, 4>(self.step_cmd.val().get_bits::<4>(0));
                 self.plast.d.next = self.s_cmd_last.val();
             } else if self.s_cmd_last.val() {
                 self.drain.d.next = true;

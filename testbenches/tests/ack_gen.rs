@@ -170,12 +170,12 @@ fn random_acks_match_etherparse_byte_for_byte() -> Result<()> {
             cosim::step(&mut model, &mut (&mut req, &mut sink));
         }
         if round == 0 {
-            // Full rate: a frame every beats + 2 clocks.
+            // Full rate: a frame every beats + 4 clocks.
             let f = sink.frames();
             let beats: u64 = f.iter().map(|x| x.beats).sum();
             let span = f[f.len() - 1].last_cycle - f[0].first_cycle + 1;
             println!("{} ACK frames, {beats} beats in {span} clocks", f.len());
-            assert_eq!(span, beats + 2 * (f.len() as u64 - 1));
+            assert_eq!(span, beats + 4 * (f.len() as u64 - 1));
         }
     }
     for (i, (g, w)) in sink.frames().iter().zip(&want).enumerate() {
