@@ -55,7 +55,7 @@ pub struct StreamConfig {
 impl Default for StreamConfig {
     fn default() -> Self {
         StreamConfig {
-            bytes: 1 << 20,
+            bytes: 10 << 20,
             seed: 1,
             loss: 0.01,
             dup: 0.01,
