@@ -171,12 +171,9 @@ impl Logic for AckGen {
 
         // ---- Checksums, in three stages of short adder trees: (1) partial sums of
         // the registered request, (2) the two 32-bit sums, (3) folded and inverted.
+        // (IPv4 addresses were masked to their low 32 bits when the request was taken.)
         self.lip.next = self.r_local_ip.q.val();
         self.rip.next = self.r_remote_ip.q.val();
-        if !self.r_ipv6.q.val() {
-            self.lip.next = bit_cast::<128, 32>(self.r_local_ip.q.val().get_bits::<32>(0));
-            self.rip.next = bit_cast::<128, 32>(self.r_remote_ip.q.val().get_bits::<32>(0));
-        }
         self.sum_l_n.next = (((bit_cast::<32, 16>(self.lip.val().get_bits::<16>(0))
             + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(16)))
             + (bit_cast::<32, 16>(self.lip.val().get_bits::<16>(32))
@@ -326,6 +323,12 @@ impl Logic for AckGen {
             self.r_ipv6.d.next = self.s_ipv6.val();
             self.r_local_ip.d.next = self.s_local_ip.val();
             self.r_remote_ip.d.next = self.s_remote_ip.val();
+            if !self.s_ipv6.val() {
+                self.r_local_ip.d.next =
+                    bit_cast::<128, 32>(self.s_local_ip.val().get_bits::<32>(0));
+                self.r_remote_ip.d.next =
+                    bit_cast::<128, 32>(self.s_remote_ip.val().get_bits::<32>(0));
+            }
             self.r_ttl.d.next = self.s_ttl.val();
             self.r_tos.d.next = self.s_tos.val();
             self.r_flow_label.d.next = self.s_flow_label.val();

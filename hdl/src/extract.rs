@@ -18,14 +18,17 @@
 //!   that beat are don't-care (the DMA write engine ignores them).
 //!
 //! # How
-//! A window of two input beats (`w0` = frame beat `base`, `w1` = `base + 1`) and the
-//! current piece (byte position `p`, bytes left `rem`). A beat goes out when the window
-//! holds beat `p / 8` (and `p / 8 + 1` if the beat's bytes straddle it): the 128-bit
-//! window shifted right by `8 * (p mod 8)` bits. A window beat wholly before `p` (or
-//! any beat while discarding) leaves in the same clock as a new beat comes in, so a
-//! piece streams at one beat per clock and the skipped bytes cost one clock per beat,
-//! like the frame's own arrival. The next frame's first beat comes in, and its first
-//! piece loads, in the clock the previous frame's last beat leaves.
+//! Input beats go into a ring of four slots (with their `tlast`); the window is the
+//! two oldest: `w0` = frame beat `base`, `w1` = `base + 1` (zero past the frame's last
+//! beat). The current piece is a byte position `p` and the bytes left `rem`. A beat
+//! goes out when the window holds beat `p / 8` (and `p / 8 + 1` if the beat's bytes
+//! straddle it): the 128-bit window shifted right by `8 * (p mod 8)` bits. A window
+//! beat wholly before `p` (or any beat while discarding) leaves the ring, one per
+//! clock, while a new beat comes in: a piece streams at one beat per clock and skipped
+//! bytes cost one clock per beat, like the frame's own arrival. The next frames' beats
+//! wait in the ring behind the current frame's last beat, and the next frame's first
+//! piece loads in the clock the previous frame's last beat leaves. The ring takes a
+//! beat whenever it has a free slot, so `s_tready` comes from flip-flops.
 
 use rust_hdl::prelude::*;
 
@@ -47,33 +50,44 @@ pub struct ByteExtract {
     pub m_tlast: Signal<Out, Bit>,
     pub m_tvalid: Signal<Out, Bit>,
     pub m_tready: Signal<In, Bit>,
-    // Window: two beats with valid and tlast flags; `base` = frame beat index of `w0`.
-    d0: DFF<Bits<64>>,
-    d1: DFF<Bits<64>>,
-    v0: DFF<Bit>,
-    v1: DFF<Bit>,
+    // The ring: four beats, their tlast flags, read and write slots, beats held.
+    b0: DFF<Bits<64>>,
+    b1: DFF<Bits<64>>,
+    b2: DFF<Bits<64>>,
+    b3: DFF<Bits<64>>,
+    lf: DFF<Bits<4>>,
+    rd: DFF<Bits<2>>,
+    wr: DFF<Bits<2>>,
+    cnt: DFF<Bits<3>>,
+    /// Frame beat index of the oldest beat (slot `rd`).
     base: DFF<Bits<13>>,
-    /// The frame's tlast beat came in (further beats belong to the next frame).
-    ended: DFF<Bit>,
-    /// The next frame's first beat, taken while this frame finishes (and its tlast).
-    dn: DFF<Bits<64>>,
-    vn: DFF<Bit>,
-    ln: DFF<Bit>,
+    /// The current frame's last beat already left (a piece reaching past the end:
+    /// the window reads zeros).
+    gone: DFF<Bit>,
     // Current piece.
     act: DFF<Bit>,
     p: DFF<Bits<16>>,
     rem: DFF<Bits<16>>,
+    /// `rem > 8`, and `p mod 8 + min(rem, 8)`, computed with `p` and `rem`.
     gt8: DFF<Bit>,
     oend: DFF<Bits<5>>,
     plast: DFF<Bit>,
     /// Discarding the rest of the frame.
     drain: DFF<Bit>,
     // Combinational.
+    rd1: Signal<Local, Bits<2>>,
     k: Signal<Local, Bits<13>>,
     o: Signal<Local, Bits<3>>,
     step: Signal<Local, Bits<16>>,
-    o_end: Signal<Local, Bits<5>>,
     need2: Signal<Local, Bit>,
+    adv: Signal<Local, Bit>,
+    behind: Signal<Local, Bit>,
+    last0: Signal<Local, Bit>,
+    lf_sh: Signal<Local, Bits<4>>,
+    one4: Signal<Local, Bits<4>>,
+    wbit: Signal<Local, Bits<4>>,
+    have0: Signal<Local, Bit>,
+    have1: Signal<Local, Bit>,
     w0: Signal<Local, Bits<64>>,
     w1: Signal<Local, Bits<64>>,
     win: Signal<Local, Bits<128>>,
@@ -87,11 +101,8 @@ pub struct ByteExtract {
     rem_next: Signal<Local, Bits<16>>,
     step_next: Signal<Local, Bits<16>>,
     step_cmd: Signal<Local, Bits<16>>,
-    adv: Signal<Local, Bit>,
-    behind: Signal<Local, Bit>,
     drop: Signal<Local, Bit>,
-    v0a: Signal<Local, Bit>,
-    v1a: Signal<Local, Bit>,
+    pop: Signal<Local, Bit>,
     finishing: Signal<Local, Bit>,
     frame_done: Signal<Local, Bit>,
     accept: Signal<Local, Bit>,
@@ -102,29 +113,54 @@ impl Logic for ByteExtract {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, d0, d1, v0, v1, base, ended, dn, vn, ln, act, p, rem, gt8, oend, plast,
-            drain
+            self, clock, b0, b1, b2, b3, lf, rd, wr, cnt, base, gone, act, p, rem, gt8, oend,
+            plast, drain
         );
-        // The current piece's beat.
+        self.one4.next = 1.into();
+        self.wbit.next = 0.into();
+        // ---- The window: slots `rd` and `rd + 1`.
+        self.rd1.next = self.rd.q.val() + 1;
+        self.w0.next = self.b0.q.val();
+        if self.rd.q.val() == 1 {
+            self.w0.next = self.b1.q.val();
+        } else if self.rd.q.val() == 2 {
+            self.w0.next = self.b2.q.val();
+        } else if self.rd.q.val() == 3 {
+            self.w0.next = self.b3.q.val();
+        }
+        self.w1.next = self.b0.q.val();
+        if self.rd1.val() == 1 {
+            self.w1.next = self.b1.q.val();
+        } else if self.rd1.val() == 2 {
+            self.w1.next = self.b2.q.val();
+        } else if self.rd1.val() == 3 {
+            self.w1.next = self.b3.q.val();
+        }
+        self.lf_sh.next = self.lf.q.val() >> self.rd.q.val();
+        self.last0.next = self.lf_sh.val().get_bit(0);
+        // Past the frame's last beat the window reads zeros (always available).
+        self.have0.next = self.gone.q.val() | (self.cnt.q.val() != 0);
+        self.have1.next = self.gone.q.val()
+            | ((self.cnt.q.val() != 0) & self.last0.val())
+            | (self.cnt.q.val() >= 2);
+        if self.gone.q.val() | (self.cnt.q.val() == 0) {
+            self.w0.next = 0.into();
+        }
+        if self.gone.q.val() | self.last0.val() | (self.cnt.q.val() < 2) {
+            self.w1.next = 0.into();
+        }
+
+        // ---- The current piece's beat. `gt8` and `oend` are registers, computed for
+        // the next piece state in the clock before.
         self.k.next = self.p.q.val().get_bits::<13>(3);
         self.o.next = self.p.q.val().get_bits::<3>(0);
-        // `gt8` (rem > 8) and `oend` (p mod 8 + min(rem, 8)) are registers, computed for
-        // the next piece state in the clock before, so the handshake logic starts from
-        // flip-flops.
         self.step.next = self.rem.q.val();
         if self.gt8.q.val() {
             self.step.next = 8.into();
         }
-        self.o_end.next = self.oend.q.val();
-        self.need2.next = self.o_end.val() > 8;
-        self.w0.next = 0.into();
-        if self.v0.q.val() {
-            self.w0.next = self.d0.q.val();
-        }
-        self.w1.next = 0.into();
-        if self.v1.q.val() {
-            self.w1.next = self.d1.q.val();
-        }
+        self.need2.next = self.oend.q.val() > 8;
+        self.adv.next = self.oend.q.val() >= 8;
+        self.behind.next = self.base.q.val() < self.k.val();
         self.win_hi.next = bit_cast::<128, 64>(self.w1.val());
         self.win_hi.next = self.win_hi.val() << 64;
         self.win.next = self.win_hi.val() | bit_cast::<128, 64>(self.w0.val());
@@ -135,8 +171,8 @@ impl Logic for ByteExtract {
         self.m_tlast.next = !self.gt8.q.val();
         self.valid_out.next = self.act.q.val()
             & (self.base.q.val() == self.k.val())
-            & (self.v0.q.val() | self.ended.q.val())
-            & (!self.need2.val() | self.v1.q.val() | self.ended.q.val());
+            & self.have0.val()
+            & (!self.need2.val() | self.have1.val());
         self.m_tvalid.next = self.valid_out.val();
         self.emit.next = self.valid_out.val() & self.m_tready.val();
         self.pdone.next = self.emit.val() & !self.gt8.q.val();
@@ -154,35 +190,30 @@ impl Logic for ByteExtract {
             self.oend.d.next = bit_cast::<5, 3>(self.p_next.val().get_bits::<3>(0))
                 + bit_cast::<5, 4>(self.step_next.val().get_bits::<4>(0));
         }
-        // Beats wholly before the piece, or any beat while discarding, leave the window.
-        // Emitting happens at `base == p / 8`, so the beat leaves when the piece moves
-        // past it (`p mod 8 + step >= 8`); otherwise when it lies before `p / 8`. (Both
-        // compares come from registers: `m_tready` only picks one.)
-        self.adv.next = self.o_end.val() >= 8;
-        self.behind.next = self.base.q.val() < self.k.val();
-        self.drop.next = self.drain.q.val() & self.v0.q.val();
-        if self.act.q.val() & (self.v0.q.val() | self.ended.q.val()) {
+
+        // ---- The oldest beat leaves when the piece has moved past it (emitting happens
+        // at `base == p / 8`: past it when `p mod 8 + step >= 8`), when it lies before
+        // `p / 8`, or when the frame is being discarded. A beat past the frame's end is
+        // only counted (`base`), the ring is not touched.
+        self.drop.next = self.drain.q.val() & self.have0.val();
+        if self.act.q.val() & self.have0.val() {
             if self.emit.val() {
                 self.drop.next = self.adv.val();
             } else {
                 self.drop.next = self.behind.val();
             }
         }
-        self.v0a.next = self.v0.q.val();
-        self.v1a.next = self.v1.q.val();
+        self.pop.next = self.drop.val() & !self.gone.q.val();
         if self.drop.val() {
-            self.d0.d.next = self.d1.q.val();
-            self.v0.d.next = self.v1.q.val();
-            self.v1.d.next = false;
             self.base.d.next = self.base.q.val() + 1;
-            self.v0a.next = self.v1.q.val();
-            self.v1a.next = false;
         }
-        // The frame is done when it is being discarded, its last beat came in and
-        // nothing of it is left in the window.
         self.finishing.next = self.drain.q.val() | (self.pdone.val() & self.plast.q.val());
+        // Done when the frame's last beat leaves (or left) while it finishes.
         self.frame_done.next =
-            self.finishing.val() & self.ended.q.val() & !self.v0a.val() & !self.v1a.val();
+            self.finishing.val() & (self.gone.q.val() | (self.pop.val() & self.last0.val()));
+        if self.pop.val() & self.last0.val() & !self.finishing.val() {
+            self.gone.d.next = true;
+        }
         if self.pdone.val() {
             self.act.d.next = false;
             if self.plast.q.val() {
@@ -191,67 +222,45 @@ impl Logic for ByteExtract {
         }
         if self.frame_done.val() {
             self.drain.d.next = false;
-            self.ended.d.next = false;
+            self.gone.d.next = false;
             self.base.d.next = 0.into();
         }
-        // Input. While the frame is open: into the first free window slot after the
-        // drop. Once its last beat came in: the next frame's first beat waits in `dn`.
-        // When the frame is done, `dn` becomes the window's first beat and the input
-        // goes on behind it.
-        if !self.ended.q.val() {
-            self.s_tready.next = !(self.v0a.val() & self.v1a.val());
-        } else if !self.frame_done.val() {
-            self.s_tready.next = !self.vn.q.val();
-        } else {
-            self.s_tready.next = true;
-        }
+
+        // ---- Input: into slot `wr` whenever the ring has room.
+        self.s_tready.next = self.cnt.q.val() != 4;
         self.accept.next = self.s_tready.val() & self.s_tvalid.val();
-        if !self.ended.q.val() {
-            if self.accept.val() {
-                if !self.v0a.val() {
-                    self.d0.d.next = self.s_tdata.val();
-                    self.v0.d.next = true;
-                } else {
-                    self.d1.d.next = self.s_tdata.val();
-                    self.v1.d.next = true;
-                }
-                if self.s_tlast.val() {
-                    self.ended.d.next = true;
-                }
+        if self.accept.val() {
+            if self.wr.q.val() == 0 {
+                self.b0.d.next = self.s_tdata.val();
             }
-        } else if !self.frame_done.val() {
-            if self.accept.val() {
-                self.dn.d.next = self.s_tdata.val();
-                self.vn.d.next = true;
-                self.ln.d.next = self.s_tlast.val();
+            if self.wr.q.val() == 1 {
+                self.b1.d.next = self.s_tdata.val();
             }
-        } else if self.vn.q.val() {
-            self.d0.d.next = self.dn.q.val();
-            self.v0.d.next = true;
-            self.v1.d.next = false;
-            self.ended.d.next = self.ln.q.val();
-            self.vn.d.next = false;
-            if self.accept.val() {
-                if self.ln.q.val() {
-                    // The next frame is one beat: this one is the frame after it.
-                    self.dn.d.next = self.s_tdata.val();
-                    self.vn.d.next = true;
-                    self.ln.d.next = self.s_tlast.val();
-                } else {
-                    self.d1.d.next = self.s_tdata.val();
-                    self.v1.d.next = true;
-                    if self.s_tlast.val() {
-                        self.ended.d.next = true;
-                    }
-                }
+            if self.wr.q.val() == 2 {
+                self.b2.d.next = self.s_tdata.val();
             }
-        } else if self.accept.val() {
-            self.d0.d.next = self.s_tdata.val();
-            self.v0.d.next = true;
-            self.ended.d.next = self.s_tlast.val();
+            if self.wr.q.val() == 3 {
+                self.b3.d.next = self.s_tdata.val();
+            }
+            self.one4.next = 1.into();
+            self.wbit.next = self.one4.val() << self.wr.q.val();
+            self.lf.d.next = self.lf.q.val() & !self.wbit.val();
+            if self.s_tlast.val() {
+                self.lf.d.next = self.lf.q.val() | self.wbit.val();
+            }
+            self.wr.d.next = self.wr.q.val() + 1;
         }
-        // The next piece loads when none is active, or in the clock the current one's
-        // last beat goes out; after a frame's last piece, once the frame is done.
+        if self.pop.val() {
+            self.rd.d.next = self.rd.q.val() + 1;
+        }
+        if self.accept.val() & !self.pop.val() {
+            self.cnt.d.next = self.cnt.q.val() + 1;
+        } else if !self.accept.val() & self.pop.val() {
+            self.cnt.d.next = self.cnt.q.val() - 1;
+        }
+
+        // ---- The next piece loads when none is active, or in the clock the current
+        // one's last beat goes out; after a frame's last piece, once the frame is done.
         self.step_cmd.next = self.s_cmd_len.val();
         if self.s_cmd_len.val() > 8 {
             self.step_cmd.next = 8.into();
@@ -273,11 +282,11 @@ impl Logic for ByteExtract {
             }
         }
         if self.reset.val() {
-            self.v0.d.next = false;
-            self.v1.d.next = false;
+            self.rd.d.next = 0.into();
+            self.wr.d.next = 0.into();
+            self.cnt.d.next = 0.into();
             self.base.d.next = 0.into();
-            self.ended.d.next = false;
-            self.vn.d.next = false;
+            self.gone.d.next = false;
             self.act.d.next = false;
             self.drain.d.next = false;
         }
