@@ -177,17 +177,19 @@ impl Logic for ByteExtract {
         self.emit.next = self.valid_out.val() & self.m_tready.val();
         self.pdone.next = self.emit.val() & !self.gt8.q.val();
         // The piece state after this beat, and its flags.
+        // (Only a beat with `rem > 8` leaves a piece going on: then `rem` drops by 8,
+        // the new `rem > 8` is `rem > 16`, and `p mod 8` becomes `oend mod 8`.)
         self.p_next.next = self.p.q.val() + self.step.val();
         self.rem_next.next = self.rem.q.val() - self.step.val();
-        self.step_next.next = self.rem_next.val();
-        if self.rem_next.val() > 8 {
+        self.step_next.next = bit_cast::<16, 4>(self.rem.q.val().get_bits::<4>(0) - 8);
+        if self.rem.q.val() > 16 {
             self.step_next.next = 8.into();
         }
         if self.emit.val() {
             self.p.d.next = self.p_next.val();
             self.rem.d.next = self.rem_next.val();
-            self.gt8.d.next = self.rem_next.val() > 8;
-            self.oend.d.next = bit_cast::<5, 3>(self.p_next.val().get_bits::<3>(0))
+            self.gt8.d.next = self.rem.q.val() > 16;
+            self.oend.d.next = bit_cast::<5, 3>(self.oend.q.val().get_bits::<3>(0))
                 + bit_cast::<5, 4>(self.step_next.val().get_bits::<4>(0));
         }
 
