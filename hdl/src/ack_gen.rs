@@ -174,22 +174,22 @@ impl Logic for AckGen {
         // (IPv4 addresses were masked to their low 32 bits when the request was taken.)
         self.lip.next = self.r_local_ip.q.val();
         self.rip.next = self.r_remote_ip.q.val();
-        self.sum_l_n.next = (((bit_cast::<32, 16>(self.lip.val().get_bits::<16>(0))
+        self.sum_l_n.next = ((bit_cast::<32, 16>(self.lip.val().get_bits::<16>(0))
             + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(16)))
             + (bit_cast::<32, 16>(self.lip.val().get_bits::<16>(32))
                 + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(48))))
             + ((bit_cast::<32, 16>(self.lip.val().get_bits::<16>(64))
                 + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(80)))
                 + (bit_cast::<32, 16>(self.lip.val().get_bits::<16>(96))
-                    + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(112)))));
-        self.sum_r_n.next = (((bit_cast::<32, 16>(self.rip.val().get_bits::<16>(0))
+                    + bit_cast::<32, 16>(self.lip.val().get_bits::<16>(112))));
+        self.sum_r_n.next = ((bit_cast::<32, 16>(self.rip.val().get_bits::<16>(0))
             + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(16)))
             + (bit_cast::<32, 16>(self.rip.val().get_bits::<16>(32))
                 + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(48))))
             + ((bit_cast::<32, 16>(self.rip.val().get_bits::<16>(64))
                 + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(80)))
                 + (bit_cast::<32, 16>(self.rip.val().get_bits::<16>(96))
-                    + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(112)))));
+                    + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(112))));
         // IPv4 header words other than the addresses: 0x45|tos, 40, id, 0x4000, ttl|6.
         self.k32.next = 0x852E.into(); // 0x4500 + 40 + 0x4000 + 6
         self.sum_ip_n.next = (bit_cast::<32, 8>(self.r_tos.q.val())

@@ -394,6 +394,16 @@ impl RcvModel {
         }
     }
 
+    /// Take the connection's current list off and complete it (`push`: short on PSH).
+    fn complete_current(&mut self, h: u16, push: bool) {
+        let c = self.conns.get_mut(&h).expect("started");
+        if let Some(l) = c.lists.pop_front() {
+            c.sg_used -= l.sg.len();
+            let host_ctx = c.host_ctx;
+            self.complete_list(h, host_ctx, l, push, false);
+        }
+    }
+
     fn complete_list(
         &mut self,
         handle: u16,
@@ -454,21 +464,23 @@ impl RcvModel {
         let mut results = Vec::new();
         let list = r.opcode == Opcode::RcvList;
         let status = loop {
+            // Read one entry and apply it: (handle, host context, result).
             let next = if list {
-                r.next_rcv_list().map(|o| o.map(Ok))
+                r.next_rcv_list()
+                    .map(|o| o.map(|l| (l.handle, l.host_ctx, self.post_list(l, mem))))
             } else {
-                r.next_win_update().map(|o| o.map(Err))
+                r.next_win_update().map(|o| {
+                    o.map(|u| {
+                        (
+                            u.handle,
+                            u.host_ctx,
+                            self.win_update(u.handle, u.host_ctx, u.bytes),
+                        )
+                    })
+                })
             };
             match next {
-                Ok(Some(e)) => {
-                    let (handle, host_ctx) = match &e {
-                        Ok(l) => (l.handle, l.host_ctx),
-                        Err(u) => (u.handle, u.host_ctx),
-                    };
-                    let status = match e {
-                        Ok(l) => self.post_list(l, mem),
-                        Err(u) => self.win_update(u.handle, u.host_ctx, u.bytes),
-                    };
+                Ok(Some((handle, host_ctx, status))) => {
                     results.push(ResultEntry {
                         kind: Kind::Tcp,
                         status,
@@ -854,7 +866,6 @@ impl RcvModel {
         mem: &mut dyn HostMemory,
     ) {
         let nxt = self.rcv_nxt(h);
-        let host_ctx = self.conns[&h].host_ctx;
         // Fill the lists in order, completing each one that fills up.
         let mut done = 0usize;
         while done < data.len() {
@@ -873,9 +884,7 @@ impl RcvModel {
             head.placed += k as u64;
             done += k;
             if head.placed == head.len {
-                let l = c.lists.pop_front().expect("head");
-                c.sg_used -= l.sg.len();
-                self.complete_list(h, host_ctx, l, false, false);
+                self.complete_current(h, false);
             }
         }
         let c = self.conns.get_mut(&h).expect("started");
@@ -898,9 +907,7 @@ impl RcvModel {
                 c.right = c.right.wrapping_add(jump);
                 end = e;
                 if head.placed == head.len {
-                    let l = c.lists.pop_front().expect("head");
-                    c.sg_used -= l.sg.len();
-                    self.complete_list(h, host_ctx, l, false, false);
+                    self.complete_current(h, false);
                 }
             }
         }
@@ -923,12 +930,10 @@ impl RcvModel {
         }
         let c = self.conns.get_mut(&h).expect("started");
         if push && c.lists.front().is_some_and(|l| l.placed > 0) {
-            let l = c.lists.pop_front().expect("head");
-            c.sg_used -= l.sg.len();
             if c.ooo.take().is_some() {
                 self.stats.ooo_discarded += 1;
             }
-            self.complete_list(h, host_ctx, l, true, false);
+            self.complete_current(h, true);
         }
         self.extend_right(h);
         if filled {

@@ -115,6 +115,26 @@ impl Fx {
             .collect()
     }
 
+    /// FLUSH the connection; its DELEGATED state.
+    fn flush(&mut self) -> host_model::proto::Tcp {
+        let h = self.h;
+        let ev = self.cmd(Command::Flush {
+            tag: 2,
+            conns: vec![ConnRef {
+                kind: Kind::Tcp,
+                handle: h,
+                host_ctx: 7,
+            }],
+        });
+        let Event::Flushed { items, .. } = &ev else {
+            panic!("{ev:?}")
+        };
+        let FlushItem::Conn { tcp: Some(t), .. } = items[0] else {
+            panic!("{ev:?}")
+        };
+        t
+    }
+
     fn events(&mut self) -> Vec<Event> {
         self.eng.take_events()
     }
@@ -277,21 +297,7 @@ fn with_no_list_the_first_frame_is_indicated_later_ones_held_until_a_list_comes(
     // FLUSH: the held frames go to the ring as misses, RCV.NXT excludes them.
     let addrs = (8..10).map(|i| RING + i * RX_BUF_BYTES as u64).collect();
     f.cmd(Command::RxBuf { tag: 1, addrs });
-    let h = f.h;
-    let ev = f.cmd(Command::Flush {
-        tag: 2,
-        conns: vec![ConnRef {
-            kind: Kind::Tcp,
-            handle: h,
-            host_ctx: 7,
-        }],
-    });
-    let Event::Flushed { items, .. } = &ev else {
-        panic!("{ev:?}")
-    };
-    let FlushItem::Conn { tcp: Some(t), .. } = items[0] else {
-        panic!("{ev:?}")
-    };
+    let t = f.flush();
     assert_eq!((t.rcv_nxt as u32).wrapping_sub(BASE), 3100);
     let evs = f.events();
     assert_eq!(evs.len(), cap as usize, "{evs:?}");
@@ -433,21 +439,7 @@ fn flush_returns_the_residual_of_every_list() {
     f.seg(1460, 1460, 0);
     f.seg(4380, 1460, 0); // out of order: not acknowledged, not returned
     f.acks();
-    let h = f.h;
-    let ev = f.cmd(Command::Flush {
-        tag: 2,
-        conns: vec![ConnRef {
-            kind: Kind::Tcp,
-            handle: h,
-            host_ctx: 7,
-        }],
-    });
-    let Event::Flushed { items, .. } = &ev else {
-        panic!("{ev:?}")
-    };
-    let FlushItem::Conn { tcp: Some(t), .. } = items[0] else {
-        panic!("{ev:?}")
-    };
+    let t = f.flush();
     assert_eq!((t.rcv_nxt as u32).wrapping_sub(BASE), 2920);
     // The window: 65535 at handout, +2920 placed; posted space 10000 - 2920 is less.
     assert_eq!(t.rcv_wnd, 65535);
@@ -459,7 +451,7 @@ fn flush_returns_the_residual_of_every_list() {
             .collect::<Vec<_>>(),
         vec![(1, 2920, true, true), (2, 0, true, true)]
     );
-    assert!(!f.eng.has_conn(h));
+    assert!(!f.eng.has_conn(f.h));
 }
 
 /// Random commands, frames and clock ticks: nothing panics, every message encodes and
@@ -573,15 +565,7 @@ fn fuzz_random_commands_and_segments() {
             last_nxt = nxt;
         }
         if f.eng.has_conn(f.h) {
-            let h = f.h;
-            f.cmd(Command::Flush {
-                tag: 9,
-                conns: vec![ConnRef {
-                    kind: Kind::Tcp,
-                    handle: h,
-                    host_ctx: 7,
-                }],
-            });
+            f.flush();
             for ev in f.events() {
                 if let Event::RcvDone { done, .. } = ev {
                     assert!(done.flushed);
