@@ -58,6 +58,13 @@ pub struct Engine<
     pub ring_drops: Signal<In, Bits<32>>,
     pub ring_dma_errors: Signal<In, Bits<32>>,
     pub ext_cmd_errors: Signal<In, Bits<32>>,
+    /// Fast path activations from the offload core (see `crate::offload::Offload`).
+    pub m_act_valid: Signal<Out, Bit>,
+    pub m_act_conn: Signal<Out, Bits<16>>,
+    pub m_act_ctx: Signal<Out, Bits<32>>,
+    pub m_act_nxt: Signal<Out, Bits<32>>,
+    pub m_act_wnd: Signal<Out, Bits<32>>,
+    pub m_act_wsh: Signal<Out, Bits<4>>,
     parser: RxParser,
     core: Offload<CB, CB4, BB, PB, PB3, NB, NB2>,
     hold: Hold,
@@ -108,6 +115,12 @@ impl<
             ring_drops: Default::default(),
             ring_dma_errors: Default::default(),
             ext_cmd_errors: Default::default(),
+            m_act_valid: Default::default(),
+            m_act_conn: Default::default(),
+            m_act_ctx: Default::default(),
+            m_act_nxt: Default::default(),
+            m_act_wnd: Default::default(),
+            m_act_wsh: Default::default(),
             parser: RxParser::new(min_frame_len),
             core: Offload::new(handout_timeout_cycles),
             hold: Hold::default(),
@@ -183,6 +196,12 @@ impl<
         self.m_evt_tlast.next = self.core.m_evt_tlast.val();
         self.m_evt_tvalid.next = self.core.m_evt_tvalid.val();
         self.core.m_evt_tready.next = self.m_evt_tready.val();
+        self.m_act_valid.next = self.core.m_act_valid.val();
+        self.m_act_conn.next = self.core.m_act_conn.val();
+        self.m_act_ctx.next = self.core.m_act_ctx.val();
+        self.m_act_nxt.next = self.core.m_act_nxt.val();
+        self.m_act_wnd.next = self.core.m_act_wnd.val();
+        self.m_act_wsh.next = self.core.m_act_wsh.val();
     }
 }
 

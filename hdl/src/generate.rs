@@ -478,6 +478,15 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         .map(|n| port_entry(n, In, 32, ext, n))
         .collect(),
     ));
+    let act = "Fast path activation: one clock per HANDOUT2 that started a connection (handle, host context, rcv_nxt, rcv_wnd, window shift)";
+    ports.extend(direct_ports(vec![
+        port_entry("m_act_valid", Out, 1, act, "m_act_valid"),
+        port_entry("m_act_conn", Out, 16, act, "m_act_conn"),
+        port_entry("m_act_ctx", Out, 32, act, "m_act_ctx"),
+        port_entry("m_act_nxt", Out, 32, act, "m_act_nxt"),
+        port_entry("m_act_wnd", Out, 32, act, "m_act_wnd"),
+        port_entry("m_act_wsh", Out, 4, act, "m_act_wsh"),
+    ]));
     wrap_block(
         cfg,
         "engine",
@@ -634,7 +643,11 @@ pub fn generate_dma_read(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError
 pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
     let raw =
         crate::with_engine_type!(cfg.config.offload.connections, crate::receive::Receive, E => {
-            let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles);
+            let mut uut = E::new(
+                cfg.config.rx.min_frame_len,
+                cfg.handout_timeout_cycles,
+                cfg.config.rcv.sg_entries,
+            );
             uut.connect_all();
             generate_verilog(&uut)
         })
@@ -648,7 +661,7 @@ pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
     wrap_block(
         cfg,
         "rx",
-        "TCP offload receive engine: engine top, receive ring (RXBUF / RX_FRAME), DMA write engine",
+        "TCP offload receive engine: engine top, receive fast path (RCVLIST / WINUPDATE, placement into receive lists), receive ring (RXBUF / RX_FRAME), DMA write engine",
         "// Frames go into host receive-ring buffers through m_axi_*; see host_model::proto (Receive ring).\n// AXI4 subset: INCR bursts of 8-byte beats, 1..256 beats, never across 4 KB; one ID.\n",
         &raw,
         direct_ports(list),

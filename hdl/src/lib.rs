@@ -4,6 +4,7 @@
 pub mod ack_gen;
 pub mod burst;
 pub mod constraints;
+pub mod dma_mux;
 pub mod dma_read;
 pub mod dma_write;
 pub mod engine;
@@ -13,6 +14,7 @@ pub mod generate;
 pub mod hold;
 pub mod offload;
 pub mod pack;
+pub mod rcv_core;
 pub mod receive;
 pub mod rx_meta;
 pub mod rx_parser;

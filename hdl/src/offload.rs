@@ -157,6 +157,16 @@ pub struct Offload<
     /// The entry on `m_lk_*` is a release marker for the hold stage (no frame): release
     /// the held frames of `m_lk_conn` with status `m_lk_status` (3 hit, 1 miss).
     pub m_lk_mark: Signal<Out, Bit>,
+    /// A HANDOUT2 started connection `m_act_conn`'s fast path (one clock, at the clock
+    /// of its release marker): its host context, `rcv_nxt` and `rcv_wnd` from the
+    /// DELEGATED state, and the largest window's shift (`rcv_wscale`, at most 14, when
+    /// `wscale_ok`, else 0) for the receive fast path (`crate::rcv_core`).
+    pub m_act_valid: Signal<Out, Bit>,
+    pub m_act_conn: Signal<Out, Bits<16>>,
+    pub m_act_ctx: Signal<Out, Bits<32>>,
+    pub m_act_nxt: Signal<Out, Bits<32>>,
+    pub m_act_wnd: Signal<Out, Bits<32>>,
+    pub m_act_wsh: Signal<Out, Bits<4>>,
     /// Counters kept by the hold stage, reported by STATS.
     pub hold_drops: Signal<In, Bits<32>>,
     pub oversize: Signal<In, Bits<32>>,
@@ -288,6 +298,13 @@ pub struct Offload<
     lk_res: Signal<Local, Bits<19>>,
     /// Records stay out while a command waits for the lookup pipeline to empty.
     quiet: DFF<Bit>,
+    act_v: DFF<Bit>,
+    act_conn: DFF<Bits<16>>,
+    act_ctx: DFF<Bits<32>>,
+    act_nxt: DFF<Bits<32>>,
+    act_wnd: DFF<Bits<32>>,
+    act_wsh: DFF<Bits<4>>,
+    wsc: Signal<Local, Bits<4>>,
     pipe_idle: Signal<Local, Bit>,
     mk_w: Signal<Local, Bit>,
     mk_res: Signal<Local, Bits<19>>,
@@ -446,6 +463,12 @@ impl<
             m_lk_conn: Default::default(),
             m_lk_tvalid: Default::default(),
             m_lk_mark: Default::default(),
+            m_act_valid: Default::default(),
+            m_act_conn: Default::default(),
+            m_act_ctx: Default::default(),
+            m_act_nxt: Default::default(),
+            m_act_wnd: Default::default(),
+            m_act_wsh: Default::default(),
             hold_drops: Default::default(),
             oversize: Default::default(),
             ring_frames: Default::default(),
@@ -556,6 +579,13 @@ impl<
             lk_status: Default::default(),
             lk_res: Default::default(),
             quiet: Default::default(),
+            act_v: Default::default(),
+            act_conn: Default::default(),
+            act_ctx: Default::default(),
+            act_nxt: Default::default(),
+            act_wnd: Default::default(),
+            act_wsh: Default::default(),
+            wsc: Default::default(),
             pipe_idle: Default::default(),
             mk_w: Default::default(),
             mk_res: Default::default(),
@@ -712,8 +742,17 @@ impl<
             done, status, last_seen, eh_kind, eh_reuse, eh_handle, eh_ctx, bidx, blen, cap0, cap1,
             cap2, cap3, cap4, nbr_st, nbr_h, n_vlan, path_st, path_h, p_ipv6, p_lip, p_rip, p_vlan,
             th, tmp_path, tmp_nbr, fl_state, saved, res_kind, res_st, res_h, res_ctx, cp_tgt,
-            cp_base, cp_n, cp_i, em_i, si, now, sweep_i, quiet
+            cp_base, cp_n, cp_i, em_i, si, now, sweep_i, quiet, act_v, act_conn, act_ctx, act_nxt,
+            act_wnd, act_wsh
         );
+        self.act_v.d.next = false;
+        self.m_act_valid.next = self.act_v.q.val();
+        self.m_act_conn.next = self.act_conn.q.val();
+        self.m_act_ctx.next = self.act_ctx.q.val();
+        self.m_act_nxt.next = self.act_nxt.q.val();
+        self.m_act_wnd.next = self.act_wnd.q.val();
+        self.m_act_wsh.next = self.act_wsh.q.val();
+        self.wsc.next = 0.into();
         self.now.d.next = self.now.q.val() + 1;
         clock!(self, clock, evt_fifo, lk_meta_fifo, lk_res_fifo, exc_fifo);
         self.exc_fifo.reset.next = self.reset.val();
@@ -1674,9 +1713,14 @@ impl<
             }
             // ---- HANDOUT2
             OState::H2 => {
+                // TCP CONST word 0 (window scale) for the fast path's activation.
+                self.a20.next = self.h20.val() << 4;
+                self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
                 self.st.d.next = OState::H2b;
             }
             OState::H2b => {
+                self.a20.next = self.h20.val() << 4;
+                self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
                 self.ci_state.next = self.conn_info.read_data.val().get_bits::<2>(0);
                 self.ctx_ok.next = (self.h17.val() < self.n_conns.val())
                     & (self.ci_state.val() != 0)
@@ -1696,6 +1740,21 @@ impl<
                     self.quiet.d.next = false;
                     self.mk_w.next = true;
                     self.mk_res.next = self.mk_conn.val() | 0x40003;
+                    // Fast path activation: rcv_nxt = DELEGATED word 4 [63:32], rcv_wnd
+                    // = word 5 [31:0] (the entry's first two body words).
+                    self.act_v.d.next = true;
+                    self.act_conn.d.next = self.eh_handle.q.val();
+                    self.act_ctx.d.next = self.eh_ctx.q.val();
+                    self.act_nxt.d.next = self.cap0.q.val().get_bits::<32>(32);
+                    self.act_wnd.d.next = self.cap1.q.val().get_bits::<32>(0);
+                    self.wsc.next = self.tcp_mem.read_data.val().get_bits::<4>(36);
+                    if self.wsc.val() > 14 {
+                        self.wsc.next = 14.into();
+                    }
+                    self.act_wsh.d.next = 0.into();
+                    if self.tcp_mem.read_data.val().get_bit(56) {
+                        self.act_wsh.d.next = self.wsc.val();
+                    }
                     self.conn_info.write_enable.next = true;
                     self.conn_info.write_address.next = self.eh_handle.q.val().get_bits::<CB>(0);
                     self.conn_info.write_data.next = self.conn_info.read_data.val() + 1;

@@ -4,9 +4,10 @@
 //!
 //! # What it does
 //! - **Commands**: every command on `s_cmd_*` goes whole (header to `tlast`) either to
-//!   the offload core (`m_core_cmd_*`) or, for data-path opcodes 0x08-0x0F, to this
-//!   block's own command processor, which executes RXBUF (posts buffer addresses into the
-//!   ring FIFO, [`RX_RING_SLOTS`] deep) and answers ERROR `BAD_OPCODE` to the others.
+//!   the offload core (`m_core_cmd_*`), to the receive fast path (`m_fp_cmd_*`: RCVLIST
+//!   and WINUPDATE) or, for the other data-path opcodes 0x08-0x0F, to this block's own
+//!   command processor, which executes RXBUF (posts buffer addresses into the ring FIFO,
+//!   [`RX_RING_SLOTS`] deep) and answers ERROR `BAD_OPCODE` to the others.
 //! - **Frames**: each frame leaving the engine top (`s_*` with its record on `s_lk_*`)
 //!   is written by DMA (`m_req_*`, `m_data_*`, through `crate::dma_write`) from byte 0 of
 //!   the next posted buffer, at most [`RX_BUF_BYTES`] bytes. With no buffer posted the
@@ -15,8 +16,9 @@
 //!   the frame's status word ([`RxStatusWord`]); a failed write gives trailer
 //!   `DMA_ERROR` and counts in `ring_dma_errors`.
 //! - **Events**: the core's responses (`s_core_evt_*`), this block's responses and the
-//!   RX_FRAME events are merged onto `m_evt_*` a whole message at a time (core first,
-//!   then command responses, then frame events).
+//!   RX_FRAME events and the fast path's events (`s_fp_evt_*`) are merged onto `m_evt_*`
+//!   a whole message at a time (core first, then command responses, frame events, fast
+//!   path).
 //!
 //! # Timing
 //! A frame's beats go at one per clock into a 512-beat data FIFO in front of the DMA
@@ -93,6 +95,10 @@ pub struct RxPath {
     pub s_lk_meta: Signal<In, RxMetaRecord>,
     pub s_lk_status: Signal<In, Bits<2>>,
     pub s_lk_conn: Signal<In, Bits<16>>,
+    /// FRAME_DATA instead of RX_FRAME (the fast path indicates the frame's payload).
+    pub s_lk_fdata: Signal<In, Bit>,
+    /// No buffer for this frame (the fast path counted them): drop it.
+    pub s_lk_nobuf: Signal<In, Bit>,
     pub s_lk_tvalid: Signal<In, Bit>,
     pub s_lk_tready: Signal<Out, Bit>,
     // Commands from the host, and those passed to the offload core.
@@ -104,6 +110,15 @@ pub struct RxPath {
     pub m_core_cmd_tvalid: Signal<Out, Bit>,
     pub m_core_cmd_tlast: Signal<Out, Bit>,
     pub m_core_cmd_tready: Signal<In, Bit>,
+    // RCVLIST / WINUPDATE to the fast path (`crate::rcv_core`), and its events.
+    pub m_fp_cmd_tdata: Signal<Out, Bits<64>>,
+    pub m_fp_cmd_tvalid: Signal<Out, Bit>,
+    pub m_fp_cmd_tlast: Signal<Out, Bit>,
+    pub m_fp_cmd_tready: Signal<In, Bit>,
+    pub s_fp_evt_tdata: Signal<In, Bits<64>>,
+    pub s_fp_evt_tlast: Signal<In, Bit>,
+    pub s_fp_evt_tvalid: Signal<In, Bit>,
+    pub s_fp_evt_tready: Signal<Out, Bit>,
     // The core's responses, and the merged events to the host.
     pub s_core_evt_tdata: Signal<In, Bits<64>>,
     pub s_core_evt_tlast: Signal<In, Bit>,
@@ -132,10 +147,14 @@ pub struct RxPath {
     pub ring_drops: Signal<Out, Bits<32>>,
     pub ring_dma_errors: Signal<Out, Bits<32>>,
     pub cmd_errors: Signal<Out, Bits<32>>,
+    /// One clock per buffer RXBUF posts (the fast path counts the ring's buffers).
+    pub buf_posted: Signal<Out, Bit>,
     // Command demultiplexer.
     c_in: DFF<Bit>,
     c_loc: DFF<Bit>,
+    c_fp: DFF<Bit>,
     sel_loc: Signal<Local, Bit>,
+    sel_fp: Signal<Local, Bit>,
     l_valid: Signal<Local, Bit>,
     l_ready: Signal<Local, Bit>,
     // Command processor.
@@ -186,7 +205,9 @@ pub struct RxPath {
     i_last: Signal<Local, Bit>,
     i_read: Signal<Local, Bit>,
     pend_st: SyncFifo<RxStatusWord, 5, 6>,
-    pend_len: SyncFifo<Bits<16>, 5, 6>,
+    pend_len: SyncFifo<Bits<17>, 5, 6>,
+    /// DMA requests `{tag, len, addr}`.
+    reqf: SyncFifo<Bits<96>, 4, 5>,
     // Frame events.
     est: DFF<EState>,
     e_err: DFF<Bit>,
@@ -197,8 +218,8 @@ pub struct RxPath {
     st_word: Signal<Local, Bits<64>>,
     // Event merger.
     ev_busy: DFF<Bit>,
-    ev_own: DFF<Bits<2>>,
-    g: Signal<Local, Bits<2>>,
+    ev_own: DFF<Bits<3>>,
+    g: Signal<Local, Bits<3>>,
     // Counters.
     c_frames: DFF<Bits<32>>,
     c_bytes: DFF<Bits<32>>,
@@ -208,9 +229,12 @@ pub struct RxPath {
     // Constants (localparams).
     k_dp: Constant<Bits<5>>,
     k_rxbuf: Constant<Bits<8>>,
+    k_rcvlist: Constant<Bits<8>>,
+    k_winupdate: Constant<Bits<8>>,
     k_resp: Constant<Bits<64>>,
     k_error: Constant<Bits<64>>,
     k_rxframe: Constant<Bits<64>>,
+    k_framedata: Constant<Bits<64>>,
     k_max_frame: Constant<Bits<17>>,
     k_max_off: Constant<Bits<16>>,
     k_ok: Constant<Bits<8>>,
@@ -238,6 +262,8 @@ impl Default for RxPath {
             s_lk_meta: Default::default(),
             s_lk_status: Default::default(),
             s_lk_conn: Default::default(),
+            s_lk_fdata: Default::default(),
+            s_lk_nobuf: Default::default(),
             s_lk_tvalid: Default::default(),
             s_lk_tready: Default::default(),
             s_cmd_tdata: Default::default(),
@@ -248,6 +274,14 @@ impl Default for RxPath {
             m_core_cmd_tvalid: Default::default(),
             m_core_cmd_tlast: Default::default(),
             m_core_cmd_tready: Default::default(),
+            m_fp_cmd_tdata: Default::default(),
+            m_fp_cmd_tvalid: Default::default(),
+            m_fp_cmd_tlast: Default::default(),
+            m_fp_cmd_tready: Default::default(),
+            s_fp_evt_tdata: Default::default(),
+            s_fp_evt_tlast: Default::default(),
+            s_fp_evt_tvalid: Default::default(),
+            s_fp_evt_tready: Default::default(),
             s_core_evt_tdata: Default::default(),
             s_core_evt_tlast: Default::default(),
             s_core_evt_tvalid: Default::default(),
@@ -273,9 +307,12 @@ impl Default for RxPath {
             ring_drops: Default::default(),
             ring_dma_errors: Default::default(),
             cmd_errors: Default::default(),
+            buf_posted: Default::default(),
             c_in: Default::default(),
             c_loc: Default::default(),
+            c_fp: Default::default(),
             sel_loc: Default::default(),
+            sel_fp: Default::default(),
             l_valid: Default::default(),
             l_ready: Default::default(),
             lst: Default::default(),
@@ -323,6 +360,7 @@ impl Default for RxPath {
             i_read: Default::default(),
             pend_st: SyncFifo::new(2),
             pend_len: SyncFifo::new(2),
+            reqf: SyncFifo::new(2),
             est: Default::default(),
             e_err: Default::default(),
             f_ev_valid: Default::default(),
@@ -340,9 +378,12 @@ impl Default for RxPath {
             c_cmderr: Default::default(),
             k_dp: Constant::new(((DATA_PATH_OPCODES >> 3) as u64).to_bits()),
             k_rxbuf: Constant::new((Opcode::RxBuf as u64).to_bits()),
+            k_rcvlist: Constant::new((Opcode::RcvList as u64).to_bits()),
+            k_winupdate: Constant::new((Opcode::WinUpdate as u64).to_bits()),
             k_resp: Constant::new((EventType::RxBufPosted as u64).to_bits()),
             k_error: Constant::new((EventType::Error as u64).to_bits()),
             k_rxframe: Constant::new((EventType::RxFrame as u64).to_bits()),
+            k_framedata: Constant::new((EventType::FrameData as u64).to_bits()),
             k_max_frame: Constant::new((RX_BUF_BYTES as u64).to_bits()),
             k_max_off: Constant::new((RX_STATUS_MAX_PAYLOAD_OFFSET as u64).to_bits()),
             k_ok: k8(CmdStatus::Ok),
@@ -361,10 +402,14 @@ impl Logic for RxPath {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, c_in, c_loc, lst, l_tag, l_count, l_done, l_status, l_err, fst, f_left,
-            f_seq, est, e_err, ev_busy, ev_own, c_frames, c_bytes, c_drops, c_dmaerr, c_cmderr
+            self, clock, c_in, c_loc, c_fp, lst, l_tag, l_count, l_done, l_status, l_err, fst,
+            f_left, f_seq, est, e_err, ev_busy, ev_own, c_frames, c_bytes, c_drops, c_dmaerr,
+            c_cmderr
         );
-        clock!(self, clock, ring, pend_addr, pend_st, pend_len, dq, inq);
+        clock!(
+            self, clock, ring, pend_addr, pend_st, pend_len, dq, inq, reqf
+        );
+        self.reqf.reset.next = self.reset.val();
         self.dq.reset.next = self.reset.val();
         self.inq.reset.next = self.reset.val();
         self.ring.reset.next = self.reset.val();
@@ -394,6 +439,8 @@ impl Logic for RxPath {
             self.g.next = 2.into();
         } else if self.f_ev_valid.val() {
             self.g.next = 3.into();
+        } else if self.s_fp_evt_tvalid.val() {
+            self.g.next = 4.into();
         }
         self.m_evt_tvalid.next = false;
         if self.g.val() == 1 {
@@ -405,26 +452,42 @@ impl Logic for RxPath {
         if self.g.val() == 3 {
             self.m_evt_tvalid.next = self.f_ev_valid.val();
         }
+        if self.g.val() == 4 {
+            self.m_evt_tvalid.next = self.s_fp_evt_tvalid.val();
+        }
         self.s_core_evt_tready.next = (self.g.val() == 1) & self.m_evt_tready.val();
         self.l_ev_ready.next = (self.g.val() == 2) & self.m_evt_tready.val();
         self.f_ev_ready.next = (self.g.val() == 3) & self.m_evt_tready.val();
+        self.s_fp_evt_tready.next = (self.g.val() == 4) & self.m_evt_tready.val();
 
         // ---- Command demultiplexer: a whole message to the core or to us.
-        self.sel_loc.next = self.s_cmd_tdata.val().get_bits::<5>(3) == self.k_dp.val();
+        self.sel_fp.next = (self.s_cmd_tdata.val().get_bits::<8>(0) == self.k_rcvlist.val())
+            | (self.s_cmd_tdata.val().get_bits::<8>(0) == self.k_winupdate.val());
+        self.sel_loc.next =
+            (self.s_cmd_tdata.val().get_bits::<5>(3) == self.k_dp.val()) & !self.sel_fp.val();
         if self.c_in.q.val() {
             self.sel_loc.next = self.c_loc.q.val();
+            self.sel_fp.next = self.c_fp.q.val();
         }
+        self.m_fp_cmd_tdata.next = self.s_cmd_tdata.val();
+        self.m_fp_cmd_tlast.next = self.s_cmd_tlast.val();
+        self.m_fp_cmd_tvalid.next = self.s_cmd_tvalid.val() & self.sel_fp.val();
         self.m_core_cmd_tdata.next = self.s_cmd_tdata.val();
         self.m_core_cmd_tlast.next = self.s_cmd_tlast.val();
-        self.m_core_cmd_tvalid.next = self.s_cmd_tvalid.val() & !self.sel_loc.val();
+        self.m_core_cmd_tvalid.next =
+            self.s_cmd_tvalid.val() & !self.sel_loc.val() & !self.sel_fp.val();
         self.l_valid.next = self.s_cmd_tvalid.val() & self.sel_loc.val();
         self.s_cmd_tready.next = self.m_core_cmd_tready.val();
         if self.sel_loc.val() {
             self.s_cmd_tready.next = self.l_ready.val();
         }
+        if self.sel_fp.val() {
+            self.s_cmd_tready.next = self.m_fp_cmd_tready.val();
+        }
         if self.s_cmd_tvalid.val() & self.s_cmd_tready.val() {
             self.c_in.d.next = !self.s_cmd_tlast.val();
             self.c_loc.d.next = self.sel_loc.val();
+            self.c_fp.d.next = self.sel_fp.val();
         }
 
         // ---- Command processor (RXBUF).
@@ -537,6 +600,8 @@ impl Logic for RxPath {
             }
         }
 
+        self.buf_posted.next = self.ring.write.val();
+
         // ---- Frame writer: status word of the frame at the head of the record stream.
         self.errs.next = 0.into();
         if self.s_lk_meta.val().err_mac.any() {
@@ -599,20 +664,33 @@ impl Logic for RxPath {
 
         self.f_go.next = (self.fst.q.val() == FState::Idle)
             & self.s_lk_tvalid.val()
+            & !self.s_lk_nobuf.val()
             & !self.ring.empty.val()
-            & !self.pend_addr.full.val();
-        self.f_take.next = self.f_go.val() & self.m_req_ready.val();
-        self.m_req_valid.next = self.f_go.val();
-        self.m_req_addr.next = self.ring.data_out.val();
-        self.m_req_len.next = self.f_len.val();
-        self.m_req_tag.next = self.f_seq.q.val();
+            & !self.pend_addr.full.val()
+            & !self.reqf.full.val();
+        // Requests wait in their own FIFO: the frame's beats move on into the data
+        // FIFO whether or not the DMA engine has taken the request yet (the fast path
+        // sends some frames both here and to its extractor, and shares the engine).
+        self.f_take.next = self.f_go.val();
+        self.reqf.write.next = self.f_take.val();
+        self.reqf.data_in.next = (bit_cast::<96, 16>(self.f_seq.q.val()) << 80)
+            | (bit_cast::<96, 16>(self.f_len.val()) << 64)
+            | bit_cast::<96, 64>(self.ring.data_out.val());
+        self.m_req_valid.next = !self.reqf.empty.val();
+        self.m_req_addr.next = self.reqf.data_out.val().get_bits::<64>(0);
+        self.m_req_len.next = self.reqf.data_out.val().get_bits::<16>(64);
+        self.m_req_tag.next = self.reqf.data_out.val().get_bits::<16>(80);
+        self.reqf.read.next = self.m_req_ready.val() & !self.reqf.empty.val();
         self.ring.read.next = self.f_take.val();
         self.pend_addr.write.next = self.f_take.val();
         self.pend_addr.data_in.next = self.ring.data_out.val();
         self.pend_st.write.next = self.f_take.val();
         self.pend_st.data_in.next = self.stw.val();
         self.pend_len.write.next = self.f_take.val();
-        self.pend_len.data_in.next = self.f_len.val();
+        self.pend_len.data_in.next = bit_cast::<17, 16>(self.f_len.val());
+        if self.s_lk_fdata.val() {
+            self.pend_len.data_in.next = self.pend_len.data_in.val() | 0x10000;
+        }
         self.s_lk_tready.next = self.f_take.val();
         // Frame beats enter an input FIFO first: the engine top's record trails its
         // frame's first beat by two clocks, and the beats must not wait for it.
@@ -653,7 +731,7 @@ impl Logic for RxPath {
                             }
                         }
                     }
-                } else if self.s_lk_tvalid.val() & self.ring.empty.val() {
+                } else if self.s_lk_tvalid.val() & (self.ring.empty.val() | self.s_lk_nobuf.val()) {
                     // No buffer: drop the frame, count it.
                     self.s_lk_tready.next = true;
                     self.c_drops.d.next = self.c_drops.q.val() + 1;
@@ -708,8 +786,11 @@ impl Logic for RxPath {
         self.s_done_ready.next = false;
         self.f_ev_last.next = false;
         self.st_word.next = self.pend_st.data_out.val().into();
-        self.len32.next = bit_cast::<32, 16>(self.pend_len.data_out.val());
+        self.len32.next = bit_cast::<32, 16>(self.pend_len.data_out.val().get_bits::<16>(0));
         self.f_ev_data.next = self.k_rxframe.val();
+        if self.pend_len.data_out.val().get_bit(16) {
+            self.f_ev_data.next = self.k_framedata.val();
+        }
         self.pend_addr.read.next = false;
         self.pend_st.read.next = false;
         self.pend_len.read.next = false;
@@ -769,6 +850,10 @@ impl Logic for RxPath {
         if self.g.val() == 3 {
             self.m_evt_tdata.next = self.f_ev_data.val();
             self.m_evt_tlast.next = self.f_ev_last.val();
+        }
+        if self.g.val() == 4 {
+            self.m_evt_tdata.next = self.s_fp_evt_tdata.val();
+            self.m_evt_tlast.next = self.s_fp_evt_tlast.val();
         }
         if self.m_evt_tvalid.val() & self.m_evt_tready.val() {
             self.ev_busy.d.next = !self.m_evt_tlast.val();

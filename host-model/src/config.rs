@@ -55,7 +55,8 @@ pub struct RcvConfig {
     /// (delayed ACK, 1..=500000).
     pub delack_us: u32,
     /// Scatter-gather entries of posted receive lists the engine keeps per connection
-    /// (1..=256): a list that does not fit in what is left is refused (`NO_RESOURCES`).
+    /// (1..=16, `proto::RCV_SG_SLOTS`): a list that does not fit in what is left is
+    /// refused (`NO_RESOURCES`).
     pub sg_entries: u32,
     /// Frames the engine stores, all connections together, for connections that have
     /// no receive list posted after their first indicated frame (A4, 1..=64).
@@ -247,7 +248,12 @@ impl Config {
         let ranges: [(&'static str, u32, u32, u32); 4] = [
             ("rcv.ack_every", self.rcv.ack_every, 1, 64),
             ("rcv.delack_us", self.rcv.delack_us, 1, 500_000),
-            ("rcv.sg_entries", self.rcv.sg_entries, 1, 256),
+            (
+                "rcv.sg_entries",
+                self.rcv.sg_entries,
+                1,
+                crate::proto::RCV_SG_SLOTS as u32,
+            ),
             ("rcv.hold_frames", self.rcv.hold_frames, 1, 64),
         ];
         for (key, v, lo, hi) in ranges {

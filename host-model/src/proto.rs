@@ -1679,6 +1679,10 @@ pub const RX_BUF_BYTES: usize = ENGINE_MAX_FRAME;
 /// Receive-ring buffers the engine can hold (posted with RXBUF, not yet used).
 pub const RX_RING_SLOTS: usize = 256;
 
+/// Scatter-gather slots of posted receive lists the engine has per connection: the
+/// upper bound of `rcv.sg_entries`.
+pub const RCV_SG_SLOTS: usize = 16;
+
 /// Calls `$cb!` with the engine's statistics counters in STATS order. One word each.
 #[macro_export]
 macro_rules! stat_fields {

@@ -312,6 +312,14 @@ impl RcvModel {
         self.hold.len()
     }
 
+    /// Bytes of the connection's posted lists not placed yet (`None`: not a fast-path
+    /// connection).
+    pub fn posted_space(&self, handle: u16) -> Option<u64> {
+        self.conns
+            .get(&handle)
+            .map(|c| c.lists.iter().map(|l| l.len - l.placed).sum())
+    }
+
     fn sync_events(&mut self) {
         let core = self.path.engine.take_unsolicited();
         self.events.extend(core);

@@ -7,5 +7,6 @@ pub mod rcv_e2e;
 pub mod reference;
 pub mod report;
 pub mod rx;
+pub mod rx_lock;
 pub mod rx_sim;
 pub mod scenario;

@@ -597,6 +597,23 @@ pub fn hand_out(
     rcv_nxt: u32,
     rcv_wnd: u32,
 ) -> Result<u16> {
+    hand_out_via(
+        &mut |w: &[u64]| Ok(eng.command_event(w, mem)),
+        key,
+        host_ctx,
+        rcv_nxt,
+        rcv_wnd,
+    )
+}
+
+/// [`hand_out`] through any command path (`cmd` answers a command with its response).
+pub fn hand_out_via(
+    cmd: &mut dyn FnMut(&[u64]) -> Result<Event>,
+    key: &FlowKey,
+    host_ctx: u32,
+    rcv_nxt: u32,
+    rcv_wnd: u32,
+) -> Result<u16> {
     let nbr = Neighbor {
         vlan_present: key.vlan_present as u64,
         vlan_id: key.vlan_id as u64,
@@ -631,10 +648,7 @@ pub fn hand_out(
         },
         Block::Tcp { host_ctx, tcp },
     ];
-    let ev = Event::decode(
-        &eng.command_event(&Command::Handout1 { tag: 3, blocks }.encode(), mem)
-            .encode(),
-    )?;
+    let ev = cmd(&Command::Handout1 { tag: 3, blocks }.encode())?;
     let Event::Interlock { results, .. } = &ev else {
         bail!("HANDOUT1 answered {ev:?}");
     };
@@ -648,21 +662,15 @@ pub fn hand_out(
     tcp.rcv_wnd = rcv_wnd as u64;
     tcp.snd_una = OUR_ISS.wrapping_add(1) as u64;
     tcp.snd_nxt = OUR_ISS.wrapping_add(1) as u64;
-    let ev = Event::decode(
-        &eng.command_event(
-            &Command::Handout2 {
-                tag: 4,
-                entries: vec![Handout2Entry {
-                    handle,
-                    host_ctx,
-                    tcp,
-                }],
-            }
-            .encode(),
-            mem,
-        )
-        .encode(),
-    )?;
+    let ev = cmd(&Command::Handout2 {
+        tag: 4,
+        entries: vec![Handout2Entry {
+            handle,
+            host_ctx,
+            tcp,
+        }],
+    }
+    .encode())?;
     ensure!(
         ev.trailer().status == CmdStatus::Ok,
         "HANDOUT2 answered {ev:?}"

@@ -28,6 +28,8 @@ pub struct RxSim {
     cfg: Resolved,
     responses: VecDeque<Vec<u64>>,
     rx_frames: VecDeque<RxFrameEvent>,
+    /// RCV_DONE events received (the fast path's list completions), not yet taken.
+    pub rcv_done: VecDeque<Vec<u64>>,
     /// Unsolicited UPLOAD_REQUEST events received.
     pub unsolicited: Vec<Vec<u64>>,
     /// Cycle limit of one wait.
@@ -59,6 +61,7 @@ impl RxSim {
             cfg: cfg.clone(),
             responses: VecDeque::new(),
             rx_frames: VecDeque::new(),
+            rcv_done: VecDeque::new(),
             unsolicited: Vec::new(),
             timeout: 2_000_000,
         };
@@ -122,7 +125,9 @@ impl RxSim {
             let ty = w.first().map(|h| *h as u8).unwrap_or(0);
             if ty == EventType::UploadRequest as u8 {
                 self.unsolicited.push(w);
-            } else if ty == EventType::RxFrame as u8 {
+            } else if ty == EventType::RcvDone as u8 {
+                self.rcv_done.push_back(w);
+            } else if ty == EventType::RxFrame as u8 || ty == EventType::FrameData as u8 {
                 self.rx_frames.push_back(RxFrameEvent {
                     words: w,
                     cycle: f.last_cycle,
@@ -174,7 +179,27 @@ impl RxSim {
         Ok(self.wait_responses(1)?.remove(0))
     }
 
-    /// Run until `n` more RX_FRAME events arrived; returns them.
+    /// Run until `n` more RCV_DONE events arrived; returns them.
+    pub fn wait_rcv_done(&mut self, n: usize) -> Result<Vec<Vec<u64>>> {
+        let mut ran = 0;
+        loop {
+            self.sort_events();
+            if self.rcv_done.len() >= n {
+                break;
+            }
+            if ran >= self.timeout {
+                bail!(
+                    "timeout: {} of {n} RCV_DONE events after {ran} cycles",
+                    self.rcv_done.len()
+                );
+            }
+            self.step();
+            ran += 1;
+        }
+        Ok(self.rcv_done.drain(..n).collect())
+    }
+
+    /// Run until `n` more RX_FRAME or FRAME_DATA events arrived; returns them.
     pub fn wait_rx_frames(&mut self, n: usize) -> Result<Vec<RxFrameEvent>> {
         let mut ran = 0;
         loop {

@@ -1,0 +1,201 @@
+//! The receive engine top (`<prefix>_rx`) under Verilator side by side with its golden
+//! model, `host_model::rcv::RcvModel` (the fast path on top of the receive ring and the
+//! engine core), fed by the independent reference parser. Commands must get the same
+//! responses; frames must give the same events in the same order per kind (RCV_DONE,
+//! RX_FRAME / FRAME_DATA, UPLOAD_REQUEST) and the same host memory.
+
+use crate::reference::reference;
+use crate::rx_sim::RxSim;
+use anyhow::{Result, bail, ensure};
+use host_model::proto::Event;
+use host_model::rcv::{HostMemory, RcvModel};
+use std::ops::Range;
+
+/// Flat host memory as the model sees it, the twin of `cosim::AxiMemory`: a write
+/// fails when it leaves the memory or touches a failing range.
+#[derive(Debug, Clone)]
+pub struct ModelMemory {
+    pub bytes: Vec<u8>,
+    pub fail: Vec<Range<u64>>,
+}
+
+impl HostMemory for ModelMemory {
+    fn write(&mut self, addr: u64, data: &[u8]) -> bool {
+        let Some(end) = addr.checked_add(data.len() as u64) else {
+            return false;
+        };
+        if end > self.bytes.len() as u64 || self.fail.iter().any(|r| addr < r.end && r.start < end)
+        {
+            return false;
+        }
+        if std::env::var("RCV_TRACE").is_ok() {
+            eprintln!("    write {addr:#x} +{}", data.len());
+        }
+        self.bytes[addr as usize..end as usize].copy_from_slice(data);
+        true
+    }
+}
+
+/// The RTL and the model side by side.
+pub struct RxLock {
+    pub sim: RxSim,
+    pub model: RcvModel,
+    pub mem: ModelMemory,
+    min: u32,
+}
+
+impl RxLock {
+    /// The model starts from the configuration and memory of `sim` (reset).
+    pub fn new(sim: RxSim) -> RxLock {
+        let cfg = sim.config().clone();
+        let mem = ModelMemory {
+            bytes: sim.mem.mem.clone(),
+            fail: vec![],
+        };
+        RxLock {
+            model: RcvModel::new(&cfg),
+            min: cfg.config.rx.min_frame_len,
+            sim,
+            mem,
+        }
+    }
+
+    /// Fill both memories with `b`.
+    pub fn fill(&mut self, b: u8) {
+        self.sim.mem.mem.fill(b);
+        self.mem.bytes.fill(b);
+    }
+
+    /// Writes touching `r` fail on both sides.
+    pub fn fail_range(&mut self, r: Range<u64>) {
+        self.sim.mem.fail_range(r.clone());
+        self.mem.fail.push(r);
+    }
+
+    /// One command to both: the same response, or an error naming both.
+    pub fn command(&mut self, words: &[u64]) -> Result<Event> {
+        let want = self.model.command_event(words, &mut self.mem).encode();
+        let got = self.sim.command(words)?;
+        ensure!(
+            got == want,
+            "RTL and model answer differently\ncommand {words:x?}\nRTL   {:?}\nmodel {:?}",
+            Event::decode(&got),
+            Event::decode(&want)
+        );
+        Ok(Event::decode(&want)?)
+    }
+
+    /// One frame into both (`user`: a MAC error on its last beat).
+    pub fn frame(&mut self, f: Vec<u8>, user: bool) {
+        if std::env::var("RCV_TRACE").is_ok() {
+            let r = reference(&f, user, self.min);
+            eprintln!(
+                "  frame seq {:#x} len {} flags {:#x}",
+                r.tcp_seq.unwrap_or(0),
+                r.payload_len.unwrap_or(0),
+                r.tcp_flags.unwrap_or(0)
+            );
+        }
+        self.sim.push_frame(f.clone(), user);
+        let rec = reference(&f, user, self.min).encode();
+        self.model.engine_mut().lookup(&rec);
+        for d in self.model.engine_mut().take_delivered() {
+            self.model.deliver(&d, &f, &mut self.mem);
+        }
+    }
+
+    /// Wait for the events the model produced since the last check and compare them
+    /// kind by kind, in order; check that the RTL sent nothing more (after `settle`
+    /// clocks with the input drained), and that host memory is the same. Returns the
+    /// model's events.
+    pub fn check(&mut self, what: &str, settle: u64) -> Result<Vec<Event>> {
+        let evs = self.model.take_events();
+        let pick = |f: &dyn Fn(&Event) -> bool| -> Vec<Vec<u64>> {
+            evs.iter().filter(|e| f(e)).map(|e| e.encode()).collect()
+        };
+        let done = pick(&|e| matches!(e, Event::RcvDone { .. }));
+        let ring = pick(&|e| matches!(e, Event::RxFrame { .. } | Event::FrameData { .. }));
+        let ups = pick(&|e| matches!(e, Event::UploadRequest { .. }));
+        let got_done = self.sim.wait_rcv_done(done.len())?;
+        let got_ring: Vec<Vec<u64>> = self
+            .sim
+            .wait_rx_frames(ring.len())?
+            .into_iter()
+            .map(|e| e.words)
+            .collect();
+        self.sim.drain(settle)?;
+        let show = |v: &[Vec<u64>]| -> Vec<String> {
+            v.iter()
+                .map(|w| format!("{:?}", Event::decode(w)))
+                .collect()
+        };
+        ensure!(
+            got_done == done,
+            "{what}: RCV_DONE events differ\nRTL   {:#?}\nmodel {:#?}",
+            show(&got_done),
+            show(&done)
+        );
+        ensure!(
+            got_ring == ring,
+            "{what}: ring events differ\nRTL   {:#?}\nmodel {:#?}",
+            show(&got_ring),
+            show(&ring)
+        );
+        let extra_done = self.sim.wait_rcv_done(0).map(|_| self.sim.rcv_done.len())?;
+        ensure!(
+            extra_done == 0,
+            "{what}: the RTL sent {extra_done} RCV_DONE more"
+        );
+        let extra_ring = self.sim.rx_frames_pending();
+        ensure!(
+            extra_ring == 0,
+            "{what}: the RTL sent {extra_ring} ring events more"
+        );
+        let got_ups: Vec<Vec<u64>> = std::mem::take(&mut self.sim.unsolicited);
+        ensure!(
+            got_ups == ups,
+            "{what}: upload requests differ\nRTL   {:?}\nmodel {:?}",
+            show(&got_ups),
+            show(&ups)
+        );
+        ensure!(
+            self.sim.mem.violations.is_empty(),
+            "{what}: AXI protocol violations: {:?}",
+            self.sim.mem.violations
+        );
+        if self.sim.mem.mem != self.mem.bytes {
+            let first = self
+                .sim
+                .mem
+                .mem
+                .iter()
+                .zip(&self.mem.bytes)
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let diff = self
+                .sim
+                .mem
+                .mem
+                .iter()
+                .zip(&self.mem.bytes)
+                .filter(|(a, b)| a != b)
+                .count();
+            let last = self
+                .sim
+                .mem
+                .mem
+                .iter()
+                .zip(&self.mem.bytes)
+                .rposition(|(a, b)| a != b)
+                .unwrap_or(0);
+            bail!(
+                "{what}: host memory differs in {diff} bytes from {first:#x} to {last:#x}: \
+                 first RTL {:#04x}, model {:#04x}; this round's model events: {:?}",
+                self.sim.mem.mem[first],
+                self.mem.bytes[first],
+                evs
+            );
+        }
+        Ok(evs)
+    }
+}
