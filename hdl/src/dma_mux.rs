@@ -3,14 +3,16 @@
 //! `crate::dma_write::DmaWrite`.
 //!
 //! # What it does
-//! - A request is granted whole: the request, then its `⌈len / 8⌉` data beats from the
-//!   same port, before the next request is taken. When both ports ask, they take turns.
+//! - Requests are passed on as the engine takes them; when both ports ask, they take
+//!   turns. The data beats follow in the same order: a FIFO of the granted requests'
+//!   `{port, ⌈len / 8⌉}` (16 deep) says whose beats go next, so the next request may go
+//!   out while the previous one's data still streams.
 //! - Completions come back from the engine in request order; a FIFO of the owner of
 //!   each granted request (64 deep: more than the engine keeps outstanding) sends each
 //!   to its port. Tags pass through unchanged.
 //!
 //! # Timing
-//! One clock per request in which no beat moves (the grant); beats at one per clock.
+//! A request per clock, beats at one per clock with no idle clock between requests.
 
 use crate::sync_fifo::SyncFifo;
 use rust_hdl::prelude::*;
@@ -56,16 +58,19 @@ pub struct DmaMux {
     pub s_done_tag: Signal<In, Bits<16>>,
     pub s_done_valid: Signal<In, Bit>,
     pub s_done_ready: Signal<Out, Bit>,
-    busy: DFF<Bit>,
-    own: DFF<Bit>,
     pri: DFF<Bit>,
-    left: DFF<Bits<14>>,
+    /// Beats sent of the request at the head of `dq`.
+    cnt: DFF<Bits<14>>,
+    own: Signal<Local, Bit>,
+    hbeats: Signal<Local, Bits<14>>,
     pick_b: Signal<Local, Bit>,
     len: Signal<Local, Bits<17>>,
     beats: Signal<Local, Bits<14>>,
     take: Signal<Local, Bit>,
     beat: Signal<Local, Bit>,
     order: SyncFifo<Bit, 6, 7>,
+    /// Granted requests' data `{port, beats}`, in order.
+    dq: SyncFifo<Bits<15>, 4, 5>,
 }
 
 impl Default for DmaMux {
@@ -109,16 +114,17 @@ impl Default for DmaMux {
             s_done_tag: Default::default(),
             s_done_valid: Default::default(),
             s_done_ready: Default::default(),
-            busy: Default::default(),
-            own: Default::default(),
             pri: Default::default(),
-            left: Default::default(),
+            cnt: Default::default(),
+            own: Default::default(),
+            hbeats: Default::default(),
             pick_b: Default::default(),
             len: Default::default(),
             beats: Default::default(),
             take: Default::default(),
             beat: Default::default(),
             order: SyncFifo::new(2),
+            dq: SyncFifo::new(1),
         }
     }
 }
@@ -126,22 +132,24 @@ impl Default for DmaMux {
 impl Logic for DmaMux {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, busy, own, pri, left);
-        clock!(self, clock, order);
+        dff_setup!(self, clock, pri, cnt);
+        clock!(self, clock, order, dq);
         self.order.reset.next = self.reset.val();
+        self.dq.reset.next = self.reset.val();
         // ---- Grant: port B when only B asks, or both ask and it is B's turn.
         self.pick_b.next = self.b_req_valid.val() & (!self.a_req_valid.val() | self.pri.q.val());
         self.m_req_addr.next = self.a_req_addr.val();
         self.m_req_len.next = self.a_req_len.val();
         self.m_req_tag.next = self.a_req_tag.val();
-        self.m_req_valid.next = self.a_req_valid.val() & !self.busy.q.val();
+        self.m_req_valid.next = self.a_req_valid.val();
         if self.pick_b.val() {
             self.m_req_addr.next = self.b_req_addr.val();
             self.m_req_len.next = self.b_req_len.val();
             self.m_req_tag.next = self.b_req_tag.val();
-            self.m_req_valid.next = self.b_req_valid.val() & !self.busy.q.val();
+            self.m_req_valid.next = self.b_req_valid.val();
         }
-        self.m_req_valid.next = self.m_req_valid.val() & !self.order.full.val();
+        self.m_req_valid.next =
+            self.m_req_valid.val() & !self.order.full.val() & !self.dq.almost_full.val();
         self.a_req_ready.next =
             self.m_req_ready.val() & self.m_req_valid.val() & !self.pick_b.val();
         self.b_req_ready.next = self.m_req_ready.val() & self.m_req_valid.val() & self.pick_b.val();
@@ -150,26 +158,32 @@ impl Logic for DmaMux {
         self.beats.next = self.len.val().get_bits::<14>(3);
         self.order.write.next = self.take.val();
         self.order.data_in.next = self.pick_b.val();
+        self.dq.write.next = self.take.val() & (self.beats.val() != 0);
+        self.dq.data_in.next = bit_cast::<15, 14>(self.beats.val());
+        if self.pick_b.val() {
+            self.dq.data_in.next = self.dq.data_in.val() | 0x4000;
+        }
         if self.take.val() {
             self.pri.d.next = !self.pick_b.val();
-            self.own.d.next = self.pick_b.val();
-            self.left.d.next = self.beats.val();
-            self.busy.d.next = self.beats.val() != 0;
         }
-        // ---- Data beats of the granted request.
+        // ---- Data beats of the oldest granted request with data.
+        self.own.next = self.dq.data_out.val().get_bit(14);
+        self.hbeats.next = self.dq.data_out.val().get_bits::<14>(0);
         self.m_data_tdata.next = self.a_data_tdata.val();
-        self.m_data_tvalid.next = self.busy.q.val() & self.a_data_tvalid.val();
-        if self.own.q.val() {
+        self.m_data_tvalid.next = !self.dq.empty.val() & self.a_data_tvalid.val();
+        if self.own.val() {
             self.m_data_tdata.next = self.b_data_tdata.val();
-            self.m_data_tvalid.next = self.busy.q.val() & self.b_data_tvalid.val();
+            self.m_data_tvalid.next = !self.dq.empty.val() & self.b_data_tvalid.val();
         }
-        self.a_data_tready.next = self.busy.q.val() & !self.own.q.val() & self.m_data_tready.val();
-        self.b_data_tready.next = self.busy.q.val() & self.own.q.val() & self.m_data_tready.val();
+        self.a_data_tready.next = !self.dq.empty.val() & !self.own.val() & self.m_data_tready.val();
+        self.b_data_tready.next = !self.dq.empty.val() & self.own.val() & self.m_data_tready.val();
         self.beat.next = self.m_data_tvalid.val() & self.m_data_tready.val();
+        self.dq.read.next = false;
         if self.beat.val() {
-            self.left.d.next = self.left.q.val() - 1;
-            if self.left.q.val() == 1 {
-                self.busy.d.next = false;
+            self.cnt.d.next = self.cnt.q.val() + 1;
+            if self.cnt.q.val() + 1 == self.hbeats.val() {
+                self.cnt.d.next = 0.into();
+                self.dq.read.next = true;
             }
         }
         // ---- Completions to the owner of the oldest request.
@@ -187,7 +201,7 @@ impl Logic for DmaMux {
         }
         self.order.read.next = self.s_done_valid.val() & self.s_done_ready.val();
         if self.reset.val() {
-            self.busy.d.next = false;
+            self.cnt.d.next = 0.into();
         }
     }
 }

@@ -65,6 +65,17 @@ pub struct Engine<
     pub m_act_nxt: Signal<Out, Bits<32>>,
     pub m_act_wnd: Signal<Out, Bits<32>>,
     pub m_act_wsh: Signal<Out, Bits<4>>,
+    /// FLUSH queries to the receive fast path (see `crate::offload::Offload`).
+    /// Upload requests from the receive fast path (see `crate::offload::Offload`).
+    pub s_up_valid: Signal<In, Bit>,
+    pub s_up_word: Signal<In, Bits<24>>,
+    pub s_up_ready: Signal<Out, Bit>,
+    pub m_fq_valid: Signal<Out, Bit>,
+    pub m_fq_conn: Signal<Out, Bits<16>>,
+    pub s_fq_done: Signal<In, Bit>,
+    pub s_fq_active: Signal<In, Bit>,
+    pub s_fq_nxt: Signal<In, Bits<32>>,
+    pub s_fq_wnd: Signal<In, Bits<32>>,
     parser: RxParser,
     core: Offload<CB, CB4, BB, PB, PB3, NB, NB2>,
     hold: Hold,
@@ -81,7 +92,9 @@ impl<
 > Engine<CB, CB4, BB, PB, PB3, NB, NB2>
 {
     /// The engine for a receive minimum frame length and a HANDOUT1 timeout in clocks.
-    pub fn new(min_frame_len: u32, handout_timeout_cycles: u32) -> Self {
+    /// `fast_path`: a receive fast path answers the FLUSH queries (`m_fq_*`); without
+    /// one they are not asked.
+    pub fn new(min_frame_len: u32, handout_timeout_cycles: u32, fast_path: bool) -> Self {
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -121,8 +134,17 @@ impl<
             m_act_nxt: Default::default(),
             m_act_wnd: Default::default(),
             m_act_wsh: Default::default(),
+            s_up_valid: Default::default(),
+            s_up_word: Default::default(),
+            s_up_ready: Default::default(),
+            m_fq_valid: Default::default(),
+            m_fq_conn: Default::default(),
+            s_fq_done: Default::default(),
+            s_fq_active: Default::default(),
+            s_fq_nxt: Default::default(),
+            s_fq_wnd: Default::default(),
             parser: RxParser::new(min_frame_len),
-            core: Offload::new(handout_timeout_cycles),
+            core: Offload::new(handout_timeout_cycles, fast_path),
             hold: Hold::default(),
         }
     }
@@ -202,6 +224,15 @@ impl<
         self.m_act_nxt.next = self.core.m_act_nxt.val();
         self.m_act_wnd.next = self.core.m_act_wnd.val();
         self.m_act_wsh.next = self.core.m_act_wsh.val();
+        self.m_fq_valid.next = self.core.m_fq_valid.val();
+        self.core.s_up_valid.next = self.s_up_valid.val();
+        self.core.s_up_word.next = self.s_up_word.val();
+        self.s_up_ready.next = self.core.s_up_ready.val();
+        self.m_fq_conn.next = self.core.m_fq_conn.val();
+        self.core.s_fq_done.next = self.s_fq_done.val();
+        self.core.s_fq_active.next = self.s_fq_active.val();
+        self.core.s_fq_nxt.next = self.s_fq_nxt.val();
+        self.core.s_fq_wnd.next = self.s_fq_wnd.val();
     }
 }
 

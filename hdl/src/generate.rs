@@ -433,7 +433,7 @@ pub const ENGINE_LK_TDATA_BITS: usize = ENGINE_LK_BITS.div_ceil(8) * 8;
 /// Generate the engine top (receive parser + offload core) for a configuration.
 pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
     let raw = crate::with_engine_type!(cfg.config.offload.connections, E => {
-        let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles);
+        let mut uut = E::new(cfg.config.rx.min_frame_len, cfg.handout_timeout_cycles, false);
         uut.connect_all();
         generate_verilog(&uut)
     })
@@ -486,6 +486,22 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         port_entry("m_act_nxt", Out, 32, act, "m_act_nxt"),
         port_entry("m_act_wnd", Out, 32, act, "m_act_wnd"),
         port_entry("m_act_wsh", Out, 4, act, "m_act_wsh"),
+    ]));
+    // Built without a fast path: the FLUSH query is never asked; tie its answer off.
+    let fq = "Fast path FLUSH query (unused in this block: tie s_fq_* to 0)";
+    ports.extend(direct_ports(vec![
+        port_entry("m_fq_valid", Out, 1, fq, "m_fq_valid"),
+        port_entry("m_fq_conn", Out, 16, fq, "m_fq_conn"),
+        port_entry("s_fq_done", In, 1, fq, "s_fq_done"),
+        port_entry("s_fq_active", In, 1, fq, "s_fq_active"),
+        port_entry("s_fq_nxt", In, 32, fq, "s_fq_nxt"),
+        port_entry("s_fq_wnd", In, 32, fq, "s_fq_wnd"),
+    ]));
+    let up = "Upload requests from a receive fast path, {reason[7:0], handle[15:0]} (tie s_up_valid to 0 without one)";
+    ports.extend(direct_ports(vec![
+        port_entry("s_up_valid", In, 1, up, "s_up_valid"),
+        port_entry("s_up_word", In, 24, up, "s_up_word"),
+        port_entry("s_up_ready", Out, 1, up, "s_up_ready"),
     ]));
     wrap_block(
         cfg,

@@ -86,6 +86,7 @@ pub enum OState {
     H2b,
     FlC,
     FlC2,
+    FlQ,
     FlEm,
     FlZero,
     FlPath,
@@ -167,6 +168,19 @@ pub struct Offload<
     pub m_act_nxt: Signal<Out, Bits<32>>,
     pub m_act_wnd: Signal<Out, Bits<32>>,
     pub m_act_wsh: Signal<Out, Bits<4>>,
+    /// FLUSH / CLOSE of an offloaded connection asks the receive fast path for its
+    /// RCV.NXT and window (`m_fq_valid` until `s_fq_done`, with the fast path); the
+    /// fast path returns its lists and stops. `s_fq_active` 0: it did not hold it.
+    /// Upload requests from the receive fast path: `{reason[7:0], handle[15:0]}`.
+    pub s_up_valid: Signal<In, Bit>,
+    pub s_up_word: Signal<In, Bits<24>>,
+    pub s_up_ready: Signal<Out, Bit>,
+    pub m_fq_valid: Signal<Out, Bit>,
+    pub m_fq_conn: Signal<Out, Bits<16>>,
+    pub s_fq_done: Signal<In, Bit>,
+    pub s_fq_active: Signal<In, Bit>,
+    pub s_fq_nxt: Signal<In, Bits<32>>,
+    pub s_fq_wnd: Signal<In, Bits<32>>,
     /// Counters kept by the hold stage, reported by STATS.
     pub hold_drops: Signal<In, Bits<32>>,
     pub oversize: Signal<In, Bits<32>>,
@@ -304,6 +318,12 @@ pub struct Offload<
     act_nxt: DFF<Bits<32>>,
     act_wnd: DFF<Bits<32>>,
     act_wsh: DFF<Bits<4>>,
+    fq_v: DFF<Bit>,
+    fq_act: DFF<Bit>,
+    fq_nxt: DFF<Bits<32>>,
+    fq_wnd: DFF<Bits<32>>,
+    /// 1: a receive fast path answers `m_fq_*`.
+    k_fast: Constant<Bit>,
     wsc: Signal<Local, Bits<4>>,
     pipe_idle: Signal<Local, Bit>,
     mk_w: Signal<Local, Bit>,
@@ -436,8 +456,9 @@ impl<
     const NB2: usize,
 > Offload<CB, CB4, BB, PB, PB3, NB, NB2>
 {
-    /// The core for `2^CB` connections, `2^PB` Paths and `2^NB` Neighbors.
-    pub fn new(timeout_cycles: u32) -> Self {
+    /// The core for `2^CB` connections, `2^PB` Paths and `2^NB` Neighbors; `fast_path`:
+    /// a receive fast path answers the FLUSH queries (`m_fq_*`).
+    pub fn new(timeout_cycles: u32, fast_path: bool) -> Self {
         assert!((8..=16).contains(&CB) && CB4 == CB + 4 && BB == CB - 2);
         assert!((4..=16).contains(&PB) && PB3 == PB + 3);
         assert!((4..=16).contains(&NB) && NB2 == NB + 2);
@@ -469,6 +490,15 @@ impl<
             m_act_nxt: Default::default(),
             m_act_wnd: Default::default(),
             m_act_wsh: Default::default(),
+            s_up_valid: Default::default(),
+            s_up_word: Default::default(),
+            s_up_ready: Default::default(),
+            m_fq_valid: Default::default(),
+            m_fq_conn: Default::default(),
+            s_fq_done: Default::default(),
+            s_fq_active: Default::default(),
+            s_fq_nxt: Default::default(),
+            s_fq_wnd: Default::default(),
             hold_drops: Default::default(),
             oversize: Default::default(),
             ring_frames: Default::default(),
@@ -585,6 +615,11 @@ impl<
             act_nxt: Default::default(),
             act_wnd: Default::default(),
             act_wsh: Default::default(),
+            fq_v: Default::default(),
+            fq_act: Default::default(),
+            fq_nxt: Default::default(),
+            fq_wnd: Default::default(),
+            k_fast: Constant::new(fast_path),
             wsc: Default::default(),
             pipe_idle: Default::default(),
             mk_w: Default::default(),
@@ -714,7 +749,7 @@ impl<
 > Default for Offload<CB, CB4, BB, PB, PB3, NB, NB2>
 {
     fn default() -> Self {
-        Self::new(156_250)
+        Self::new(156_250, false)
     }
 }
 
@@ -743,8 +778,10 @@ impl<
             cap2, cap3, cap4, nbr_st, nbr_h, n_vlan, path_st, path_h, p_ipv6, p_lip, p_rip, p_vlan,
             th, tmp_path, tmp_nbr, fl_state, saved, res_kind, res_st, res_h, res_ctx, cp_tgt,
             cp_base, cp_n, cp_i, em_i, si, now, sweep_i, quiet, act_v, act_conn, act_ctx, act_nxt,
-            act_wnd, act_wsh
+            act_wnd, act_wsh, fq_v, fq_act, fq_nxt, fq_wnd
         );
+        self.m_fq_valid.next = self.fq_v.q.val();
+        self.m_fq_conn.next = self.eh_handle.q.val();
         self.act_v.d.next = false;
         self.m_act_valid.next = self.act_v.q.val();
         self.m_act_conn.next = self.act_conn.q.val();
@@ -1070,6 +1107,13 @@ impl<
         self.exc_fifo.data_in.next = self.exc_word.val();
         self.exc_fifo.write.next =
             self.p5_v.q.val() & (self.lk_status.val() == 3) & (self.exc_reason.val() != 0);
+        // Upload requests of the receive fast path share the FIFO (the lookup pipeline
+        // first): same once-per-connection rule, same event.
+        self.s_up_ready.next = !self.exc_fifo.write.val() & !self.exc_fifo.full.val();
+        if self.s_up_valid.val() & self.s_up_ready.val() {
+            self.exc_fifo.write.next = true;
+            self.exc_fifo.data_in.next = self.s_up_word.val();
+        }
         self.lk_res.next = self.lk_res.val() << 2;
         self.lk_res.next = self.lk_res.val() | bit_cast::<19, 2>(self.lk_status.val());
         // Release markers (see `pipe_idle`): written only while P5 is empty.
@@ -1820,18 +1864,47 @@ impl<
                     self.a20.next = self.h20.val() << 4;
                     self.a20.next = self.a20.val() + 4;
                     self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
+                    self.fq_act.d.next = false;
                     if self.ci_state.val() != 2 {
                         self.st.d.next = OState::FlZero;
                     } else {
                         self.em_i.d.next = 1.into();
                         self.st.d.next = OState::FlEm;
+                        if self.k_fast.val() {
+                            self.fq_v.d.next = true;
+                            self.st.d.next = OState::FlQ;
+                        }
                     }
                 }
             }
+            OState::FlQ => {
+                // Wait for the fast path's RCV.NXT and window (word 4 stays read).
+                self.a20.next = self.h20.val() << 4;
+                self.a20.next = self.a20.val() + 4;
+                self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
+                if self.s_fq_done.val() {
+                    self.fq_v.d.next = false;
+                    self.fq_act.d.next = self.s_fq_active.val();
+                    self.fq_nxt.d.next = self.s_fq_nxt.val();
+                    self.fq_wnd.d.next = self.s_fq_wnd.val();
+                    self.st.d.next = OState::FlEm;
+                }
+            }
             OState::FlEm => {
-                // Emit DELEGATED word em_i-1, read word em_i.
+                // Emit DELEGATED word em_i-1, read word em_i; rcv_nxt (word 4 [63:32])
+                // and rcv_wnd (word 5 [31:0]) from the fast path when it held the
+                // connection.
                 self.ev_w.next = true;
                 self.ev_d.next = self.tcp_mem.read_data.val();
+                if self.fq_act.q.val() & (self.em_i.q.val() == 1) {
+                    self.ev_d.next = (bit_cast::<64, 32>(self.fq_nxt.q.val()) << 32)
+                        | bit_cast::<64, 32>(self.tcp_mem.read_data.val().get_bits::<32>(0));
+                }
+                if self.fq_act.q.val() & (self.em_i.q.val() == 2) {
+                    self.ev_d.next =
+                        (bit_cast::<64, 32>(self.tcp_mem.read_data.val().get_bits::<32>(32)) << 32)
+                            | bit_cast::<64, 32>(self.fq_wnd.q.val());
+                }
                 self.a20.next = self.h20.val() << 4;
                 self.a20.next = self.a20.val() + 4;
                 self.a20.next = self.a20.val() + bit_cast::<20, 4>(self.em_i.q.val());

@@ -44,7 +44,7 @@
 use crate::rx_meta::RxMetaRecord;
 use crate::sync_fifo::SyncFifo;
 use host_model::proto::{
-    CmdStatus, ENGINE_MAX_FRAME, EntryStatus, EventType, Opcode, RCV_SG_SLOTS,
+    CmdStatus, ENGINE_MAX_FRAME, EntryStatus, EventType, Opcode, RCV_SG_SLOTS, UploadReason,
 };
 use rust_hdl::prelude::*;
 
@@ -102,6 +102,10 @@ pub enum MState {
     CAp,
     CAp2,
     CTr,
+    Q1,
+    Q2,
+    QRd,
+    QUse,
 }
 
 /// Command word parser states.
@@ -140,6 +144,17 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     pub s_act_nxt: Signal<In, Bits<32>>,
     pub s_act_wnd: Signal<In, Bits<32>>,
     pub s_act_wsh: Signal<In, Bits<4>>,
+    // FLUSH / CLOSE queries from the offload core.
+    pub s_fq_valid: Signal<In, Bit>,
+    pub s_fq_conn: Signal<In, Bits<16>>,
+    pub m_fq_done: Signal<Out, Bit>,
+    pub m_fq_active: Signal<Out, Bit>,
+    pub m_fq_nxt: Signal<Out, Bits<32>>,
+    pub m_fq_wnd: Signal<Out, Bits<32>>,
+    /// Upload requests `{reason, handle}` (DMA_ERROR) to the offload core.
+    pub m_up_valid: Signal<Out, Bit>,
+    pub m_up_word: Signal<Out, Bits<24>>,
+    pub m_up_ready: Signal<In, Bit>,
     // Frames and records from the engine top.
     pub s_tdata: Signal<In, Bits<64>>,
     pub s_tkeep: Signal<In, Bits<8>>,
@@ -287,14 +302,26 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     n_ind: DFF<Bits<32>>,
     n_hdrop: DFF<Bits<32>>,
     n_cmderr: DFF<Bits<32>>,
+    fq_ack: DFF<Bit>,
+    fq_done: DFF<Bit>,
+    fq_act: DFF<Bit>,
+    fq_nxt: DFF<Bits<32>>,
+    fq_wnd: DFF<Bits<32>>,
+    /// Flush walk: the next slot starts a list.
+    q_first: DFF<Bit>,
     pcq: SyncFifo<Bits<33>, 5, 6>,
     reqq: SyncFifo<Bits<96>, 5, 6>,
-    doneq: SyncFifo<Bits<114>, 5, 6>,
+    doneq: SyncFifo<Bits<115>, 5, 6>,
     lerr: SyncFifo<Bit, 5, 6>,
+    /// The connection of every DMA write not completed yet, in order.
+    connq: SyncFifo<Bits<16>, 7, 8>,
+    /// Connections whose list write failed (an upload request each).
+    upq: SyncFifo<Bits<16>, 2, 3>,
+    k_up_dma: Constant<Bits<8>>,
     respq: SyncFifo<Bits<65>, 5, 6>,
     pc_word: Signal<Local, Bits<33>>,
     req_word: Signal<Local, Bits<96>>,
-    done_word: Signal<Local, Bits<114>>,
+    done_word: Signal<Local, Bits<115>>,
     resp_word: Signal<Local, Bits<65>>,
     room_ok: Signal<Local, Bit>,
     // Frame forwarder.
@@ -380,6 +407,15 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             s_act_nxt: Default::default(),
             s_act_wnd: Default::default(),
             s_act_wsh: Default::default(),
+            s_fq_valid: Default::default(),
+            s_fq_conn: Default::default(),
+            m_fq_done: Default::default(),
+            m_fq_active: Default::default(),
+            m_fq_nxt: Default::default(),
+            m_fq_wnd: Default::default(),
+            m_up_valid: Default::default(),
+            m_up_word: Default::default(),
+            m_up_ready: Default::default(),
             s_tdata: Default::default(),
             s_tkeep: Default::default(),
             s_tvalid: Default::default(),
@@ -508,12 +544,21 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             n_ind: Default::default(),
             n_hdrop: Default::default(),
             n_cmderr: Default::default(),
+            fq_ack: Default::default(),
+            fq_done: Default::default(),
+            fq_act: Default::default(),
+            fq_nxt: Default::default(),
+            fq_wnd: Default::default(),
+            q_first: Default::default(),
             ring_rec: SyncFifo::new(2),
             ring_res: SyncFifo::new(2),
             pcq: SyncFifo::new(3),
             reqq: SyncFifo::new(3),
             doneq: SyncFifo::new(3),
             lerr: SyncFifo::new(2),
+            connq: SyncFifo::new(4),
+            upq: SyncFifo::new(1),
+            k_up_dma: k8(UploadReason::DmaError as u64),
             respq: SyncFifo::new(4),
             pc_word: Default::default(),
             req_word: Default::default(),
@@ -588,14 +633,18 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             f_bytes, fw_busy, fw_ring, fw_xd, err_acc, cs, c_op_wu, c_tag, c_count, c_done,
             c_status, c_handle, c_ctx, c_n, c_i, c_ltag, c_addr, c_llen, c_verr, c_ok, c_tail,
             c_lastw, c_bytes, c_rs, es, n_segs, n_bytes, n_dup, n_oow, n_ooo, n_exc, n_lists,
-            n_nolist, credit, f_ring, n_ind, n_hdrop, n_cmderr
+            n_nolist, credit, f_ring, n_ind, n_hdrop, n_cmderr, fq_ack, fq_done, fq_act, fq_nxt,
+            fq_wnd, q_first
         );
         clock!(
-            self, clock, act_q, inq, steer, ring_rec, ring_res, pcq, reqq, doneq, lerr, respq
+            self, clock, connq, upq, act_q, inq, steer, ring_rec, ring_res, pcq, reqq, doneq, lerr,
+            respq
         );
         self.act_q.reset.next = self.reset.val();
         self.steer.reset.next = self.reset.val();
         self.inq.reset.next = self.reset.val();
+        self.connq.reset.next = self.reset.val();
+        self.upq.reset.next = self.reset.val();
         self.ring_rec.reset.next = self.reset.val();
         self.ring_res.reset.next = self.reset.val();
         self.pcq.reset.next = self.reset.val();
@@ -618,6 +667,14 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.indicated.next = self.n_ind.q.val();
         self.hold_drops.next = self.n_hdrop.q.val();
         self.cmd_errors.next = self.n_cmderr.q.val();
+        self.fq_done.d.next = false;
+        self.m_fq_done.next = self.fq_done.q.val();
+        self.m_fq_active.next = self.fq_act.q.val();
+        self.m_fq_nxt.next = self.fq_nxt.q.val();
+        self.m_fq_wnd.next = self.fq_wnd.q.val();
+        if !self.s_fq_valid.val() {
+            self.fq_ack.d.next = false;
+        }
 
         // ---- Defaults of every local.
         self.rc.next = self.ctx_ram.read_data.val();
@@ -716,7 +773,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.respq.write.next = false;
         self.s_lk_tready.next = false;
         self.s_cmd_tready.next = false;
-        self.room_ok.next = !self.steer.almost_full.val()
+        self.room_ok.next = !self.connq.almost_full.val()
+            & !self.steer.almost_full.val()
             & !self.ring_rec.almost_full.val()
             & !self.pcq.almost_full.val()
             & !self.reqq.almost_full.val()
@@ -737,15 +795,15 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             self.req_word.next = self.req_word.val() | (bit_cast::<96, 1>(1.into()) << 80);
         }
         self.pk.next = self.fc.q.val().placed + self.k.val();
-        self.done_word.next = bit_cast::<114, 32>(self.pk.val());
+        self.done_word.next = bit_cast::<115, 32>(self.pk.val());
         self.done_word.next =
-            (self.done_word.val() << 32) | bit_cast::<114, 32>(self.slot.val().tag);
+            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.slot.val().tag);
         self.done_word.next =
-            (self.done_word.val() << 32) | bit_cast::<114, 32>(self.fc.q.val().ctx);
+            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.fc.q.val().ctx);
         self.done_word.next =
-            (self.done_word.val() << 16) | bit_cast::<114, 16>(self.r_conn.q.val());
+            (self.done_word.val() << 16) | bit_cast::<115, 16>(self.r_conn.q.val());
         if self.short.val() {
-            self.done_word.next = self.done_word.val() | (bit_cast::<114, 2>(3.into()) << 112);
+            self.done_word.next = self.done_word.val() | (bit_cast::<115, 2>(3.into()) << 112);
         }
         self.pcq.data_in.next = self.pc_word.val();
         self.reqq.data_in.next = self.req_word.val();
@@ -784,6 +842,10 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ctx_ram.write_data.next.placed = 0.into();
                     self.ctx_ram.write_data.next.space = 0.into();
                     self.ctx_ram.write_data.next.waiting = false;
+                } else if self.s_fq_valid.val() & !self.fq_ack.q.val() {
+                    self.fq_ack.d.next = true;
+                    self.r_conn.d.next = self.s_fq_conn.val();
+                    self.ms.d.next = MState::Q1;
                 } else if self.s_cmd_tvalid.val() & !self.respq.almost_full.val() {
                     self.ms.d.next = MState::Cmd;
                 } else if self.s_lk_tvalid.val() & self.room_ok.val() {
@@ -881,6 +943,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 } else if !self.pcq.almost_full.val()
                     & !self.reqq.almost_full.val()
                     & !self.doneq.almost_full.val()
+                    & !self.connq.almost_full.val()
                 {
                     self.pcq.write.next = true;
                     self.reqq.write.next = true;
@@ -1052,6 +1115,67 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     }
                     self.cs.d.next = CState::Hdr;
                     self.ms.d.next = MState::CTr;
+                }
+            }
+            MState::Q1 => {
+                // ctx_ram.read_address = r_conn (the default).
+                self.ms.d.next = MState::Q2;
+            }
+            MState::Q2 => {
+                // Answer the offload core with RCV.NXT and the window, stop the fast path
+                // for the connection, and return its lists (RCV_DONE flushed).
+                self.fq_done.d.next = true;
+                self.fq_act.d.next = self.rc.val().active;
+                self.fq_nxt.d.next = self.rc.val().nxt;
+                self.fq_wnd.d.next = self.rc.val().right - self.rc.val().nxt;
+                self.fc.d.next = self.rc.val();
+                self.fc.d.next.head = self.rc.val().lhead;
+                self.q_first.d.next = true;
+                self.ms.d.next = MState::Idle;
+                if self.rc.val().active {
+                    self.ctx_ram.write_enable.next = true;
+                    self.ctx_ram.write_data.next = self.rc.val();
+                    self.ctx_ram.write_data.next.active = false;
+                    if self.rc.val().lhead != self.rc.val().tail {
+                        self.ms.d.next = MState::QRd;
+                    }
+                }
+            }
+            MState::QRd => {
+                // Read the slot at head (the default read address).
+                self.ms.d.next = MState::QUse;
+            }
+            MState::QUse => {
+                if !self.doneq.almost_full.val()
+                    & !self.reqq.almost_full.val()
+                    & !self.connq.almost_full.val()
+                {
+                    if self.q_first.q.val() {
+                        // One RCV_DONE per list: the current one with its bytes placed,
+                        // the later ones with 0; its trailer waits for a zero-length
+                        // write after the list's writes (the list's DMA error flag).
+                        self.doneq.write.next = true;
+                        self.done_word.next = bit_cast::<115, 32>(self.fc.q.val().placed);
+                        self.done_word.next =
+                            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.slot.val().tag);
+                        self.done_word.next =
+                            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.fc.q.val().ctx);
+                        self.done_word.next =
+                            (self.done_word.val() << 16) | bit_cast::<115, 16>(self.r_conn.q.val());
+                        self.done_word.next =
+                            self.done_word.val() | (bit_cast::<115, 3>(5.into()) << 112);
+                        self.doneq.data_in.next = self.done_word.val();
+                        self.reqq.write.next = true;
+                        self.reqq.data_in.next = bit_cast::<96, 1>(1.into()) << 80;
+                        self.fc.d.next.placed = 0.into();
+                        self.n_lists.d.next = self.n_lists.q.val() + 1;
+                    }
+                    self.q_first.d.next = self.slot.val().last;
+                    self.fc.d.next.head = self.nh.val();
+                    self.ms.d.next = MState::QRd;
+                    if self.nh.val() == self.fc.q.val().tail {
+                        self.ms.d.next = MState::Idle;
+                    }
                 }
             }
             MState::CTr => {
@@ -1327,10 +1451,32 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.m_req_valid.next = !self.reqq.empty.val();
         self.reqq.read.next = self.m_req_ready.val() & !self.reqq.empty.val();
 
+        // ---- Every DMA write's connection, for its completion.
+        self.connq.write.next = self.reqq.write.val();
+        self.connq.data_in.next = self.r_conn.q.val();
+        self.connq.read.next = self.s_done_valid.val() & !self.lerr.full.val();
+        // A failed write asks for an upload (DMA_ERROR; once per connection in the core).
+        self.upq.write.next = false;
+        self.upq.data_in.next = self.connq.data_out.val();
+        self.m_up_valid.next = !self.upq.empty.val();
+        self.m_up_word.next = (bit_cast::<24, 8>(self.k_up_dma.val()) << 16)
+            | bit_cast::<24, 16>(self.upq.data_out.val());
+        self.upq.read.next = self.m_up_ready.val() & !self.upq.empty.val();
+        if self.s_done_valid.val()
+            & !self.lerr.full.val()
+            & (self.s_done_status.val() != 0)
+            & (self.s_done_status.val() != 4)
+            & !self.upq.full.val()
+        {
+            self.upq.write.next = true;
+        }
+
         // ---- DMA completions: a list's error flag at its last write.
         self.s_done_ready.next = !self.lerr.full.val();
         self.lerr.write.next = false;
-        self.d_err.next = self.err_acc.q.val() | (self.s_done_status.val() != 0);
+        // (Status 4: a zero-length request, the marker after a flushed list's writes.)
+        self.d_err.next = self.err_acc.q.val()
+            | ((self.s_done_status.val() != 0) & (self.s_done_status.val() != 4));
         self.lerr.data_in.next = self.d_err.val();
         if self.s_done_valid.val() & !self.lerr.full.val() {
             self.err_acc.d.next = self.d_err.val();
@@ -1392,7 +1538,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             EmState::D3 => {
                 self.m_evt_tvalid.next = true;
                 self.m_evt_tdata.next =
-                    bit_cast::<64, 2>(self.doneq.data_out.val().get_bits::<2>(112));
+                    bit_cast::<64, 3>(self.doneq.data_out.val().get_bits::<3>(112));
                 if self.m_evt_tready.val() {
                     self.es.d.next = EmState::D4;
                 }

@@ -118,7 +118,7 @@ impl<
             m_axi_bresp: Default::default(),
             m_axi_bvalid: Default::default(),
             m_axi_bready: Default::default(),
-            engine: Engine::new(min_frame_len, handout_timeout_cycles),
+            engine: Engine::new(min_frame_len, handout_timeout_cycles, true),
             fast: RcvCore::new(sg_entries),
             extract: ByteExtract::default(),
             mux: DmaMux::default(),
@@ -180,6 +180,15 @@ impl<
         self.fast.s_act_nxt.next = self.engine.m_act_nxt.val();
         self.fast.s_act_wnd.next = self.engine.m_act_wnd.val();
         self.fast.s_act_wsh.next = self.engine.m_act_wsh.val();
+        self.fast.s_fq_valid.next = self.engine.m_fq_valid.val();
+        self.fast.s_fq_conn.next = self.engine.m_fq_conn.val();
+        self.engine.s_fq_done.next = self.fast.m_fq_done.val();
+        self.engine.s_fq_active.next = self.fast.m_fq_active.val();
+        self.engine.s_fq_nxt.next = self.fast.m_fq_nxt.val();
+        self.engine.s_fq_wnd.next = self.fast.m_fq_wnd.val();
+        self.engine.s_up_valid.next = self.fast.m_up_valid.val();
+        self.engine.s_up_word.next = self.fast.m_up_word.val();
+        self.fast.m_up_ready.next = self.engine.s_up_ready.val();
         // Fast path → receive ring (the frames it does not take).
         self.path.s_tdata.next = self.fast.m_tdata.val();
         self.path.s_tkeep.next = self.fast.m_tkeep.val();

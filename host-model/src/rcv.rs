@@ -312,6 +312,11 @@ impl RcvModel {
         self.hold.len()
     }
 
+    /// The receive ring's posted buffers, oldest first.
+    pub fn ring(&self) -> &VecDeque<u64> {
+        self.path.ring()
+    }
+
     /// Bytes of the connection's posted lists not placed yet (`None`: not a fast-path
     /// connection).
     pub fn posted_space(&self, handle: u16) -> Option<u64> {

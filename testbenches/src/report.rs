@@ -31,6 +31,7 @@ use crate::scenario::{hand_out, peer_frame};
 use anyhow::{Context, Result, bail};
 use hdl::synth::{SynthReport, Target};
 use host_model::Resolved;
+use host_model::proto::FlowKey;
 use host_model::proto::{CmdStatus, Command, ENGINE_MAX_FRAME, Event, RX_BUF_BYTES};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -372,9 +373,10 @@ const RX_BENCH_BUFFERS: usize = 240;
 const RX_BENCH_REPOST: usize = 48;
 
 /// The receive engine top (`<prefix>_rx`): [`ENGINE_BENCH_CONNECTIONS`] connections
-/// handed out, then a quarter of `params.frames` 64-byte hits and as many mixed frames
-/// back to back into receive-ring buffers that the host reposts as their RX_FRAME events
-/// arrive. The "output frames" are the frames' writes on the AXI4 write data channel;
+/// handed out, then a quarter of `params.frames` 64-byte frames that miss them (the
+/// same addresses, other ports: the fast path passes them to the ring) and as many
+/// mixed frames back to back into receive-ring buffers that the host reposts as their
+/// RX_FRAME events arrive. The "output frames" are the frames' writes on the AXI4 write data channel;
 /// their bytes are read back from host memory.
 pub fn measure_rx(
     cfg: &Resolved,
@@ -398,9 +400,13 @@ pub fn measure_rx(
     post(&mut sim, (0..RX_BENCH_BUFFERS).map(addr).collect());
     let bpb = cfg.keep_width as u64;
     let frames = (params.frames / 4).max(2) as usize;
-    let hits: Vec<Vec<u8>> = (0..frames)
+    let misses: Vec<Vec<u8>> = (0..frames)
         .map(|i| {
-            let mut f = peer_frame(&keys[i % n], i as u32, Some(1), 0, &[]);
+            let k = FlowKey {
+                remote_port: keys[i % n].remote_port ^ 0x8000,
+                ..keys[i % n]
+            };
+            let mut f = peer_frame(&k, i as u32, Some(1), 0, &[]);
             f.resize(64, 0);
             f
         })
@@ -412,7 +418,7 @@ pub fn measure_rx(
         .collect();
     let mut workloads = vec![];
     let mut posted = 1usize;
-    for (name, batch) in [("rx ring 64-byte hits", hits), ("rx ring mixed", mixed)] {
+    for (name, batch) in [("rx ring 64-byte misses", misses), ("rx ring mixed", mixed)] {
         if progress {
             eprintln!("{name}: {} frames back to back...", batch.len());
         }

@@ -11,8 +11,10 @@ use host_model::proto::Event;
 use host_model::rcv::{HostMemory, RcvModel};
 use std::ops::Range;
 
-/// Flat host memory as the model sees it, the twin of `cosim::AxiMemory`: a write
-/// fails when it leaves the memory or touches a failing range.
+/// Flat host memory as the model sees it, the twin of `cosim::AxiMemory` behind the
+/// DMA write engine: a write goes out as the engine's bursts (8-byte beats from the
+/// aligned start, at most 256 beats, never across 4 KB); a burst that leaves the memory
+/// or touches a failing range writes nothing and fails the write, the others land.
 #[derive(Debug, Clone)]
 pub struct ModelMemory {
     pub bytes: Vec<u8>,
@@ -24,15 +26,30 @@ impl HostMemory for ModelMemory {
         let Some(end) = addr.checked_add(data.len() as u64) else {
             return false;
         };
-        if end > self.bytes.len() as u64 || self.fail.iter().any(|r| addr < r.end && r.start < end)
-        {
-            return false;
+        if data.is_empty() {
+            return true;
+        }
+        let mut ok = true;
+        let mut a = addr & !7;
+        while a < end {
+            let b = (end.saturating_add(7) & !7)
+                .min((a | 0xFFF).saturating_add(1))
+                .min(a.saturating_add(256 * 8));
+            let fits = b <= self.bytes.len() as u64;
+            let fails = self.fail.iter().any(|r| a < r.end && r.start < b);
+            if fits && !fails {
+                let (s, e) = (a.max(addr), b.min(end));
+                self.bytes[s as usize..e as usize]
+                    .copy_from_slice(&data[(s - addr) as usize..(e - addr) as usize]);
+            } else {
+                ok = false;
+            }
+            a = b;
         }
         if std::env::var("RCV_TRACE").is_ok() {
             eprintln!("    write {addr:#x} +{}", data.len());
         }
-        self.bytes[addr as usize..end as usize].copy_from_slice(data);
-        true
+        ok
     }
 }
 
@@ -78,7 +95,8 @@ impl RxLock {
         let got = self.sim.command(words)?;
         ensure!(
             got == want,
-            "RTL and model answer differently\ncommand {words:x?}\nRTL   {:?}\nmodel {:?}",
+            "RTL and model answer differently\ncommand {words:x?}\nRTL   {:?}\nmodel {:?}\n\
+             words RTL {got:x?}\nwords model {want:x?}",
             Event::decode(&got),
             Event::decode(&want)
         );
@@ -197,5 +215,19 @@ impl RxLock {
             );
         }
         Ok(evs)
+    }
+}
+
+/// Commands go to both (a mismatch is an empty answer, which the caller's decoding
+/// rejects, and is printed); upload requests come from the RTL.
+impl host_model::stack::EngineLink for RxLock {
+    fn command(&mut self, words: &[u64]) -> Vec<u64> {
+        match RxLock::command(self, words) {
+            Ok(ev) => ev.encode(),
+            Err(e) => {
+                eprintln!("{e:#}");
+                Vec::new()
+            }
+        }
     }
 }

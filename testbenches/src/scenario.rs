@@ -3,6 +3,7 @@
 
 use crate::engine_sim::{EngineSim, Tagged};
 use crate::reference::reference;
+use crate::rx_lock::RxLock;
 use crate::rx_sim::RxSim;
 use anyhow::{Result, bail};
 use etherparse::PacketBuilder;
@@ -10,7 +11,6 @@ use host_model::engine::Delivery;
 use host_model::engine::{EngineModel, Lookup};
 use host_model::proto::{CmdStatus, Command, RX_BUF_BYTES, RX_RING_SLOTS};
 use host_model::proto::{Event, FlowKey};
-use host_model::rx_path::{RingWrite, RxPathModel};
 use host_model::stack::{EngineLink, FrameClass, HostStack, OffloadPolicy, Segment};
 use host_model::{Resolved, RxMeta};
 use std::path::Path;
@@ -141,54 +141,68 @@ impl FramePath for Mirror {
     }
 }
 
-/// The receive engine top (`<prefix>_rx`) and its model side by side: frames reach the
-/// host through receive-ring buffers in host memory, which the host reads and parses
-/// itself (`Segment::from_frame`, etherparse).
+/// The receive engine top (`<prefix>_rx`) and its model (`host_model::rcv::RcvModel`)
+/// side by side ([`RxLock`]): frames reach the host through receive-ring buffers in
+/// host memory (RX_FRAME, or FRAME_DATA for an offloaded connection's in-order data
+/// with no receive list posted), which the host reads and parses itself
+/// (`Segment::from_frame`, etherparse).
 pub struct RingMirror {
-    pub sim: RxSim,
-    pub model: RxPathModel,
+    pub lock: RxLock,
     pub mismatches: u64,
     pub commands: u64,
     tag: u32,
+    /// The model's events not compared yet.
+    pending: std::collections::VecDeque<Event>,
 }
 
 impl RingMirror {
-    pub fn new(sim: RxSim, model: RxPathModel) -> Self {
+    pub fn new(sim: RxSim) -> Self {
         RingMirror {
-            sim,
-            model,
+            lock: RxLock::new(sim),
             mismatches: 0,
             commands: 0,
             tag: 0,
+            pending: Default::default(),
         }
+    }
+
+    fn pull(&mut self) {
+        let evs = self.lock.model.take_events();
+        self.pending.extend(evs);
     }
 }
 
 impl EngineLink for RingMirror {
     fn command(&mut self, words: &[u64]) -> Vec<u64> {
         self.commands += 1;
-        let want = self.model.command_event(words).encode();
-        let got = self.sim.command(words).unwrap_or_default();
+        let want = self
+            .lock
+            .model
+            .command_event(words, &mut self.lock.mem)
+            .encode();
+        let got = self.lock.sim.command(words).unwrap_or_default();
         if got != want {
             self.mismatches += 1;
             eprintln!("RTL/model differ on {words:x?}:\n  RTL   {got:x?}\n  model {want:x?}");
         }
         // The scenarios send no frame while a connection is held: nothing is released.
-        if !self.model.engine.take_delivered().is_empty() {
+        if !self.lock.model.engine_mut().take_delivered().is_empty() {
             self.mismatches += 1;
         }
         got
     }
 
     fn poll_events(&mut self) -> Vec<Vec<u64>> {
-        let got = self.sim.poll_events();
+        self.pull();
+        let got = self.lock.sim.poll_events();
         let want: Vec<Vec<u64>> = self
-            .model
-            .engine
-            .take_unsolicited()
+            .pending
             .iter()
+            .filter(|e| matches!(e, Event::UploadRequest { .. }))
             .map(Event::encode)
             .collect();
+        self.pending
+            .retain(|e| !matches!(e, Event::UploadRequest { .. }));
         if got != want {
             self.mismatches += 1;
             eprintln!("upload requests differ:\n  RTL   {got:x?}\n  model {want:x?}");
@@ -199,9 +213,8 @@ impl EngineLink for RingMirror {
 
 impl RingMirror {
     /// Post buffers for a chunk of frames (region `half` of two) and send the chunk;
-    /// returns what the model expects of each frame.
-    fn send_chunk(&mut self, chunk: &[Vec<u8>], half: usize) -> Result<Vec<RingWrite>> {
-        let min = self.sim.config().config.rx.min_frame_len;
+    /// returns the ring events the model expects of it.
+    fn send_chunk(&mut self, chunk: &[Vec<u8>], half: usize) -> Result<Vec<Event>> {
         self.tag += 1;
         let base = half * RING_CHUNK;
         let addrs = (0..chunk.len())
@@ -218,30 +231,37 @@ impl RingMirror {
         if Event::decode(&posted).map(|e| e.trailer().status) != Ok(CmdStatus::Ok) {
             bail!("RXBUF failed: {posted:x?}");
         }
-        let mut want = vec![];
         for f in chunk {
-            self.sim.push_frame(f.clone(), false);
-            self.model.engine.lookup(&reference(f, false, min).encode());
-            for d in self.model.engine.take_delivered() {
-                want.push(self.model.deliver(&d, true));
+            self.lock.frame(f.clone(), false);
+        }
+        self.pull();
+        let mut want = vec![];
+        let mut keep = std::collections::VecDeque::new();
+        for e in self.pending.drain(..) {
+            match e {
+                Event::RxFrame { .. } | Event::FrameData { .. } => want.push(e),
+                Event::UploadRequest { .. } => keep.push_back(e),
+                _ => self.mismatches += 1,
             }
         }
+        self.pending = keep;
         Ok(want)
     }
 
-    /// Wait for a chunk's RX_FRAME events; read and parse each buffer.
-    fn receive_chunk(&mut self, want: &[RingWrite], out: &mut Vec<Arrival>) -> Result<()> {
-        let got = self.sim.wait_rx_frames(want.len())?;
+    /// Wait for a chunk's ring events; read and parse each buffer.
+    fn receive_chunk(&mut self, want: &[Event], out: &mut Vec<Arrival>) -> Result<()> {
+        let got = self.lock.sim.wait_rx_frames(want.len())?;
         for (g, w) in got.iter().zip(want) {
             let ev = Event::decode(&g.words)?;
-            if !matches!(w, RingWrite::Written { event, .. } if *event == ev) {
+            if ev != *w {
                 self.mismatches += 1;
             }
-            let Event::RxFrame { addr, status, .. } = ev else {
-                bail!("not an RX_FRAME event: {ev:?}");
+            let (Event::RxFrame { addr, status, .. } | Event::FrameData { addr, status, .. }) = ev
+            else {
+                bail!("not an RX_FRAME or FRAME_DATA event: {ev:?}");
             };
             let at = addr as usize;
-            let bytes = &self.sim.mem.mem[at..at + status.written()];
+            let bytes = &self.lock.sim.mem.mem[at..at + status.written()];
             let lookup = match status.lookup {
                 3 => Lookup::Hit(status.conn as u16),
                 1 => Lookup::Miss,
@@ -270,7 +290,7 @@ impl FramePath for RingMirror {
     /// the input never waits.
     fn deliver(&mut self, frames: &[Vec<u8>]) -> Result<Vec<Arrival>> {
         let mut out = vec![];
-        let mut pending: Option<Vec<RingWrite>> = None;
+        let mut pending: Option<Vec<Event>> = None;
         for (k, chunk) in frames.chunks(RING_CHUNK).enumerate() {
             let want = self.send_chunk(chunk, k % 2)?;
             if let Some(prev) = pending.replace(want) {
@@ -283,10 +303,10 @@ impl FramePath for RingMirror {
         Ok(out)
     }
     fn cycles(&self) -> u64 {
-        self.sim.cycles()
+        self.lock.sim.cycles()
     }
     fn settle(&mut self, n: u64) {
-        self.sim.run_cycles(n)
+        self.lock.sim.run_cycles(n)
     }
     fn counts(&self) -> (u64, u64) {
         (self.commands, self.mismatches)
@@ -413,7 +433,7 @@ pub fn offload_many(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManyS
 pub fn offload_many_ring(cfg: &Resolved, n: usize, out: &Path) -> Result<OffloadManySummary> {
     let t0 = std::time::Instant::now();
     let sim = RxSim::build(cfg, out, None, RX_RING_SLOTS * RX_BUF_BYTES)?;
-    let mirror = RingMirror::new(sim, RxPathModel::new(EngineModel::new(cfg)));
+    let mirror = RingMirror::new(sim);
     offload_many_on(
         mirror,
         "receive engine top: frames in receive-ring buffers, parsed by the host",

@@ -32,6 +32,9 @@ fn cfg() -> Resolved {
     let mut c = Config::default();
     c.offload.connections = 256;
     c.offload.handout_timeout_us = 1_000_000;
+    // The RTL sends no ACK frames yet; the model's would advance the Path's IP ID,
+    // which a FLUSH returns: no ACK is due after up to 64 segments.
+    c.rcv.ack_every = 64;
     c.resolve().unwrap()
 }
 
@@ -308,5 +311,118 @@ fn pieces_across_4k_boundary() -> Result<()> {
         lk.frame(peer_frame(&k, seq, Some(1), 0, &payload(seq, len)), false);
         lk.check(&format!("segment {i}"), 2000)?;
     }
+    Ok(())
+}
+
+/// FLUSH of a connection the fast path holds: the response carries the fast path's
+/// RCV.NXT and window, every posted list comes back (RCV_DONE flushed: the current one
+/// with its bytes, a list whose write failed with DMA_ERROR), the connection's frames
+/// then miss (ring), RCVLIST is refused, and a new handout from the returned state goes
+/// on placing where the stream left off.
+#[test]
+fn flush_returns_lists_and_state_then_handout_again() -> Result<()> {
+    let mut lk = lock("rcv_fast_flush")?;
+    let k = key();
+    cmd(
+        &mut lk,
+        &Command::RxBuf {
+            tag: 1,
+            addrs: (0..8).map(|i| RING + i * RX_BUF_BYTES as u64).collect(),
+        }
+        .encode(),
+    )?;
+    let fail = 0x30_0000u64..0x30_1000;
+    lk.fail_range(fail.clone());
+    let h = hand_out_via(&mut |w: &[u64]| cmd(&mut lk, w), &k, HOST_CTX, BASE, 65535)?;
+    let list = |tag: u32, sg: Vec<(u64, u32)>| RcvList {
+        handle: h,
+        host_ctx: HOST_CTX,
+        list_tag: tag,
+        sg: sg
+            .into_iter()
+            .map(|(addr, len)| SgEntry { addr, len })
+            .collect(),
+    };
+    cmd(
+        &mut lk,
+        &rcvlist(
+            2,
+            h,
+            vec![
+                list(11, vec![(APP, 1000), (APP + 0x1003, 2000)]),
+                // Its second entry is in the failing range.
+                list(12, vec![(APP + 0x4000, 700), (fail.start + 0x10, 900)]),
+                list(13, vec![(APP + 0x8000, 3000)]),
+            ],
+        ),
+    )?;
+    let mut nxt = BASE;
+    for len in [1460usize, 1460, 1200] {
+        lk.frame(peer_frame(&k, nxt, Some(1), 0, &payload(nxt, len)), false);
+        nxt = nxt.wrapping_add(len as u32);
+    }
+    let evs = lk.check("placed", 2000)?;
+    let kinds: Vec<_> = evs
+        .iter()
+        .map(|e| match e {
+            Event::RcvDone { done, .. } => format!("done {}", done.list_tag),
+            Event::UploadRequest { reason, .. } => format!("upload {reason:?}"),
+            e => format!("{e:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["done 11", "upload DmaError"], "{evs:?}");
+    let flush = Command::Flush {
+        tag: 3,
+        conns: vec![ConnRef {
+            kind: Kind::Tcp,
+            handle: h,
+            host_ctx: HOST_CTX,
+        }],
+    };
+    let ev = cmd(&mut lk, &flush.encode())?;
+    let Event::Flushed { items, .. } = &ev else {
+        anyhow::bail!("FLUSH answered {ev:?}")
+    };
+    let Some(FlushItem::Conn { tcp: Some(t), .. }) = items.first() else {
+        anyhow::bail!("FLUSH answered {ev:?}")
+    };
+    assert_eq!(t.rcv_nxt as u32, nxt, "RCV.NXT at the flush");
+    let evs = lk.check("flushed", 2000)?;
+    let flushed: Vec<(u32, u32, bool)> = evs
+        .iter()
+        .filter_map(|e| match e {
+            Event::RcvDone { done, trailer } if done.flushed => Some((
+                done.list_tag,
+                done.bytes,
+                trailer.status == CmdStatus::DmaError,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(flushed, vec![(12, 1120, true), (13, 0, false)], "{evs:?}");
+    // The connection is the host's again.
+    let ev = cmd(
+        &mut lk,
+        &rcvlist(4, h, vec![list(14, vec![(APP + 0xC000, 100)])]),
+    )?;
+    let Event::RcvListPosted { results, .. } = &ev else {
+        anyhow::bail!("{ev:?}")
+    };
+    assert_eq!(results[0].status, EntryStatus::UnknownHandle);
+    lk.frame(peer_frame(&k, nxt, Some(1), 0, &payload(nxt, 300)), false);
+    let evs = lk.check("after the flush", 2000)?;
+    assert!(matches!(evs[..], [Event::RxFrame { .. }]), "{evs:?}");
+    // Handed out again from the returned state: placement goes on.
+    let h2 = hand_out_via(&mut |w: &[u64]| cmd(&mut lk, w), &k, HOST_CTX, nxt, 65535)?;
+    cmd(
+        &mut lk,
+        &rcvlist(5, h2, vec![list(15, vec![(APP + 0xD000, 500)])]),
+    )?;
+    lk.frame(peer_frame(&k, nxt, Some(1), 8, &payload(nxt, 300)), false);
+    let evs = lk.check("handed out again", 2000)?;
+    assert!(
+        matches!(&evs[..], [Event::RcvDone { done, .. }] if done.bytes == 300 && done.push),
+        "{evs:?}"
+    );
     Ok(())
 }
