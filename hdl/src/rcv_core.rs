@@ -14,32 +14,45 @@
 //! `s_cmd_*`; their responses and the RCV_DONE events leave on `m_evt_*`.
 //!
 //! # Built
-//! - **Activation**: the offload core's `m_act_*` (HANDOUT2 result OK) sets the
-//!   connection's context: `RCV.NXT`, right edge `R = rcv_nxt + rcv_wnd`, host
-//!   context, no lists.
+//! - **Activation**: the offload core's `s_act_*` (HANDOUT2 result OK) sets the
+//!   connection's context: `RCV.NXT`, right edge `R = rcv_nxt + rcv_wnd`, host context,
+//!   largest window, no lists.
 //! - **RCVLIST / WINUPDATE**: parsed and checked word by word as the model's
 //!   `CommandReader` does (same statuses, same precedence); one result per entry
-//!   (`UNKNOWN_HANDLE`, `NO_RESOURCES` when the entries do not fit in what is left of
-//!   the [`RCV_SG_SLOTS`]-slot ring of the connection, limited to `rcv.sg_entries`);
-//!   a posted list extends `R` to `RCV.NXT + posted space` (capped at the largest
-//!   window); WINUPDATE moves `R` right, capped.
+//!   (`UNKNOWN_HANDLE`, `NO_RESOURCES` when the entries do not fit in what is left of the
+//!   [`RCV_SG_SLOTS`]-slot ring of the connection, limited to `rcv.sg_entries`; a list's
+//!   slots count until the list completes); a posted list extends `R` to
+//!   `RCV.NXT + posted space` (capped at the largest window); WINUPDATE moves `R` right,
+//!   capped. Non-OK trailers count in `cmd_errors` (STATS `command_errors`).
 //! - **Segments** of Hits of active connections: exceptions (not a candidate, or the
 //!   payload past the engine's [`ENGINE_MAX_FRAME`] bytes) go to the ring; zero payload
 //!   is consumed; all-old data is dropped (`dup_segs`), a trimmed head skipped; bytes
 //!   at or past `R` drop the segment (`out_of_window`); in-order payload fills the
 //!   posted lists from the current list's offset, one DMA write per scatter-gather
 //!   piece, completing each list that fills (RCV_DONE) and the current list short on
-//!   PSH (RCV_DONE short, push); `RCV.NXT` and `R` follow.
+//!   PSH (RCV_DONE short, push); `RCV.NXT` and `R` follow. Bytes no list takes are
+//!   indicated: the frame goes to the ring with FRAME_DATA (`m_lk_fdata`) if the ring
+//!   has a buffer for it (this block counts the ring's buffers: `s_buf_posted` minus the
+//!   frames it sent; a frame sent with none is dropped by the ring, `m_lk_nobuf`), and the
+//!   connection waits for a list.
 //! - **RCV_DONE** is sent after all the list's writes completed, trailer `DMA_ERROR`
-//!   when one of them failed.
+//!   when one of them failed; a failed write also asks for an upload (`DMA_ERROR`,
+//!   `m_up_*`, through the offload core: once per connection).
+//! - **FLUSH / CLOSE** (`s_fq_*` from the offload core): RCV.NXT and the window go back
+//!   into the response's DELEGATED words; the connection stops; every posted list comes
+//!   back as RCV_DONE `flushed` (the current one with its bytes placed), each after a
+//!   zero-length write that follows the list's writes (its DMA error flag).
 //!
 //! # Not built (dropped and counted, the peer sends them again)
-//! Out-of-order placement (`ooo_drops`), FRAME_DATA indication and the hold store for
-//! in-order bytes no list takes (`no_list`), ACK frames, FLUSH / CLOSE residuals.
+//! Out-of-order placement (`ooo_drops`), the hold store for frames of a connection
+//! waiting for a list (`hold_drops`), ACK frames (no ACK leaves the engine yet).
+//! The counters are outputs, not yet in STATS.
 //!
 //! # Timing
-//! A segment's decision takes 3 clocks plus 2 per scatter-gather entry it touches;
-//! commands take one clock per word (frames wait while a command streams).
+//! A segment's decision takes 2 clocks (ring, drop) or 3 plus 2 per scatter-gather
+//! entry it touches (placement), while earlier frames stream: back-to-back segments
+//! into posted lists go at line rate (one frame time each). Commands take one clock per
+//! word; frames wait while a command streams.
 
 use crate::rx_meta::RxMetaRecord;
 use crate::sync_fifo::SyncFifo;

@@ -11,7 +11,9 @@
 //! - **Frames**: each frame leaving the engine top (`s_*` with its record on `s_lk_*`)
 //!   is written by DMA (`m_req_*`, `m_data_*`, through `crate::dma_write`) from byte 0 of
 //!   the next posted buffer, at most [`RX_BUF_BYTES`] bytes. With no buffer posted the
-//!   frame is dropped and counted (`ring_drops`). After the write has completed
+//!   frame is dropped and counted (`ring_drops`); so is a frame the fast path marks
+//!   `s_lk_nobuf` (it counts the buffers: `buf_posted`). `s_lk_fdata` makes the event
+//!   FRAME_DATA instead of RX_FRAME. After the write has completed
 //!   (`s_done_*`, in request order), an RX_FRAME event carries the buffer address and
 //!   the frame's status word ([`RxStatusWord`]); a failed write gives trailer
 //!   `DMA_ERROR` and counts in `ring_dma_errors`.
