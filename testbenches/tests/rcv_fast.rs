@@ -515,3 +515,85 @@ fn fast_path_goodput_figures() -> Result<()> {
     }
     Ok(())
 }
+
+/// RCVLIST and WINUPDATE, well-formed and malformed, answered as the model answers them
+/// (status, results, `consumed`, which entries took effect), and the state they leave
+/// (lists posted, window) drives the next segments the same way.
+#[test]
+fn rcvlist_and_winupdate_commands_match_the_model() -> Result<()> {
+    let mut lk = lock("rcv_fast_commands")?;
+    let k = key();
+    let h = hand_out_via(&mut |w: &[u64]| cmd(&mut lk, w), &k, HOST_CTX, BASE, 3000)? as u64;
+    let hdr = |op: u64, count: u64, tag: u64| op | count << 16 | tag << 32;
+    let ent = |handle: u64, ctx: u64| 3 | handle << 16 | ctx << 32;
+    let lw = |tag: u64, n: u64| tag | n << 32;
+    let a = APP;
+    let mut cmds: Vec<(&str, Vec<u64>)> = vec![
+        ("count 0", vec![hdr(9, 0, 1)]),
+        ("count 0 + word", vec![hdr(9, 0, 2), 5]),
+        ("reserved header bits", vec![hdr(9, 1, 3) | 0x100, 1, 2]),
+        ("bad kind", vec![hdr(9, 1, 4), 1 | h << 16, lw(1, 1), a, 10]),
+        ("entry reserved bits", vec![hdr(9, 1, 5), ent(h, 7) | 0x40, lw(1, 1), a, 10]),
+        ("list word reserved bits", vec![hdr(9, 1, 6), ent(h, 7), lw(1, 1) | 1 << 50, a, 10]),
+        ("no entries", vec![hdr(9, 1, 7), ent(h, 7), lw(1, 0), a, 10]),
+        ("zero length", vec![hdr(9, 1, 8), ent(h, 7), lw(1, 2), a, 10, a + 20, 0]),
+        ("length reserved bits", vec![hdr(9, 1, 9), ent(h, 7), lw(1, 1), a, 10 | 1 << 40]),
+        ("wraps", vec![hdr(9, 1, 10), ent(h, 7), lw(1, 1), u64::MAX - 5, 10]),
+        ("ends at 2^64 - 1", vec![hdr(9, 1, 11), ent(h, 7), lw(1, 1), u64::MAX - 9, 10]),
+        ("zero length then truncated", vec![hdr(9, 1, 12), ent(h, 7), lw(1, 3), a, 0, a + 8]),
+        ("truncated after the header", vec![hdr(9, 2, 13), ent(h, 7)]),
+        ("truncated after the list word", vec![hdr(9, 1, 14), ent(h, 7), lw(1, 2)]),
+        ("truncated in an entry", vec![hdr(9, 1, 15), ent(h, 7), lw(1, 2), a, 10, a + 64]),
+        ("unknown handle", vec![hdr(9, 1, 16), ent(h + 1, 7), lw(1, 1), a, 10]),
+        ("wrong host context", vec![hdr(9, 1, 17), ent(h, 8), lw(1, 1), a, 10]),
+        (
+            "two lists, then trailing words",
+            vec![
+                hdr(9, 2, 18),
+                ent(h, 7),
+                lw(21, 1),
+                a,
+                100,
+                ent(h, 7),
+                lw(22, 2),
+                a + 0x100,
+                50,
+                a + 0x200,
+                60,
+                99,
+            ],
+        ),
+        ("winupdate", vec![hdr(10, 1, 19), ent(h, 7), 1000]),
+        ("winupdate reserved bits", vec![hdr(10, 1, 20), ent(h, 7), 1 << 33]),
+        ("winupdate unknown", vec![hdr(10, 1, 21), ent(h + 2, 7), 10]),
+        ("winupdate truncated", vec![hdr(10, 2, 22), ent(h, 7), 10, ent(h, 7)]),
+        ("winupdate capped", vec![hdr(10, 1, 23), ent(h, 7), 0xFFFF_FFFF]),
+    ];
+    // More entries than the connection has slots left (3 are in use): refused, and a
+    // list that fits after it is posted.
+    let mut big = vec![hdr(9, 2, 24), ent(h, 7), lw(31, 14)];
+    for i in 0..14u64 {
+        big.extend([a + 0x1000 + i * 0x100, 0x80]);
+    }
+    big.extend([ent(h, 7), lw(32, 13)]);
+    for i in 0..13u64 {
+        big.extend([a + 0x3000 + i * 0x100, 0x80]);
+    }
+    cmds.push(("no resources, then one that fits", big));
+    for (what, c) in &cmds {
+        cmd(&mut lk, c).map_err(|e| e.context(*what))?;
+    }
+    let s = match cmd(&mut lk, &Command::Stats { tag: 99 }.encode())? {
+        Event::Stats { stats, .. } => stats,
+        e => anyhow::bail!("STATS answered {e:?}"),
+    };
+    assert!(s.command_errors >= 16, "{s:?}");
+    // The lists posted (21, 22, 32) take the next in-order bytes, the window as moved.
+    let mut nxt = BASE;
+    for len in [1460usize, 1460, 1460] {
+        lk.frame(peer_frame(&k, nxt, Some(1), 8, &payload(nxt, len)), false);
+        nxt = nxt.wrapping_add(len as u32);
+        lk.check(&format!("segment at {len}"), 2000)?;
+    }
+    Ok(())
+}
