@@ -212,3 +212,22 @@ fn rcv_stream_runs_the_fast_path_model_and_checks_its_arguments() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--reorder"));
 }
+
+#[test]
+fn rcv_rtl_runs_the_fast_path_rtl_against_its_model() {
+    let out = std::env::temp_dir().join(format!("toe-cli-rcv-rtl-{}", std::process::id()));
+    let o = toe()
+        .args(["rcv-rtl", "--rounds", "24", "--seed", "9", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rep["rounds"], 24);
+    assert!(rep["lists_completed"].as_u64().unwrap() > 5, "{rep}");
+    assert!(rep["bytes_placed"].as_u64().unwrap() > 10_000, "{rep}");
+    let o = toe().args(["rcv-rtl", "--rounds", "0"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--rounds"));
+    let _ = std::fs::remove_dir_all(&out);
+}

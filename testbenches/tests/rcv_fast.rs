@@ -15,265 +15,38 @@ use host_model::{Config, Resolved};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use testbenches::rcv_e2e::hand_out_via;
+use testbenches::rcv_rtl::{
+    APP, BASE, HOST_CTX, MEM, RING, cmd, key, lockstep_config, payload, rcvlist,
+};
 use testbenches::rx_lock::RxLock;
 use testbenches::rx_sim::RxSim;
 use testbenches::scenario::peer_frame;
-
-/// Host memory: ring buffers at [`RING`], application buffers from [`APP`].
-const MEM: usize = 4 << 20;
-const RING: u64 = 0;
-const RING_BUFS: u64 = 24;
-const APP: u64 = 1 << 20;
-/// The peer's first sequence number: the stream crosses the 2^32 wrap early.
-const BASE: u32 = 0xFFFF_8000;
-const HOST_CTX: u32 = 7;
 
 fn cfg() -> Resolved {
     let mut c = Config::default();
     c.offload.connections = 256;
     c.offload.handout_timeout_us = 1_000_000;
-    // The RTL sends no ACK frames yet; the model's would advance the Path's IP ID,
-    // which a FLUSH returns: no ACK is due after up to 64 segments.
-    c.rcv.ack_every = 64;
-    c.resolve().unwrap()
-}
-
-fn key() -> FlowKey {
-    FlowKey {
-        ipv6: false,
-        vlan_present: false,
-        vlan_id: 0,
-        local_ip: 0x0a00_0001,
-        remote_ip: 0x0a00_1001,
-        local_port: 80,
-        remote_port: 40000,
-    }
+    lockstep_config(&c.resolve().unwrap()).unwrap()
 }
 
 fn lock(test: &str) -> Result<RxLock> {
     Ok(RxLock::new(RxSim::for_test(&cfg(), test, MEM)?))
 }
 
-/// A command after the frames sent before it have gone through.
-fn cmd(lk: &mut RxLock, words: &[u64]) -> Result<Event> {
-    lk.sim.drain(2000)?;
-    lk.command(words)
-}
-
-/// A receive list of 1..=4 entries of 1..=`max` bytes at `*cursor` (moved past it, with
-/// random gaps and alignment; wraps inside the application region).
-fn random_list(rng: &mut ChaCha8Rng, cursor: &mut u64, tag: u32, max: u32) -> RcvList {
-    let n = rng.random_range(1..=4);
-    let sg = (0..n)
-        .map(|_| {
-            let len = rng.random_range(1..=max);
-            if *cursor + len as u64 + 64 > MEM as u64 {
-                *cursor = APP;
-            }
-            let addr = *cursor + rng.random_range(0..8u64);
-            *cursor = addr + len as u64 + rng.random_range(0..32u64);
-            SgEntry { addr, len }
-        })
-        .collect();
-    RcvList {
-        handle: 0,
-        host_ctx: HOST_CTX,
-        list_tag: tag,
-        sg,
-    }
-}
-
-fn rcvlist(tag: u32, handle: u16, lists: Vec<RcvList>) -> Vec<u64> {
-    let lists = lists.into_iter().map(|l| RcvList { handle, ..l }).collect();
-    Command::RcvList { tag, lists }.encode()
-}
-
-fn payload(seq: u32, len: usize) -> Vec<u8> {
-    // Bytes derived from their sequence number: a misplaced byte shows.
-    (0..len)
-        .map(|i| {
-            let q = seq.wrapping_add(i as u32);
-            (q as u8) ^ ((q >> 8) as u8).rotate_left(3) ^ ((q >> 16) as u8)
-        })
-        .collect()
-}
-
 #[test]
 fn in_order_placement_matches_the_model() -> Result<()> {
     let mut lk = lock("rcv_fast_in_order")?;
-    let mut rng = ChaCha8Rng::seed_from_u64(0x5EED_0005);
-    let k = key();
-    let ring: Vec<u64> = (0..RING_BUFS)
-        .map(|i| RING + i * RX_BUF_BYTES as u64)
-        .collect();
-    cmd(
-        &mut lk,
-        &Command::RxBuf {
-            tag: 1,
-            addrs: ring.clone(),
-        }
-        .encode(),
-    )?;
-    let h = hand_out_via(&mut |w: &[u64]| cmd(&mut lk, w), &k, HOST_CTX, BASE, 65535)?;
-    let mut nxt = BASE; // the peer's next new byte
-    let mut cursor = APP;
-    let mut tag = 100u32;
-    let mut counts = [0usize; 8];
-    for round in 0..160 {
-        if round % 4 != 3 {
-            // Post lists, then send at most their bytes in order (PSH only on the last
-            // segment), mixed with duplicates, trimmed retransmissions, segments past
-            // the window and empty segments.
-            let nl = rng.random_range(1..=2);
-            let space_before = lk.model.posted_space(h).unwrap_or(0);
-            let lists: Vec<RcvList> = (0..nl)
-                .map(|_| {
-                    tag += 1;
-                    random_list(&mut rng, &mut cursor, tag, 2500)
-                })
-                .collect();
-            let budget: u64 = lists.iter().map(|l| l.len()).sum();
-            if std::env::var("RCV_TRACE").is_ok() {
-                for l in &lists {
-                    eprintln!(
-                        "  list {}: {:?}",
-                        l.list_tag,
-                        l.sg.iter().map(|e| (e.addr, e.len)).collect::<Vec<_>>()
-                    );
-                }
-            }
-            let ev = cmd(&mut lk, &rcvlist(tag, h, lists))?;
-            ensure!(
-                matches!(ev, Event::RcvListPosted { .. }),
-                "RCVLIST answered {ev:?}"
-            );
-            // In order: at most what the lists hold (no FRAME_DATA here).
-            let mut left = lk.model.posted_space(h).unwrap_or(0);
-            let _ = (budget, space_before);
-            let nseg = rng.random_range(2..=8);
-            for i in 0..nseg {
-                match rng.random_range(0..10) {
-                    0 if nxt != BASE => {
-                        // All old.
-                        let back = rng.random_range(1..=600u32).min(nxt.wrapping_sub(BASE));
-                        let s = nxt.wrapping_sub(back);
-                        let len = rng.random_range(1..=back) as usize;
-                        lk.frame(peer_frame(&k, s, Some(1), 0, &payload(s, len)), false);
-                        counts[0] += 1;
-                    }
-                    1 => {
-                        // Past the window.
-                        let s = nxt.wrapping_add(0x4000_0000);
-                        lk.frame(peer_frame(&k, s, Some(1), 0, &payload(s, 100)), false);
-                        counts[1] += 1;
-                    }
-                    2 => {
-                        // Empty: a pure ACK, or one with an old sequence number.
-                        let s = if rng.random_bool(0.5) {
-                            nxt
-                        } else {
-                            nxt.wrapping_sub(5)
-                        };
-                        lk.frame(peer_frame(&k, s, Some(1), 0, &[]), false);
-                        counts[2] += 1;
-                    }
-                    r => {
-                        if left == 0 {
-                            continue;
-                        }
-                        // In order, possibly starting before RCV.NXT (trimmed head).
-                        let back = if r == 3 && nxt != BASE {
-                            rng.random_range(1..=100u32).min(nxt.wrapping_sub(BASE))
-                        } else {
-                            0
-                        };
-                        let new = rng.random_range(1..=1460u64).min(left) as u32;
-                        left -= new as u64;
-                        let s = nxt.wrapping_sub(back);
-                        let psh = i == nseg - 1 && rng.random_bool(0.5);
-                        let data = payload(s, (back + new) as usize);
-                        lk.frame(
-                            peer_frame(&k, s, Some(1), if psh { 8 } else { 0 }, &data),
-                            false,
-                        );
-                        nxt = nxt.wrapping_add(new);
-                        counts[3] += 1;
-                        if psh {
-                            counts[4] += 1;
-                            break;
-                        }
-                    }
-                }
-            }
-        } else {
-            // No list posted: one in-order segment, into what is left of the lists or
-            // indicated with FRAME_DATA (or dropped when no ring buffer is left).
-            // In-order segments into what is left of the lists, then one that does not
-            // fit: its rest is indicated (FRAME_DATA), or dropped with no ring buffer.
-            loop {
-                let space = lk.model.posted_space(h).unwrap_or(0) as usize;
-                let len = if space >= 1460 {
-                    1460
-                } else {
-                    rng.random_range(space + 1..=1460)
-                };
-                let data = payload(nxt, len);
-                lk.frame(peer_frame(&k, nxt, Some(1), 0, &data), false);
-                nxt = nxt.wrapping_add(len as u32);
-                counts[5] += 1;
-                if space < 1460 {
-                    break;
-                }
-            }
-        }
-        if std::env::var("RCV_TRACE").is_ok() {
-            eprintln!(
-                "round {round}: model rcv_nxt {:#x} (test nxt {:#x})",
-                lk.model
-                    .engine()
-                    .conn(h)
-                    .map(|c| c.tcp.rcv_nxt)
-                    .unwrap_or(0),
-                nxt
-            );
-        }
-        let evs = lk.check(&format!("round {round}"), 2000)?;
-        if std::env::var("RCV_TRACE").is_ok() {
-            for e in &evs {
-                eprintln!("  {e:?}");
-            }
-        }
-        for e in &evs {
-            match e {
-                Event::RcvDone { .. } => counts[6] += 1,
-                Event::FrameData { .. } => counts[7] += 1,
-                _ => {}
-            }
-        }
-        // A segment past the lists was indicated or dropped: the host's stream position
-        // follows the model's RCV.NXT (what the engine accepted).
-        nxt = lk
-            .model
-            .engine()
-            .conn(h)
-            .map(|c| c.tcp.rcv_nxt as u32)
-            .unwrap_or(nxt);
-    }
-    println!(
-        "old {} past-window {} empty {} in-order {} push {} unposted {} lists done {} frame-data {}",
-        counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7]
-    );
-    let s = match cmd(&mut lk, &Command::Stats { tag: 2 }.encode())? {
-        Event::Stats { stats, .. } => stats,
-        e => anyhow::bail!("STATS answered {e:?}"),
-    };
-    println!("{s:?}");
-    assert!(counts[6] > 100, "lists completed: {counts:?}");
-    assert!(counts[7] > 10, "FRAME_DATA indications: {counts:?}");
-    assert!(s.ring_drops > 3, "indications with no ring buffer: {s:?}");
+    let r = testbenches::rcv_rtl::run_on(&mut lk, 160, 0x5EED_0005)?;
+    println!("{r:?}");
+    assert!(r.lists_completed > 100, "{r:?}");
+    assert!(r.frame_data > 10, "{r:?}");
     assert!(
-        counts[0] > 10 && counts[1] > 10 && counts[4] > 10,
-        "{counts:?}"
+        r.no_ring_buffer_drops > 3,
+        "indications with no ring buffer: {r:?}"
+    );
+    assert!(
+        r.old_segments > 10 && r.past_window_segments > 10 && r.push_segments > 10,
+        "{r:?}"
     );
     Ok(())
 }
@@ -533,19 +306,52 @@ fn rcvlist_and_winupdate_commands_match_the_model() -> Result<()> {
         ("count 0 + word", vec![hdr(9, 0, 2), 5]),
         ("reserved header bits", vec![hdr(9, 1, 3) | 0x100, 1, 2]),
         ("bad kind", vec![hdr(9, 1, 4), 1 | h << 16, lw(1, 1), a, 10]),
-        ("entry reserved bits", vec![hdr(9, 1, 5), ent(h, 7) | 0x40, lw(1, 1), a, 10]),
-        ("list word reserved bits", vec![hdr(9, 1, 6), ent(h, 7), lw(1, 1) | 1 << 50, a, 10]),
+        (
+            "entry reserved bits",
+            vec![hdr(9, 1, 5), ent(h, 7) | 0x40, lw(1, 1), a, 10],
+        ),
+        (
+            "list word reserved bits",
+            vec![hdr(9, 1, 6), ent(h, 7), lw(1, 1) | 1 << 50, a, 10],
+        ),
         ("no entries", vec![hdr(9, 1, 7), ent(h, 7), lw(1, 0), a, 10]),
-        ("zero length", vec![hdr(9, 1, 8), ent(h, 7), lw(1, 2), a, 10, a + 20, 0]),
-        ("length reserved bits", vec![hdr(9, 1, 9), ent(h, 7), lw(1, 1), a, 10 | 1 << 40]),
-        ("wraps", vec![hdr(9, 1, 10), ent(h, 7), lw(1, 1), u64::MAX - 5, 10]),
-        ("ends at 2^64 - 1", vec![hdr(9, 1, 11), ent(h, 7), lw(1, 1), u64::MAX - 9, 10]),
-        ("zero length then truncated", vec![hdr(9, 1, 12), ent(h, 7), lw(1, 3), a, 0, a + 8]),
+        (
+            "zero length",
+            vec![hdr(9, 1, 8), ent(h, 7), lw(1, 2), a, 10, a + 20, 0],
+        ),
+        (
+            "length reserved bits",
+            vec![hdr(9, 1, 9), ent(h, 7), lw(1, 1), a, 10 | 1 << 40],
+        ),
+        (
+            "wraps",
+            vec![hdr(9, 1, 10), ent(h, 7), lw(1, 1), u64::MAX - 5, 10],
+        ),
+        (
+            "ends at 2^64 - 1",
+            vec![hdr(9, 1, 11), ent(h, 7), lw(1, 1), u64::MAX - 9, 10],
+        ),
+        (
+            "zero length then truncated",
+            vec![hdr(9, 1, 12), ent(h, 7), lw(1, 3), a, 0, a + 8],
+        ),
         ("truncated after the header", vec![hdr(9, 2, 13), ent(h, 7)]),
-        ("truncated after the list word", vec![hdr(9, 1, 14), ent(h, 7), lw(1, 2)]),
-        ("truncated in an entry", vec![hdr(9, 1, 15), ent(h, 7), lw(1, 2), a, 10, a + 64]),
-        ("unknown handle", vec![hdr(9, 1, 16), ent(h + 1, 7), lw(1, 1), a, 10]),
-        ("wrong host context", vec![hdr(9, 1, 17), ent(h, 8), lw(1, 1), a, 10]),
+        (
+            "truncated after the list word",
+            vec![hdr(9, 1, 14), ent(h, 7), lw(1, 2)],
+        ),
+        (
+            "truncated in an entry",
+            vec![hdr(9, 1, 15), ent(h, 7), lw(1, 2), a, 10, a + 64],
+        ),
+        (
+            "unknown handle",
+            vec![hdr(9, 1, 16), ent(h + 1, 7), lw(1, 1), a, 10],
+        ),
+        (
+            "wrong host context",
+            vec![hdr(9, 1, 17), ent(h, 8), lw(1, 1), a, 10],
+        ),
         (
             "two lists, then trailing words",
             vec![
@@ -564,10 +370,19 @@ fn rcvlist_and_winupdate_commands_match_the_model() -> Result<()> {
             ],
         ),
         ("winupdate", vec![hdr(10, 1, 19), ent(h, 7), 1000]),
-        ("winupdate reserved bits", vec![hdr(10, 1, 20), ent(h, 7), 1 << 33]),
+        (
+            "winupdate reserved bits",
+            vec![hdr(10, 1, 20), ent(h, 7), 1 << 33],
+        ),
         ("winupdate unknown", vec![hdr(10, 1, 21), ent(h + 2, 7), 10]),
-        ("winupdate truncated", vec![hdr(10, 2, 22), ent(h, 7), 10, ent(h, 7)]),
-        ("winupdate capped", vec![hdr(10, 1, 23), ent(h, 7), 0xFFFF_FFFF]),
+        (
+            "winupdate truncated",
+            vec![hdr(10, 2, 22), ent(h, 7), 10, ent(h, 7)],
+        ),
+        (
+            "winupdate capped",
+            vec![hdr(10, 1, 23), ent(h, 7), 0xFFFF_FFFF],
+        ),
     ];
     // More entries than the connection has slots left (3 are in use): refused, and a
     // list that fits after it is posted.
