@@ -294,7 +294,6 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     maxwin: Signal<Local, Bits<36>>,
     room: Signal<Local, Bits<36>>,
     redge: Signal<Local, Bits<32>>,
-    sg_idx: Signal<Local, Bits<CB4>>,
     sg_base: Signal<Local, Bits<CB4>>,
     sg_off: Signal<Local, Bits<CB4>>,
     // Output FIFOs.
@@ -376,8 +375,15 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     wnd32: Signal<Local, Bits<32>>,
     waddr: Signal<Local, Bits<64>>,
     pk: Signal<Local, Bits<32>>,
+    d_bytes: Signal<Local, Bits<32>>,
+    d_flags: Signal<Local, Bits<3>>,
     c_sum: Signal<Local, Bits<65>>,
     c_bad: Signal<Local, Bit>,
+    /// The command word ends the message with status `c_fst`.
+    c_fault: Signal<Local, Bit>,
+    c_fst: Signal<Local, Bits<8>>,
+    /// Slot index whose scatter-gather entry is read next clock.
+    rd_head: Signal<Local, Bits<5>>,
     c_i1: Signal<Local, Bits<16>>,
     c_cons: Signal<Local, Bits<16>>,
     dr: Signal<Local, Bits<32>>,
@@ -542,7 +548,6 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             maxwin: Default::default(),
             room: Default::default(),
             redge: Default::default(),
-            sg_idx: Default::default(),
             sg_base: Default::default(),
             sg_off: Default::default(),
             inq: SyncFifo::new(2),
@@ -614,8 +619,13 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             wnd32: Default::default(),
             waddr: Default::default(),
             pk: Default::default(),
+            d_bytes: Default::default(),
+            d_flags: Default::default(),
             c_sum: Default::default(),
             c_bad: Default::default(),
+            c_fault: Default::default(),
+            c_fst: Default::default(),
+            rd_head: Default::default(),
             c_i1: Default::default(),
             c_cons: Default::default(),
             dr: Default::default(),
@@ -725,11 +735,14 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.redge.next = self.fc.q.val().nxt + self.room.val().get_bits::<32>(0);
         self.dr.next = self.fc.q.val().right - self.redge.val();
         self.sg_base.next = bit_cast::<CB4, 16>(self.r_conn.q.val()) << 4;
-        self.sg_off.next = bit_cast::<CB4, 5>(self.fc.q.val().head & 15);
-        self.sg_idx.next = self.sg_base.val() | self.sg_off.val();
+        self.rd_head.next = self.fc.q.val().head;
         self.w.next = self.s_cmd_tdata.val();
         self.w_take.next = false;
-        self.c_known.next = false;
+        // RCVLIST / WINUPDATE entries: the connection is the fast path's, with that host
+        // context (read in CFit2 and CAp2).
+        self.c_known.next = self.rc.val().active
+            & (self.rc.val().ctx == self.c_ctx.q.val())
+            & (bit_cast::<17, 16>(self.c_handle.q.val()) < self.k_conns.val());
         self.c_used.next = 0.into();
         self.used5.next = 0.into();
         self.wnd32.next = 0.into();
@@ -737,6 +750,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.c_sum.next =
             bit_cast::<65, 64>(self.c_addr.q.val()) + bit_cast::<65, 32>(self.len1.val());
         self.c_bad.next = false;
+        self.c_fault.next = false;
+        self.c_fst.next = self.k_trunc.val();
         self.c_i1.next = self.c_i.q.val() + 1;
         self.c_cons.next = self.c_done.q.val();
         self.c_res.next = false;
@@ -760,8 +775,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.ctx_ram.write_address.next = self.r_conn.q.val().get_bits::<CB>(0);
         self.ctx_ram.write_data.next = self.fc.q.val();
         self.ctx_ram.write_enable.next = false;
-        self.sg_ram.read_address.next = self.sg_idx.val();
-        self.sg_ram.write_address.next = self.sg_idx.val();
+        self.sg_ram.write_address.next = self.sg_base.val();
         self.sg_ram.write_data.next = self.slot.val();
         self.sg_ram.write_enable.next = false;
         self.act_q.write.next = self.s_act_valid.val();
@@ -793,8 +807,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             & !self.reqq.almost_full.val()
             & !self.doneq.almost_full.val();
 
-        // Piece {last, len, start}, request {tag, len, addr} and list completion
-        // {push, short, bytes, tag, ctx, conn} for the slot at `head` (used in FPlace).
+        // Piece {last, len, start}, request {tag, len, addr} and list completion bytes and
+        // flags for the slot at `head` (used in FPlace).
         self.pc_word.next = (bit_cast::<33, 16>(self.k.val().get_bits::<16>(0)) << 16)
             | bit_cast::<33, 16>(self.f_start.q.val());
         if self.klast.val() {
@@ -808,19 +822,13 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             self.req_word.next = self.req_word.val() | (bit_cast::<96, 1>(1.into()) << 80);
         }
         self.pk.next = self.fc.q.val().placed + self.k.val();
-        self.done_word.next = bit_cast::<115, 32>(self.pk.val());
-        self.done_word.next =
-            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.slot.val().tag);
-        self.done_word.next =
-            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.fc.q.val().ctx);
-        self.done_word.next =
-            (self.done_word.val() << 16) | bit_cast::<115, 16>(self.r_conn.q.val());
+        self.d_bytes.next = self.pk.val();
+        self.d_flags.next = 0.into();
         if self.short.val() {
-            self.done_word.next = self.done_word.val() | (bit_cast::<115, 2>(3.into()) << 112);
+            self.d_flags.next = 3.into();
         }
         self.pcq.data_in.next = self.pc_word.val();
         self.reqq.data_in.next = self.req_word.val();
-        self.doneq.data_in.next = self.done_word.val();
         self.resp_word.next = 0.into();
 
         // ---- Main state machine.
@@ -922,8 +930,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     } else {
                         // In order (a trimmed head skipped): read the slot at head.
                         self.steer.write.next = false;
-                        self.sg_off.next = bit_cast::<CB4, 5>(self.rc.val().head & 15);
-                        self.sg_ram.read_address.next = self.sg_base.val() | self.sg_off.val();
+                        self.rd_head.next = self.rc.val().head;
                         self.ms.d.next = MState::FPlace;
                     }
                 }
@@ -982,8 +989,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         self.n_lists.d.next = self.n_lists.q.val() + 1;
                     }
                     // The next slot (FWait / FSkip read it).
-                    self.sg_off.next = bit_cast::<CB4, 5>(self.nh.val() & 15);
-                    self.sg_ram.read_address.next = self.sg_base.val() | self.sg_off.val();
+                    self.rd_head.next = self.nh.val();
                     if self.short.val() {
                         // Short completion: the rest of the list is given up.
                         self.fc.d.next.space =
@@ -1009,8 +1015,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 self.fc.d.next.space =
                     self.fc.q.val().space - bit_cast::<36, 32>(self.slot.val().len);
                 self.fc.d.next.head = self.nh.val();
-                self.sg_off.next = bit_cast::<CB4, 5>(self.nh.val() & 15);
-                self.sg_ram.read_address.next = self.sg_base.val() | self.sg_off.val();
+                self.rd_head.next = self.nh.val();
                 self.ms.d.next = MState::FSkip;
                 if self.slot.val().last {
                     self.fc.d.next.lhead = self.nh.val();
@@ -1047,9 +1052,6 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             }
             MState::CFit2 => {
                 // Does the list fit? (Its entries are written only if it does.)
-                self.c_known.next = self.rc.val().active
-                    & (self.rc.val().ctx == self.c_ctx.q.val())
-                    & (bit_cast::<17, 16>(self.c_handle.q.val()) < self.k_conns.val());
                 // (Differences go through a local of their own width: in Verilog a
                 // subtraction inside a wider expression does not wrap.)
                 self.used5.next = self.rc.val().tail - self.rc.val().lhead;
@@ -1072,9 +1074,6 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             }
             MState::CAp2 => {
                 // Apply the complete entry and write its result.
-                self.c_known.next = self.rc.val().active
-                    & (self.rc.val().ctx == self.c_ctx.q.val())
-                    & (bit_cast::<17, 16>(self.c_handle.q.val()) < self.k_conns.val());
                 self.ctx_ram.write_address.next = self.c_handle.q.val().get_bits::<CB>(0);
                 self.ctx_ram.write_data.next = self.rc.val();
                 self.c_res.next = true;
@@ -1168,16 +1167,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         // the later ones with 0; its trailer waits for a zero-length
                         // write after the list's writes (the list's DMA error flag).
                         self.doneq.write.next = true;
-                        self.done_word.next = bit_cast::<115, 32>(self.fc.q.val().placed);
-                        self.done_word.next =
-                            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.slot.val().tag);
-                        self.done_word.next =
-                            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.fc.q.val().ctx);
-                        self.done_word.next =
-                            (self.done_word.val() << 16) | bit_cast::<115, 16>(self.r_conn.q.val());
-                        self.done_word.next =
-                            self.done_word.val() | (bit_cast::<115, 3>(5.into()) << 112);
-                        self.doneq.data_in.next = self.done_word.val();
+                        self.d_bytes.next = self.fc.q.val().placed;
+                        self.d_flags.next = 5.into();
                         self.reqq.write.next = true;
                         self.reqq.data_in.next = bit_cast::<96, 1>(1.into()) << 80;
                         self.fc.d.next.placed = 0.into();
@@ -1206,6 +1197,23 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             }
         }
 
+        // RCV_DONE `{flags (short, push, flushed), bytes, tag, ctx, conn}` of the list at
+        // the slot read (FPlace: filled or short on PSH; QUse: flushed).
+        self.done_word.next = bit_cast::<115, 3>(self.d_flags.val());
+        self.done_word.next =
+            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.d_bytes.val());
+        self.done_word.next =
+            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.slot.val().tag);
+        self.done_word.next =
+            (self.done_word.val() << 32) | bit_cast::<115, 32>(self.fc.q.val().ctx);
+        self.done_word.next =
+            (self.done_word.val() << 16) | bit_cast::<115, 16>(self.r_conn.q.val());
+        self.doneq.data_in.next = self.done_word.val();
+
+        // The scatter-gather slot read for the next clock (the connection's `rd_head`).
+        self.sg_off.next = bit_cast::<CB4, 5>(self.rd_head.val() & 15);
+        self.sg_ram.read_address.next = self.sg_base.val() | self.sg_off.val();
+
         // ---- Command words (taken in MState::Cmd). A fault sets the trailer status
         // and discards up to `tlast`; the trailer is written in MState::CTr.
         if self.w_take.val() {
@@ -1224,21 +1232,17 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         self.resp_word.next = (bit_cast::<65, 32>(self.w.val().get_bits::<32>(32))
                             << 32)
                             | bit_cast::<65, 8>(self.k_t_error.val());
-                        self.c_status.d.next = self.k_bad_header.val();
-                        self.cs.d.next = CState::Disc;
+                        self.c_fault.next = true;
+                        self.c_fst.next = self.k_bad_header.val();
+                    } else if self.w.val().get_bits::<16>(16) == 0 {
+                        // No entries: OK if the header is the last word.
+                        self.c_fault.next = true;
+                        self.c_fst.next = self.k_trailing.val();
                         if self.s_cmd_tlast.val() {
-                            self.cs.d.next = CState::Hdr;
-                            self.ms.d.next = MState::CTr;
+                            self.c_fst.next = self.k_ok.val();
                         }
                     } else if self.s_cmd_tlast.val() {
-                        self.c_status.d.next = self.k_ok.val();
-                        if self.w.val().get_bits::<16>(16) != 0 {
-                            self.c_status.d.next = self.k_trunc.val();
-                        }
-                        self.ms.d.next = MState::CTr;
-                    } else if self.w.val().get_bits::<16>(16) == 0 {
-                        self.c_status.d.next = self.k_trailing.val();
-                        self.cs.d.next = CState::Disc;
+                        self.c_fault.next = true;
                     } else {
                         self.cs.d.next = CState::Ent;
                     }
@@ -1246,23 +1250,16 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 CState::Ent => {
                     self.c_handle.d.next = self.w.val().get_bits::<16>(16);
                     self.c_ctx.d.next = self.w.val().get_bits::<32>(32);
-                    self.c_bad.next =
-                        (self.w.val().get_bits::<4>(0) != 3) | self.w.val().get_bits::<12>(4).any();
-                    self.c_status.d.next = self.k_bad_entry.val();
                     if self.c_done.q.val() == self.c_count.q.val() {
-                        self.c_status.d.next = self.k_trailing.val();
-                        self.c_bad.next = true;
-                    }
-                    if self.c_bad.val() {
-                        self.cs.d.next = CState::Disc;
-                        if self.s_cmd_tlast.val() {
-                            self.cs.d.next = CState::Hdr;
-                            self.ms.d.next = MState::CTr;
-                        }
+                        self.c_fault.next = true;
+                        self.c_fst.next = self.k_trailing.val();
+                    } else if (self.w.val().get_bits::<4>(0) != 3)
+                        | self.w.val().get_bits::<12>(4).any()
+                    {
+                        self.c_fault.next = true;
+                        self.c_fst.next = self.k_bad_entry.val();
                     } else if self.s_cmd_tlast.val() {
-                        self.c_status.d.next = self.k_trunc.val();
-                        self.cs.d.next = CState::Hdr;
-                        self.ms.d.next = MState::CTr;
+                        self.c_fault.next = true;
                     } else if self.c_op_wu.q.val() {
                         self.cs.d.next = CState::WinW;
                     } else {
@@ -1278,16 +1275,10 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     if self.w.val().get_bits::<16>(48).any()
                         | (self.w.val().get_bits::<16>(32) == 0)
                     {
-                        self.c_status.d.next = self.k_bad_entry.val();
-                        self.cs.d.next = CState::Disc;
-                        if self.s_cmd_tlast.val() {
-                            self.cs.d.next = CState::Hdr;
-                            self.ms.d.next = MState::CTr;
-                        }
+                        self.c_fault.next = true;
+                        self.c_fst.next = self.k_bad_entry.val();
                     } else if self.s_cmd_tlast.val() {
-                        self.c_status.d.next = self.k_trunc.val();
-                        self.cs.d.next = CState::Hdr;
-                        self.ms.d.next = MState::CTr;
+                        self.c_fault.next = true;
                     } else {
                         self.cs.d.next = CState::Addr;
                         self.ms.d.next = MState::CFit;
@@ -1296,11 +1287,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 CState::Addr => {
                     self.c_addr.d.next = self.w.val();
                     self.cs.d.next = CState::Len;
-                    if self.s_cmd_tlast.val() {
-                        self.c_status.d.next = self.k_trunc.val();
-                        self.cs.d.next = CState::Hdr;
-                        self.ms.d.next = MState::CTr;
-                    }
+                    self.c_fault.next = self.s_cmd_tlast.val();
                 }
                 CState::Len => {
                     // Reserved bits, zero length, or past the end of the address space.
@@ -1327,31 +1314,21 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.cs.d.next = CState::Addr;
                     if self.c_i1.val() == self.c_n.q.val() {
                         if self.c_bad.val() | self.c_verr.q.val() {
-                            self.c_status.d.next = self.k_bad_entry.val();
-                            self.cs.d.next = CState::Disc;
-                            if self.s_cmd_tlast.val() {
-                                self.cs.d.next = CState::Hdr;
-                                self.ms.d.next = MState::CTr;
-                            }
+                            self.c_fault.next = true;
+                            self.c_fst.next = self.k_bad_entry.val();
                         } else {
                             self.c_lastw.d.next = self.s_cmd_tlast.val();
                             self.ms.d.next = MState::CAp;
                         }
-                    } else if self.s_cmd_tlast.val() {
-                        self.c_status.d.next = self.k_trunc.val();
-                        self.cs.d.next = CState::Hdr;
-                        self.ms.d.next = MState::CTr;
+                    } else {
+                        self.c_fault.next = self.s_cmd_tlast.val();
                     }
                 }
                 CState::WinW => {
                     self.c_bytes.d.next = self.w.val().get_bits::<32>(0);
                     if self.w.val().get_bits::<32>(32).any() {
-                        self.c_status.d.next = self.k_bad_entry.val();
-                        self.cs.d.next = CState::Disc;
-                        if self.s_cmd_tlast.val() {
-                            self.cs.d.next = CState::Hdr;
-                            self.ms.d.next = MState::CTr;
-                        }
+                        self.c_fault.next = true;
+                        self.c_fst.next = self.k_bad_entry.val();
                     } else {
                         self.c_lastw.d.next = self.s_cmd_tlast.val();
                         self.ms.d.next = MState::CAp;
@@ -1365,6 +1342,16 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 }
                 _ => {
                     self.cs.d.next = CState::Hdr;
+                }
+            }
+            // The message ends with status `c_fst` (TRUNCATED unless set): words up to
+            // `tlast` are discarded, then the trailer.
+            if self.c_fault.val() {
+                self.c_status.d.next = self.c_fst.val();
+                self.cs.d.next = CState::Disc;
+                if self.s_cmd_tlast.val() {
+                    self.cs.d.next = CState::Hdr;
+                    self.ms.d.next = MState::CTr;
                 }
             }
         }
