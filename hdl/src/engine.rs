@@ -8,6 +8,7 @@
 //! timeout, FLUSH or CLOSE ends the handout (status 1). Host commands enter on
 //! `s_cmd_*`; responses leave on `m_evt_*`.
 
+use crate::ack_gen::AckGen;
 use crate::hold::Hold;
 use crate::offload::Offload;
 use crate::rx_meta::RxMetaRecord;
@@ -76,9 +77,25 @@ pub struct Engine<
     pub s_fq_active: Signal<In, Bit>,
     pub s_fq_nxt: Signal<In, Bits<32>>,
     pub s_fq_wnd: Signal<In, Bits<32>>,
+    /// ACK requests from a receive fast path (`crate::offload::Offload`'s `s_ak_*`;
+    /// tie `s_ak_valid` to 0 without one) and the pure ACK frames they make
+    /// (`crate::ack_gen::AckGen`), on the transmit stream `m_ack_*`.
+    pub m_act_mss: Signal<Out, Bits<16>>,
+    pub s_ak_valid: Signal<In, Bit>,
+    pub s_ak_conn: Signal<In, Bits<16>>,
+    pub s_ak_ack: Signal<In, Bits<32>>,
+    pub s_ak_win: Signal<In, Bits<16>>,
+    pub s_ak_ready: Signal<Out, Bit>,
+    pub m_ak_busy: Signal<Out, Bit>,
+    pub m_ack_tdata: Signal<Out, Bits<64>>,
+    pub m_ack_tkeep: Signal<Out, Bits<8>>,
+    pub m_ack_tlast: Signal<Out, Bit>,
+    pub m_ack_tvalid: Signal<Out, Bit>,
+    pub m_ack_tready: Signal<In, Bit>,
     parser: RxParser,
     core: Offload<CB, CB4, BB, PB, PB3, NB, NB2>,
     hold: Hold,
+    ack_gen: AckGen,
 }
 
 impl<
@@ -143,9 +160,22 @@ impl<
             s_fq_active: Default::default(),
             s_fq_nxt: Default::default(),
             s_fq_wnd: Default::default(),
+            m_act_mss: Default::default(),
+            s_ak_valid: Default::default(),
+            s_ak_conn: Default::default(),
+            s_ak_ack: Default::default(),
+            s_ak_win: Default::default(),
+            s_ak_ready: Default::default(),
+            m_ak_busy: Default::default(),
+            m_ack_tdata: Default::default(),
+            m_ack_tkeep: Default::default(),
+            m_ack_tlast: Default::default(),
+            m_ack_tvalid: Default::default(),
+            m_ack_tready: Default::default(),
             parser: RxParser::new(min_frame_len),
             core: Offload::new(handout_timeout_cycles, fast_path),
             hold: Hold::default(),
+            ack_gen: AckGen::default(),
         }
     }
 }
@@ -168,6 +198,8 @@ impl<
         self.parser.reset.next = self.reset.val();
         self.core.reset.next = self.reset.val();
         self.hold.reset.next = self.reset.val();
+        self.ack_gen.clock.next = self.clock.val();
+        self.ack_gen.reset.next = self.reset.val();
         // Frames: parser → hold stage → out
         self.parser.s_tdata.next = self.s_tdata.val();
         self.parser.s_tkeep.next = self.s_tkeep.val();
@@ -233,6 +265,37 @@ impl<
         self.core.s_fq_active.next = self.s_fq_active.val();
         self.core.s_fq_nxt.next = self.s_fq_nxt.val();
         self.core.s_fq_wnd.next = self.s_fq_wnd.val();
+        // ACK requests → offload core (templates) → ACK generator → m_ack_*
+        self.m_act_mss.next = self.core.m_act_mss.val();
+        self.core.s_ak_valid.next = self.s_ak_valid.val();
+        self.core.s_ak_conn.next = self.s_ak_conn.val();
+        self.core.s_ak_ack.next = self.s_ak_ack.val();
+        self.core.s_ak_win.next = self.s_ak_win.val();
+        self.s_ak_ready.next = self.core.s_ak_ready.val();
+        self.m_ak_busy.next = self.core.m_ak_busy.val();
+        self.ack_gen.s_dst_mac.next = self.core.m_ak_dst_mac.val();
+        self.ack_gen.s_src_mac.next = self.core.m_ak_src_mac.val();
+        self.ack_gen.s_vlan.next = self.core.m_ak_vlan.val();
+        self.ack_gen.s_vlan_tci.next = self.core.m_ak_vlan_tci.val();
+        self.ack_gen.s_ipv6.next = self.core.m_ak_ipv6.val();
+        self.ack_gen.s_local_ip.next = self.core.m_ak_local_ip.val();
+        self.ack_gen.s_remote_ip.next = self.core.m_ak_remote_ip.val();
+        self.ack_gen.s_ttl.next = self.core.m_ak_ttl.val();
+        self.ack_gen.s_tos.next = self.core.m_ak_tos.val();
+        self.ack_gen.s_flow_label.next = self.core.m_ak_flow_label.val();
+        self.ack_gen.s_ip_id.next = self.core.m_ak_ip_id.val();
+        self.ack_gen.s_local_port.next = self.core.m_ak_local_port.val();
+        self.ack_gen.s_remote_port.next = self.core.m_ak_remote_port.val();
+        self.ack_gen.s_seq.next = self.core.m_ak_seq.val();
+        self.ack_gen.s_ack.next = self.core.m_ak_ack.val();
+        self.ack_gen.s_window.next = self.core.m_ak_window.val();
+        self.ack_gen.s_valid.next = self.core.m_ak_valid.val();
+        self.core.m_ak_ready.next = self.ack_gen.s_ready.val();
+        self.m_ack_tdata.next = self.ack_gen.m_tdata.val();
+        self.m_ack_tkeep.next = self.ack_gen.m_tkeep.val();
+        self.m_ack_tlast.next = self.ack_gen.m_tlast.val();
+        self.m_ack_tvalid.next = self.ack_gen.m_tvalid.val();
+        self.ack_gen.m_tready.next = self.m_ack_tready.val();
     }
 }
 

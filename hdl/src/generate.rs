@@ -486,7 +486,18 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         port_entry("m_act_nxt", Out, 32, act, "m_act_nxt"),
         port_entry("m_act_wnd", Out, 32, act, "m_act_wnd"),
         port_entry("m_act_wsh", Out, 4, act, "m_act_wsh"),
+        port_entry("m_act_mss", Out, 16, act, "m_act_mss"),
     ]));
+    let ak = "ACK requests from a receive fast path: connection, ACK number, scaled window (tie s_ak_valid to 0 without one); m_ak_busy while one is served";
+    ports.extend(direct_ports(vec![
+        port_entry("s_ak_valid", In, 1, ak, "s_ak_valid"),
+        port_entry("s_ak_conn", In, 16, ak, "s_ak_conn"),
+        port_entry("s_ak_ack", In, 32, ak, "s_ak_ack"),
+        port_entry("s_ak_win", In, 16, ak, "s_ak_win"),
+        port_entry("s_ak_ready", Out, 1, ak, "s_ak_ready"),
+        port_entry("m_ak_busy", Out, 1, ak, "m_ak_busy"),
+    ]));
+    ports.extend(direct_ports(ack_out_ports()));
     // Built without a fast path: the FLUSH query is never asked; tie its answer off.
     let fq = "Fast path FLUSH query (unused in this block: tie s_fq_* to 0)";
     ports.extend(direct_ports(vec![
@@ -511,6 +522,20 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         &raw,
         ports,
     )
+}
+
+/// Pure ACK frames out (AXI4-Stream, the transmit side).
+fn ack_out_ports() -> Vec<(PortInfo, &'static str)> {
+    let p = port_entry;
+    use PortDir::*;
+    let g = "Pure ACK frames to the network (AXI4-Stream, 64-bit, lane 0 first on the wire)";
+    vec![
+        p("m_axis_ack_tdata", Out, 64, g, "m_ack_tdata"),
+        p("m_axis_ack_tkeep", Out, 8, g, "m_ack_tkeep"),
+        p("m_axis_ack_tlast", Out, 1, g, "m_ack_tlast"),
+        p("m_axis_ack_tvalid", Out, 1, g, "m_ack_tvalid"),
+        p("m_axis_ack_tready", In, 1, g, "m_ack_tready"),
+    ]
 }
 
 /// Command input and event output (AXI4-Stream, `host_model::proto`).
@@ -663,6 +688,8 @@ pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
                 cfg.config.rx.min_frame_len,
                 cfg.handout_timeout_cycles,
                 cfg.config.rcv.sg_entries,
+                cfg.config.rcv.ack_every,
+                cfg.delack_cycles,
             );
             uut.connect_all();
             generate_verilog(&uut)
@@ -674,6 +701,14 @@ pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
         .collect();
     list.extend(cmd_evt_ports());
     list.extend(axi_write_ports());
+    list.extend(ack_out_ports());
+    list.push(port_entry(
+        "timer_en",
+        PortDir::In,
+        1,
+        "Delayed-ACK clock enable: tie to 1 (a testbench may stop time)",
+        "timer_en",
+    ));
     wrap_block(
         cfg,
         "rx",

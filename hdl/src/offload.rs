@@ -112,6 +112,11 @@ pub enum OState {
     UrEnt,
     SwRead,
     SwChk,
+    H2a,
+    AkA,
+    AkB,
+    AkC,
+    AkOut,
 }
 
 /// Free words at which the event FIFO stops the command processor (covers the
@@ -181,6 +186,40 @@ pub struct Offload<
     pub s_fq_active: Signal<In, Bit>,
     pub s_fq_nxt: Signal<In, Bits<32>>,
     pub s_fq_wnd: Signal<In, Bits<32>>,
+    /// The connection's effective MSS (TCP CACHED `eff_mss`), with `m_act_*`.
+    pub m_act_mss: Signal<Out, Bits<16>>,
+    /// ACK requests from the receive fast path (taken with `s_ak_ready`): the
+    /// connection, the ACK number and the scaled window. The core reads the
+    /// connection's TCP, Path and Neighbor state (ports, `snd_nxt`, addresses, TTL /
+    /// TOS / flow label, MACs, VLAN) and presents the ACK generator's request on
+    /// `m_ak_*` (`crate::ack_gen::AckGen`, `m_ak_valid` until `m_ak_ready`), with the
+    /// Path's current IP ID, after which the Path's IP ID counter advances (IPv4, M7).
+    /// A connection that is no longer offloaded sends nothing. `m_ak_busy`: a request
+    /// is being served.
+    pub s_ak_valid: Signal<In, Bit>,
+    pub s_ak_conn: Signal<In, Bits<16>>,
+    pub s_ak_ack: Signal<In, Bits<32>>,
+    pub s_ak_win: Signal<In, Bits<16>>,
+    pub s_ak_ready: Signal<Out, Bit>,
+    pub m_ak_dst_mac: Signal<Out, Bits<48>>,
+    pub m_ak_src_mac: Signal<Out, Bits<48>>,
+    pub m_ak_vlan: Signal<Out, Bit>,
+    pub m_ak_vlan_tci: Signal<Out, Bits<16>>,
+    pub m_ak_ipv6: Signal<Out, Bit>,
+    pub m_ak_local_ip: Signal<Out, Bits<128>>,
+    pub m_ak_remote_ip: Signal<Out, Bits<128>>,
+    pub m_ak_ttl: Signal<Out, Bits<8>>,
+    pub m_ak_tos: Signal<Out, Bits<8>>,
+    pub m_ak_flow_label: Signal<Out, Bits<20>>,
+    pub m_ak_ip_id: Signal<Out, Bits<16>>,
+    pub m_ak_local_port: Signal<Out, Bits<16>>,
+    pub m_ak_remote_port: Signal<Out, Bits<16>>,
+    pub m_ak_seq: Signal<Out, Bits<32>>,
+    pub m_ak_ack: Signal<Out, Bits<32>>,
+    pub m_ak_window: Signal<Out, Bits<16>>,
+    pub m_ak_valid: Signal<Out, Bit>,
+    pub m_ak_ready: Signal<In, Bit>,
+    pub m_ak_busy: Signal<Out, Bit>,
     /// Counters kept by the hold stage, reported by STATS.
     pub hold_drops: Signal<In, Bits<32>>,
     pub oversize: Signal<In, Bits<32>>,
@@ -318,6 +357,36 @@ pub struct Offload<
     act_nxt: DFF<Bits<32>>,
     act_wnd: DFF<Bits<32>>,
     act_wsh: DFF<Bits<4>>,
+    act_mss: DFF<Bits<16>>,
+    /// ACK request being served: connection, its Path and Neighbor, word index,
+    /// the connection is offloaded, return to FlQ.
+    ak_conn: DFF<Bits<16>>,
+    ak_path: DFF<Bits<16>>,
+    ak_nbr: DFF<Bits<16>>,
+    ak_i: DFF<Bits<4>>,
+    ak_ok: DFF<Bit>,
+    ak_ret: DFF<Bit>,
+    ak_v: DFF<Bit>,
+    ka: Signal<Local, Bits<20>>,
+    kn: Signal<Local, Bits<20>>,
+    kw6: Signal<Local, Bits<64>>,
+    kcnt: Signal<Local, Bits<15>>,
+    a_dst_mac: DFF<Bits<48>>,
+    a_src_mac: DFF<Bits<48>>,
+    a_vlan: DFF<Bit>,
+    a_vlan_tci: DFF<Bits<16>>,
+    a_ipv6: DFF<Bit>,
+    a_local_ip: DFF<Bits<128>>,
+    a_remote_ip: DFF<Bits<128>>,
+    a_ttl: DFF<Bits<8>>,
+    a_tos: DFF<Bits<8>>,
+    a_flow_label: DFF<Bits<20>>,
+    a_ip_id: DFF<Bits<16>>,
+    a_local_port: DFF<Bits<16>>,
+    a_remote_port: DFF<Bits<16>>,
+    a_seq: DFF<Bits<32>>,
+    a_ack: DFF<Bits<32>>,
+    a_window: DFF<Bits<16>>,
     fq_v: DFF<Bit>,
     fq_act: DFF<Bit>,
     fq_nxt: DFF<Bits<32>>,
@@ -499,6 +568,31 @@ impl<
             s_fq_active: Default::default(),
             s_fq_nxt: Default::default(),
             s_fq_wnd: Default::default(),
+            m_act_mss: Default::default(),
+            s_ak_valid: Default::default(),
+            s_ak_conn: Default::default(),
+            s_ak_ack: Default::default(),
+            s_ak_win: Default::default(),
+            s_ak_ready: Default::default(),
+            m_ak_dst_mac: Default::default(),
+            m_ak_src_mac: Default::default(),
+            m_ak_vlan: Default::default(),
+            m_ak_vlan_tci: Default::default(),
+            m_ak_ipv6: Default::default(),
+            m_ak_local_ip: Default::default(),
+            m_ak_remote_ip: Default::default(),
+            m_ak_ttl: Default::default(),
+            m_ak_tos: Default::default(),
+            m_ak_flow_label: Default::default(),
+            m_ak_ip_id: Default::default(),
+            m_ak_local_port: Default::default(),
+            m_ak_remote_port: Default::default(),
+            m_ak_seq: Default::default(),
+            m_ak_ack: Default::default(),
+            m_ak_window: Default::default(),
+            m_ak_valid: Default::default(),
+            m_ak_ready: Default::default(),
+            m_ak_busy: Default::default(),
             hold_drops: Default::default(),
             oversize: Default::default(),
             ring_frames: Default::default(),
@@ -615,6 +709,34 @@ impl<
             act_nxt: Default::default(),
             act_wnd: Default::default(),
             act_wsh: Default::default(),
+            act_mss: Default::default(),
+            ak_conn: Default::default(),
+            ak_path: Default::default(),
+            ak_nbr: Default::default(),
+            ak_i: Default::default(),
+            ak_ok: Default::default(),
+            ak_ret: Default::default(),
+            ak_v: Default::default(),
+            ka: Default::default(),
+            kn: Default::default(),
+            kw6: Default::default(),
+            kcnt: Default::default(),
+            a_dst_mac: Default::default(),
+            a_src_mac: Default::default(),
+            a_vlan: Default::default(),
+            a_vlan_tci: Default::default(),
+            a_ipv6: Default::default(),
+            a_local_ip: Default::default(),
+            a_remote_ip: Default::default(),
+            a_ttl: Default::default(),
+            a_tos: Default::default(),
+            a_flow_label: Default::default(),
+            a_ip_id: Default::default(),
+            a_local_port: Default::default(),
+            a_remote_port: Default::default(),
+            a_seq: Default::default(),
+            a_ack: Default::default(),
+            a_window: Default::default(),
             fq_v: Default::default(),
             fq_act: Default::default(),
             fq_nxt: Default::default(),
@@ -767,18 +889,150 @@ impl<
     fn update(&mut self) {
         // ---- Clocks and register defaults
         dff_setup!(
-            self, clock, conn_fl_wr, conn_fl_rd, conn_next, path_fl_wr, path_fl_rd, path_next,
-            nbr_fl_wr, nbr_fl_rd, nbr_next, p1_v, p1_probe, p1_tcp, p1_rec, p1_key, p2_v, p2_probe,
-            p2_tcp, p2_rec, p2_key, p2_h0, p2_h1, p3_v, p3_probe, p3_tcp, p3_rec, p3_key, p3_h0,
-            p3_h1, p4_v, p4_tcp, p4_rec, p4_found, p4_conn, p5_v, p5_tcp, p5_rec, p5_found,
-            p5_conn, pr_req, pr_done, pr_found, pr_free0, pr_way0, pr_free1, pr_way1, pr_b0, pr_b1,
-            c_lookups, c_hits, c_held, c_misses, c_not_tcp, c_h1, c_h2, c_refused, c_insfail,
-            c_flushes, c_updates, c_cmderr, c_conns, c_paths, c_nbrs, st, init_i, op, tag, count,
-            done, status, last_seen, eh_kind, eh_reuse, eh_handle, eh_ctx, bidx, blen, cap0, cap1,
-            cap2, cap3, cap4, nbr_st, nbr_h, n_vlan, path_st, path_h, p_ipv6, p_lip, p_rip, p_vlan,
-            th, tmp_path, tmp_nbr, fl_state, saved, res_kind, res_st, res_h, res_ctx, cp_tgt,
-            cp_base, cp_n, cp_i, em_i, si, now, sweep_i, quiet, act_v, act_conn, act_ctx, act_nxt,
-            act_wnd, act_wsh, fq_v, fq_act, fq_nxt, fq_wnd
+            self,
+            clock,
+            conn_fl_wr,
+            conn_fl_rd,
+            conn_next,
+            path_fl_wr,
+            path_fl_rd,
+            path_next,
+            nbr_fl_wr,
+            nbr_fl_rd,
+            nbr_next,
+            p1_v,
+            p1_probe,
+            p1_tcp,
+            p1_rec,
+            p1_key,
+            p2_v,
+            p2_probe,
+            p2_tcp,
+            p2_rec,
+            p2_key,
+            p2_h0,
+            p2_h1,
+            p3_v,
+            p3_probe,
+            p3_tcp,
+            p3_rec,
+            p3_key,
+            p3_h0,
+            p3_h1,
+            p4_v,
+            p4_tcp,
+            p4_rec,
+            p4_found,
+            p4_conn,
+            p5_v,
+            p5_tcp,
+            p5_rec,
+            p5_found,
+            p5_conn,
+            pr_req,
+            pr_done,
+            pr_found,
+            pr_free0,
+            pr_way0,
+            pr_free1,
+            pr_way1,
+            pr_b0,
+            pr_b1,
+            c_lookups,
+            c_hits,
+            c_held,
+            c_misses,
+            c_not_tcp,
+            c_h1,
+            c_h2,
+            c_refused,
+            c_insfail,
+            c_flushes,
+            c_updates,
+            c_cmderr,
+            c_conns,
+            c_paths,
+            c_nbrs,
+            st,
+            init_i,
+            op,
+            tag,
+            count,
+            done,
+            status,
+            last_seen,
+            eh_kind,
+            eh_reuse,
+            eh_handle,
+            eh_ctx,
+            bidx,
+            blen,
+            cap0,
+            cap1,
+            cap2,
+            cap3,
+            cap4,
+            nbr_st,
+            nbr_h,
+            n_vlan,
+            path_st,
+            path_h,
+            p_ipv6,
+            p_lip,
+            p_rip,
+            p_vlan,
+            th,
+            tmp_path,
+            tmp_nbr,
+            fl_state,
+            saved,
+            res_kind,
+            res_st,
+            res_h,
+            res_ctx,
+            cp_tgt,
+            cp_base,
+            cp_n,
+            cp_i,
+            em_i,
+            si,
+            now,
+            sweep_i,
+            quiet,
+            act_v,
+            act_conn,
+            act_ctx,
+            act_nxt,
+            act_wnd,
+            act_wsh,
+            fq_v,
+            fq_act,
+            fq_nxt,
+            fq_wnd,
+            act_mss,
+            ak_conn,
+            ak_path,
+            ak_nbr,
+            ak_i,
+            ak_ok,
+            ak_ret,
+            ak_v,
+            a_dst_mac,
+            a_src_mac,
+            a_vlan,
+            a_vlan_tci,
+            a_ipv6,
+            a_local_ip,
+            a_remote_ip,
+            a_ttl,
+            a_tos,
+            a_flow_label,
+            a_ip_id,
+            a_local_port,
+            a_remote_port,
+            a_seq,
+            a_ack,
+            a_window
         );
         self.m_fq_valid.next = self.fq_v.q.val();
         self.m_fq_conn.next = self.eh_handle.q.val();
@@ -789,6 +1043,33 @@ impl<
         self.m_act_nxt.next = self.act_nxt.q.val();
         self.m_act_wnd.next = self.act_wnd.q.val();
         self.m_act_wsh.next = self.act_wsh.q.val();
+        self.m_act_mss.next = self.act_mss.q.val();
+        self.m_ak_dst_mac.next = self.a_dst_mac.q.val();
+        self.m_ak_src_mac.next = self.a_src_mac.q.val();
+        self.m_ak_vlan.next = self.a_vlan.q.val();
+        self.m_ak_vlan_tci.next = self.a_vlan_tci.q.val();
+        self.m_ak_ipv6.next = self.a_ipv6.q.val();
+        self.m_ak_local_ip.next = self.a_local_ip.q.val();
+        self.m_ak_remote_ip.next = self.a_remote_ip.q.val();
+        self.m_ak_ttl.next = self.a_ttl.q.val();
+        self.m_ak_tos.next = self.a_tos.q.val();
+        self.m_ak_flow_label.next = self.a_flow_label.q.val();
+        self.m_ak_ip_id.next = self.a_ip_id.q.val();
+        self.m_ak_local_port.next = self.a_local_port.q.val();
+        self.m_ak_remote_port.next = self.a_remote_port.q.val();
+        self.m_ak_seq.next = self.a_seq.q.val();
+        self.m_ak_ack.next = self.a_ack.q.val();
+        self.m_ak_window.next = self.a_window.q.val();
+        self.m_ak_valid.next = self.ak_v.q.val();
+        self.m_ak_busy.next = (self.st.q.val() == OState::AkA)
+            | (self.st.q.val() == OState::AkB)
+            | (self.st.q.val() == OState::AkC)
+            | (self.st.q.val() == OState::AkOut);
+        self.s_ak_ready.next = false;
+        self.ka.next = 0.into();
+        self.kn.next = 0.into();
+        self.kw6.next = 0.into();
+        self.kcnt.next = 0.into();
         self.wsc.next = 0.into();
         self.now.d.next = self.now.q.val() + 1;
         clock!(self, clock, evt_fifo, lk_meta_fifo, lk_res_fifo, exc_fifo);
@@ -1235,9 +1516,16 @@ impl<
                 }
             }
             OState::Idle => {
-                self.s_cmd_tready.next =
-                    !self.evt_fifo.almost_full.val() & self.exc_fifo.empty.val();
-                if !self.evt_fifo.almost_full.val() & !self.exc_fifo.empty.val() {
+                // ACK requests first (they keep the fast path going), then upload
+                // requests, then commands; sweeps when idle.
+                self.s_cmd_tready.next = !self.evt_fifo.almost_full.val()
+                    & self.exc_fifo.empty.val()
+                    & !self.s_ak_valid.val();
+                if self.s_ak_valid.val() {
+                    self.s_ak_ready.next = true;
+                    self.ak_ret.d.next = false;
+                    self.st.d.next = OState::AkA;
+                } else if !self.evt_fifo.almost_full.val() & !self.exc_fifo.empty.val() {
                     self.st.d.next = OState::UrRead;
                 } else if !self.s_cmd_tvalid.val() & !self.evt_fifo.almost_full.val() {
                     self.st.d.next = OState::SwRead;
@@ -1757,7 +2045,19 @@ impl<
             }
             // ---- HANDOUT2
             OState::H2 => {
-                // TCP CONST word 0 (window scale) for the fast path's activation.
+                // TCP CACHED word 1 (eff_mss), then CONST word 0 (window scale) for the
+                // fast path's activation.
+                self.a20.next = self.h20.val() << 4;
+                self.a20.next = self.a20.val() + 1;
+                self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
+                self.st.d.next = OState::H2a;
+            }
+            OState::H2a => {
+                // eff_mss 0: 536 (RFC 1122 default).
+                self.act_mss.d.next = self.tcp_mem.read_data.val().get_bits::<16>(0);
+                if self.tcp_mem.read_data.val().get_bits::<16>(0) == 0 {
+                    self.act_mss.d.next = 536.into();
+                }
                 self.a20.next = self.h20.val() << 4;
                 self.tcp_mem.read_address.next = self.a20.val().get_bits::<CB4>(0);
                 self.st.d.next = OState::H2b;
@@ -1888,6 +2188,11 @@ impl<
                     self.fq_nxt.d.next = self.s_fq_nxt.val();
                     self.fq_wnd.d.next = self.s_fq_wnd.val();
                     self.st.d.next = OState::FlEm;
+                } else if self.s_ak_valid.val() {
+                    // The fast path answers once its ACK requests are served.
+                    self.s_ak_ready.next = true;
+                    self.ak_ret.d.next = true;
+                    self.st.d.next = OState::AkA;
                 }
             }
             OState::FlEm => {
@@ -2036,6 +2341,116 @@ impl<
                     self.st.d.next = OState::EntryDone;
                 } else {
                     self.st.d.next = OState::Fn1;
+                }
+            }
+            // ---- ACK request: conn_info and TCP word 0, then TCP word 6, Path words
+            // 0..6 and Neighbor words 0..2 (one read per clock and memory).
+            OState::AkA => {
+                self.conn_info.read_address.next = self.ak_conn.q.val().get_bits::<CB>(0);
+                self.ka.next = bit_cast::<20, 16>(self.ak_conn.q.val()) << 4;
+                self.tcp_mem.read_address.next = self.ka.val().get_bits::<CB4>(0);
+                self.st.d.next = OState::AkB;
+            }
+            OState::AkB => {
+                // conn_info {ctx, path, 8'b0, .. state}: offloaded is state 2.
+                self.ak_ok.d.next = (bit_cast::<17, 16>(self.ak_conn.q.val()) < self.n_conns.val())
+                    & (self.conn_info.read_data.val().get_bits::<2>(0) == 2);
+                self.ak_path.d.next = self.conn_info.read_data.val().get_bits::<16>(16);
+                self.a_local_port.d.next = self.tcp_mem.read_data.val().get_bits::<16>(0);
+                self.a_remote_port.d.next = self.tcp_mem.read_data.val().get_bits::<16>(16);
+                self.ka.next = bit_cast::<20, 16>(self.ak_conn.q.val()) << 4;
+                self.ka.next = self.ka.val() + 6;
+                self.tcp_mem.read_address.next = self.ka.val().get_bits::<CB4>(0);
+                self.path_info.read_address.next =
+                    self.conn_info.read_data.val().get_bits::<PB>(16);
+                self.kn.next =
+                    bit_cast::<20, 16>(self.conn_info.read_data.val().get_bits::<16>(16)) << 3;
+                self.path_mem.read_address.next = self.kn.val().get_bits::<PB3>(0);
+                self.ak_i.d.next = 1.into();
+                self.st.d.next = OState::AkC;
+            }
+            OState::AkC => {
+                // Path word ak_i - 1 arrives, word ak_i is read; Neighbor word ak_i - 2
+                // arrives, word ak_i - 1 is read.
+                self.kn.next = bit_cast::<20, 16>(self.ak_path.q.val()) << 3;
+                self.kn.next = self.kn.val() + bit_cast::<20, 4>(self.ak_i.q.val());
+                self.path_mem.read_address.next = self.kn.val().get_bits::<PB3>(0);
+                self.ka.next = bit_cast::<20, 16>(self.ak_nbr.q.val());
+                if self.ak_i.q.val() == 1 {
+                    self.ka.next =
+                        bit_cast::<20, 16>(self.path_info.read_data.val().get_bits::<16>(16));
+                    self.ak_nbr.d.next = self.path_info.read_data.val().get_bits::<16>(16);
+                    self.a_seq.d.next = self.tcp_mem.read_data.val().get_bits::<32>(0);
+                    self.a_ipv6.d.next = self.path_mem.read_data.val().get_bit(0);
+                }
+                self.ka.next = self.ka.val() << 2;
+                self.ka.next = self.ka.val() + bit_cast::<20, 4>(self.ak_i.q.val());
+                self.ka.next = self.ka.val() - 1;
+                self.nbr_mem.read_address.next = self.ka.val().get_bits::<NB2>(0);
+                if self.ak_i.q.val() == 2 {
+                    // Neighbor CONST word 0: {present, pcp, vid}; Path word 1.
+                    self.a_vlan.d.next = self.nbr_mem.read_data.val().get_bit(15);
+                    self.a_vlan_tci.d.next =
+                        (bit_cast::<16, 3>(self.nbr_mem.read_data.val().get_bits::<3>(12)) << 13)
+                            | bit_cast::<16, 12>(self.nbr_mem.read_data.val().get_bits::<12>(0));
+                    self.a_local_ip.d.next =
+                        bit_cast::<128, 64>(self.path_mem.read_data.val()) << 64;
+                }
+                if self.ak_i.q.val() == 3 {
+                    self.a_dst_mac.d.next = self.nbr_mem.read_data.val().get_bits::<48>(0);
+                    self.a_local_ip.d.next = self.a_local_ip.q.val()
+                        | bit_cast::<128, 64>(self.path_mem.read_data.val());
+                }
+                if self.ak_i.q.val() == 4 {
+                    self.a_src_mac.d.next = self.nbr_mem.read_data.val().get_bits::<48>(0);
+                    self.a_remote_ip.d.next =
+                        bit_cast::<128, 64>(self.path_mem.read_data.val()) << 64;
+                }
+                if self.ak_i.q.val() == 5 {
+                    self.a_remote_ip.d.next = self.a_remote_ip.q.val()
+                        | bit_cast::<128, 64>(self.path_mem.read_data.val());
+                }
+                if self.ak_i.q.val() == 6 {
+                    // Path CACHED word 5: TTL, TOS, flow label.
+                    self.a_ttl.d.next = self.path_mem.read_data.val().get_bits::<8>(16);
+                    self.a_tos.d.next = self.path_mem.read_data.val().get_bits::<8>(24);
+                    self.a_flow_label.d.next = self.path_mem.read_data.val().get_bits::<20>(32);
+                }
+                self.ak_i.d.next = self.ak_i.q.val() + 1;
+                if self.ak_i.q.val() == 7 {
+                    // Path DELEGATED word 6: IP ID = start + counter; the counter
+                    // advances (IPv4).
+                    self.kw6.next = self.path_mem.read_data.val();
+                    self.a_ip_id.d.next = self.kw6.val().get_bits::<16>(0)
+                        + bit_cast::<16, 15>(self.kw6.val().get_bits::<15>(16));
+                    self.kcnt.next = self.kw6.val().get_bits::<15>(16) + 1;
+                    if self.ak_ok.q.val() & !self.a_ipv6.q.val() {
+                        self.kn.next = bit_cast::<20, 16>(self.ak_path.q.val()) << 3;
+                        self.kn.next = self.kn.val() + 6;
+                        self.path_mem.write_enable.next = true;
+                        self.path_mem.write_address.next = self.kn.val().get_bits::<PB3>(0);
+                        self.path_mem.write_data.next = ((self.kw6.val() >> 31) << 31)
+                            | (bit_cast::<64, 15>(self.kcnt.val()) << 16)
+                            | bit_cast::<64, 16>(self.kw6.val().get_bits::<16>(0));
+                    }
+                    self.ak_v.d.next = self.ak_ok.q.val();
+                    if self.ak_ok.q.val() {
+                        self.st.d.next = OState::AkOut;
+                    } else if self.ak_ret.q.val() {
+                        self.st.d.next = OState::FlQ;
+                    } else {
+                        self.st.d.next = OState::Idle;
+                    }
+                }
+            }
+            OState::AkOut => {
+                if self.m_ak_ready.val() {
+                    self.ak_v.d.next = false;
+                    if self.ak_ret.q.val() {
+                        self.st.d.next = OState::FlQ;
+                    } else {
+                        self.st.d.next = OState::Idle;
+                    }
                 }
             }
             // ---- UPDATE
@@ -2260,6 +2675,13 @@ impl<
             & (self.tw_all.val() | (self.tw_bank.val() & (self.tw_way.val() == 2)));
         self.t13.write_enable.next = self.tw_en.val()
             & (self.tw_all.val() | (self.tw_bank.val() & (self.tw_way.val() == 3)));
+
+        // An ACK request taken (Idle, FlQ).
+        if self.s_ak_ready.val() {
+            self.ak_conn.d.next = self.s_ak_conn.val();
+            self.a_ack.d.next = self.s_ak_ack.val();
+            self.a_window.d.next = self.s_ak_win.val();
+        }
 
         // Info words: {host ctx, c16, 8'b0, a8}.
         self.info_word.next = bit_cast::<64, 32>(self.eh_ctx.q.val());

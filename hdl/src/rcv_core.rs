@@ -86,6 +86,12 @@ pub struct RcvCtx {
     pub space: Bits<36>,
     /// A FRAME_DATA was indicated and no list was posted since.
     pub waiting: Bit,
+    /// Accepted segments not acknowledged yet (`rcv.ack_every`).
+    pub unacked: Bits<8>,
+    /// Delayed-ACK deadline (`tnow` clocks), while `unacked` is not 0.
+    pub dl: Bits<32>,
+    /// Effective MSS (536 when the connection's is 0): the window-update ACK's limit.
+    pub mss: Bits<16>,
 }
 
 /// One scatter-gather slot.
@@ -119,6 +125,7 @@ pub enum MState {
     Q2,
     QRd,
     QUse,
+    TChk,
 }
 
 /// Command word parser states.
@@ -157,6 +164,19 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     pub s_act_nxt: Signal<In, Bits<32>>,
     pub s_act_wnd: Signal<In, Bits<32>>,
     pub s_act_wsh: Signal<In, Bits<4>>,
+    pub s_act_mss: Signal<In, Bits<16>>,
+    /// ACK requests `{conn, ack, window}` to the offload core (which builds the
+    /// frame from the connection's templates); `s_ak_busy`: it is serving one.
+    pub m_ak_valid: Signal<Out, Bit>,
+    pub m_ak_conn: Signal<Out, Bits<16>>,
+    pub m_ak_ack: Signal<Out, Bits<32>>,
+    pub m_ak_win: Signal<Out, Bits<16>>,
+    pub m_ak_ready: Signal<In, Bit>,
+    pub s_ak_busy: Signal<In, Bit>,
+    /// The delayed-ACK clock runs (tie to 1; a testbench may stop time).
+    pub timer_en: Signal<In, Bit>,
+    /// ACK frames requested.
+    pub acks: Signal<Out, Bits<32>>,
     // FLUSH / CLOSE queries from the offload core.
     pub s_fq_valid: Signal<In, Bit>,
     pub s_fq_conn: Signal<In, Bits<16>>,
@@ -257,7 +277,45 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     k_t_done: Constant<Bits<8>>,
     ctx_ram: RAM<RcvCtx, CB>,
     sg_ram: RAM<SgSlot, CB4>,
-    act_q: SyncFifo<Bits<116>, 2, 3>,
+    act_q: SyncFifo<Bits<132>, 2, 3>,
+    /// `rcv.ack_every` and `rcv.delack_us` in clocks.
+    k_every: Constant<Bits<8>>,
+    k_delack: Constant<Bits<32>>,
+    /// Delayed-ACK clock.
+    tnow: DFF<Bits<32>>,
+    /// ACK requests `{conn, ack, window}`.
+    ackq: SyncFifo<Bits<64>, 4, 5>,
+    /// Shadow of every connection's `{unacked != 0, dl}` (written with `ctx_ram`),
+    /// swept one connection per clock for due delayed ACKs.
+    tmr_ram: RAM<Bits<33>, CB>,
+    /// Connections whose delayed ACK is due (checked again in TChk).
+    dueq: SyncFifo<Bits<16>, 2, 3>,
+    sw_i: DFF<Bits<16>>,
+    sw_c: DFF<Bits<16>>,
+    sw_nx: Signal<Local, Bits<16>>,
+    sw_d: Signal<Local, Bits<32>>,
+    tw_ctx: Signal<Local, RcvCtx>,
+    n_acks: DFF<Bits<32>>,
+    /// The segment was indicated (FRAME_DATA with a ring buffer).
+    f_ind: DFF<Bit>,
+    // ACK request of this clock.
+    ak_w: Signal<Local, Bit>,
+    ak_conn: Signal<Local, Bits<16>>,
+    ak_nxt: Signal<Local, Bits<32>>,
+    ak_right: Signal<Local, Bits<32>>,
+    ak_wsh: Signal<Local, Bits<4>>,
+    ak_wnd: Signal<Local, Bits<32>>,
+    ak_sc: Signal<Local, Bits<32>>,
+    ak_w16: Signal<Local, Bits<16>>,
+    acc: Signal<Local, Bit>,
+    un1: Signal<Local, Bits<8>>,
+    r_fin: Signal<Local, Bits<32>>,
+    wo_b: Signal<Local, Bits<32>>,
+    wo_r: Signal<Local, Bits<32>>,
+    wo_a: Signal<Local, Bits<32>>,
+    wo_ok: Signal<Local, Bit>,
+    t_d: Signal<Local, Bits<32>>,
+    tw33: Signal<Local, Bits<33>>,
     ms: DFF<MState>,
     init_i: DFF<Bits<16>>,
     // Segment being decided.
@@ -412,7 +470,10 @@ fn k8(v: u64) -> Constant<Bits<8>> {
 
 impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
     /// The core for `rcv.sg_entries` scatter-gather entries per connection (1..=16).
-    pub fn new(sg_entries: u32) -> Self {
+    /// `ack_every` (1..=64) and `delack_cycles` (below 2^31) are `rcv.ack_every` and
+    /// `rcv.delack_us` in clocks.
+    pub fn new(sg_entries: u32, ack_every: u32, delack_cycles: u64) -> Self {
+        assert!((1..=64).contains(&ack_every) && delack_cycles < 1 << 31);
         assert!(
             (1..=RCV_SG_SLOTS as u32).contains(&sg_entries),
             "rcv.sg_entries is checked by the config"
@@ -426,6 +487,15 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             s_act_nxt: Default::default(),
             s_act_wnd: Default::default(),
             s_act_wsh: Default::default(),
+            s_act_mss: Default::default(),
+            m_ak_valid: Default::default(),
+            m_ak_conn: Default::default(),
+            m_ak_ack: Default::default(),
+            m_ak_win: Default::default(),
+            m_ak_ready: Default::default(),
+            s_ak_busy: Default::default(),
+            timer_en: Default::default(),
+            acks: Default::default(),
             s_fq_valid: Default::default(),
             s_fq_conn: Default::default(),
             m_fq_done: Default::default(),
@@ -514,6 +584,36 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             ctx_ram: Default::default(),
             sg_ram: Default::default(),
             act_q: SyncFifo::new(1),
+            k_every: Constant::new((ack_every as u64).to_bits()),
+            k_delack: Constant::new(delack_cycles.to_bits()),
+            tnow: Default::default(),
+            ackq: SyncFifo::new(2),
+            tmr_ram: Default::default(),
+            dueq: SyncFifo::new(1),
+            sw_i: Default::default(),
+            sw_c: Default::default(),
+            sw_nx: Default::default(),
+            sw_d: Default::default(),
+            tw_ctx: Default::default(),
+            n_acks: Default::default(),
+            f_ind: Default::default(),
+            ak_w: Default::default(),
+            ak_conn: Default::default(),
+            ak_nxt: Default::default(),
+            ak_right: Default::default(),
+            ak_wsh: Default::default(),
+            ak_wnd: Default::default(),
+            ak_sc: Default::default(),
+            ak_w16: Default::default(),
+            acc: Default::default(),
+            un1: Default::default(),
+            r_fin: Default::default(),
+            wo_b: Default::default(),
+            wo_r: Default::default(),
+            wo_a: Default::default(),
+            wo_ok: Default::default(),
+            t_d: Default::default(),
+            tw33: Default::default(),
             ms: Default::default(),
             init_i: Default::default(),
             r_rec: Default::default(),
@@ -657,12 +757,20 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             c_status, c_handle, c_ctx, c_n, c_i, c_ltag, c_addr, c_llen, c_verr, c_ok, c_tail,
             c_lastw, c_bytes, c_rs, es, n_segs, n_bytes, n_dup, n_oow, n_ooo, n_exc, n_lists,
             n_nolist, credit, f_ring, n_ind, n_hdrop, n_cmderr, fq_ack, fq_done, fq_act, fq_nxt,
-            fq_wnd, q_first
+            fq_wnd, q_first, tnow, sw_i, sw_c, n_acks, f_ind
         );
         clock!(
             self, clock, connq, upq, act_q, inq, steer, ring_rec, ring_res, pcq, reqq, doneq, lerr,
-            respq
+            respq, ackq, dueq
         );
+        self.ackq.reset.next = self.reset.val();
+        self.dueq.reset.next = self.reset.val();
+        self.tmr_ram.read_clock.next = self.clock.val();
+        self.tmr_ram.write_clock.next = self.clock.val();
+        self.acks.next = self.n_acks.q.val();
+        if self.timer_en.val() {
+            self.tnow.d.next = self.tnow.q.val() + 1;
+        }
         self.act_q.reset.next = self.reset.val();
         self.steer.reset.next = self.reset.val();
         self.inq.reset.next = self.reset.val();
@@ -769,6 +877,20 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.rr_fd.next = false;
         self.i_valid.next = false;
         self.i_last.next = false;
+        self.ak_w.next = false;
+        self.ak_conn.next = self.r_conn.q.val();
+        self.ak_nxt.next = self.rc.val().nxt;
+        self.ak_right.next = self.rc.val().right;
+        self.ak_wsh.next = self.rc.val().wsh;
+        self.acc.next = false;
+        self.un1.next = self.fc.q.val().unacked + 1;
+        self.r_fin.next = self.fc.q.val().right;
+        self.wo_b.next = self.rc.val().right - self.rc.val().nxt;
+        self.wo_r.next = self.rc.val().right;
+        self.wo_a.next = 0.into();
+        self.wo_ok.next = false;
+        self.t_d.next = self.tnow.q.val() - self.rc.val().dl;
+        self.dueq.read.next = false;
 
         // ---- RAM ports, FIFO writes: defaults.
         self.ctx_ram.read_address.next = self.r_conn.q.val().get_bits::<CB>(0);
@@ -779,15 +901,17 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.sg_ram.write_data.next = self.slot.val();
         self.sg_ram.write_enable.next = false;
         self.act_q.write.next = self.s_act_valid.val();
-        self.act_q.data_in.next = bit_cast::<116, 16>(self.s_act_conn.val());
+        self.act_q.data_in.next = bit_cast::<132, 16>(self.s_act_conn.val());
         self.act_q.data_in.next =
-            (self.act_q.data_in.val() << 32) | bit_cast::<116, 32>(self.s_act_ctx.val());
+            (self.act_q.data_in.val() << 32) | bit_cast::<132, 32>(self.s_act_ctx.val());
         self.act_q.data_in.next =
-            (self.act_q.data_in.val() << 32) | bit_cast::<116, 32>(self.s_act_nxt.val());
+            (self.act_q.data_in.val() << 32) | bit_cast::<132, 32>(self.s_act_nxt.val());
         self.act_q.data_in.next =
-            (self.act_q.data_in.val() << 32) | bit_cast::<116, 32>(self.s_act_wnd.val());
+            (self.act_q.data_in.val() << 32) | bit_cast::<132, 32>(self.s_act_wnd.val());
         self.act_q.data_in.next =
-            (self.act_q.data_in.val() << 4) | bit_cast::<116, 4>(self.s_act_wsh.val());
+            (self.act_q.data_in.val() << 4) | bit_cast::<132, 4>(self.s_act_wsh.val());
+        self.act_q.data_in.next =
+            (self.act_q.data_in.val() << 16) | bit_cast::<132, 16>(self.s_act_mss.val());
         self.act_q.read.next = false;
         self.steer.write.next = false;
         self.steer.data_in.next = 2.into();
@@ -800,7 +924,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.respq.write.next = false;
         self.s_lk_tready.next = false;
         self.s_cmd_tready.next = false;
-        self.room_ok.next = !self.connq.almost_full.val()
+        self.room_ok.next = !self.ackq.almost_full.val()
+            & !self.connq.almost_full.val()
             & !self.steer.almost_full.val()
             & !self.ring_rec.almost_full.val()
             & !self.pcq.almost_full.val()
@@ -848,14 +973,17 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     // {conn, ctx, nxt, wnd, wsh}: a new context, no lists.
                     self.act_q.read.next = true;
                     self.ctx_ram.write_enable.next = true;
-                    self.ctx_ram.write_address.next = self.act_q.data_out.val().get_bits::<CB>(100);
+                    self.ctx_ram.write_address.next = self.act_q.data_out.val().get_bits::<CB>(116);
                     self.ctx_ram.write_data.next.active = true;
-                    self.ctx_ram.write_data.next.ctx = self.act_q.data_out.val().get_bits::<32>(68);
-                    self.ctx_ram.write_data.next.nxt = self.act_q.data_out.val().get_bits::<32>(36);
+                    self.ctx_ram.write_data.next.ctx = self.act_q.data_out.val().get_bits::<32>(84);
+                    self.ctx_ram.write_data.next.nxt = self.act_q.data_out.val().get_bits::<32>(52);
                     self.ctx_ram.write_data.next.right =
-                        self.act_q.data_out.val().get_bits::<32>(36)
-                            + self.act_q.data_out.val().get_bits::<32>(4);
-                    self.ctx_ram.write_data.next.wsh = self.act_q.data_out.val().get_bits::<4>(0);
+                        self.act_q.data_out.val().get_bits::<32>(52)
+                            + self.act_q.data_out.val().get_bits::<32>(20);
+                    self.ctx_ram.write_data.next.wsh = self.act_q.data_out.val().get_bits::<4>(16);
+                    self.ctx_ram.write_data.next.mss = self.act_q.data_out.val().get_bits::<16>(0);
+                    self.ctx_ram.write_data.next.unacked = 0.into();
+                    self.ctx_ram.write_data.next.dl = 0.into();
                     self.ctx_ram.write_data.next.head = 0.into();
                     self.ctx_ram.write_data.next.tail = 0.into();
                     self.ctx_ram.write_data.next.lhead = 0.into();
@@ -864,9 +992,19 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ctx_ram.write_data.next.space = 0.into();
                     self.ctx_ram.write_data.next.waiting = false;
                 } else if self.s_fq_valid.val() & !self.fq_ack.q.val() {
-                    self.fq_ack.d.next = true;
-                    self.r_conn.d.next = self.s_fq_conn.val();
-                    self.ms.d.next = MState::Q1;
+                    // The connection's ACK requests go first (the offload core serves
+                    // them while it waits); nothing new is taken meanwhile.
+                    if self.ackq.empty.val() & !self.s_ak_busy.val() {
+                        self.fq_ack.d.next = true;
+                        self.r_conn.d.next = self.s_fq_conn.val();
+                        self.ms.d.next = MState::Q1;
+                    }
+                } else if !self.dueq.empty.val() & !self.ackq.almost_full.val() {
+                    // A delayed ACK may be due.
+                    self.dueq.read.next = true;
+                    self.r_conn.d.next = self.dueq.data_out.val();
+                    self.ctx_ram.read_address.next = self.dueq.data_out.val().get_bits::<CB>(0);
+                    self.ms.d.next = MState::TChk;
                 } else if self.s_cmd_tvalid.val() & !self.respq.almost_full.val() {
                     self.ms.d.next = MState::Cmd;
                 } else if self.s_lk_tvalid.val() & self.room_ok.val() {
@@ -889,6 +1027,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 self.f_rem.d.next =
                     self.r_rec.q.val().payload_len - self.skip.val().get_bits::<16>(0);
                 self.f_ring.d.next = false;
+                self.f_ind.d.next = false;
                 self.ms.d.next = MState::Idle;
                 self.steer.write.next = true;
                 if !self.is_fast.val() {
@@ -910,29 +1049,40 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     if self.plen.val() == 0 {
                         self.pcq.write.next = true;
                         if self.seq.val() != self.rc.val().nxt {
+                            // A keep-alive probe or an old segment: ACK at once.
                             self.n_dup.d.next = self.n_dup.q.val() + 1;
+                            self.ak_w.next = true;
                         }
                     } else if self.rc.val().waiting {
                         // Waiting for a list: the hold store is not built, drop.
                         self.pcq.write.next = true;
                         self.n_hdrop.d.next = self.n_hdrop.q.val() + 1;
                     } else if !self.d_nxt_end.val().get_bit(31) {
-                        // S + L <= RCV.NXT: all old.
+                        // S + L <= RCV.NXT: all old (ACK at once).
                         self.pcq.write.next = true;
                         self.n_dup.d.next = self.n_dup.q.val() + 1;
+                        self.ak_w.next = true;
                     } else if self.d_right_end.val().get_bit(31) {
                         self.pcq.write.next = true;
                         self.n_oow.d.next = self.n_oow.q.val() + 1;
+                        self.ak_w.next = true;
                     } else if self.d_nxt_s.val().get_bit(31) {
-                        // Out of order: placement not built.
+                        // Out of order: placement not built; a duplicate ACK.
                         self.pcq.write.next = true;
                         self.n_ooo.d.next = self.n_ooo.q.val() + 1;
+                        self.ak_w.next = true;
                     } else {
                         // In order (a trimmed head skipped): read the slot at head.
                         self.steer.write.next = false;
                         self.rd_head.next = self.rc.val().head;
                         self.ms.d.next = MState::FPlace;
                     }
+                }
+                if self.ak_w.val() {
+                    // An ACK now resets the count and the deadline.
+                    self.ctx_ram.write_enable.next = true;
+                    self.ctx_ram.write_data.next = self.rc.val();
+                    self.ctx_ram.write_data.next.unacked = 0.into();
                 }
             }
             MState::FWait => {
@@ -953,6 +1103,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.rr_fd.next = true;
                     self.cr_use.next = self.cr_has.val();
                     if self.cr_has.val() {
+                        self.f_ind.d.next = true;
                         self.n_ind.d.next = self.n_ind.q.val() + 1;
                         self.fc.d.next.nxt = self.fc.q.val().nxt + self.rem32.val();
                         self.fc.d.next.waiting = true;
@@ -1030,6 +1181,25 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 if (self.f_rem.q.val() == 0) & self.dr.val().get_bit(31) {
                     // R = max(R, RCV.NXT + posted space capped at the largest window).
                     self.ctx_ram.write_data.next.right = self.redge.val();
+                    self.r_fin.next = self.redge.val();
+                }
+                // An accepted segment (bytes placed or indicated) counts towards the
+                // ACK: every `rcv.ack_every`-th sends it, the first arms the delay.
+                self.acc.next = self.f_any.q.val() | self.f_ind.q.val();
+                if self.acc.val() {
+                    if self.un1.val() >= self.k_every.val() {
+                        self.ak_w.next = true;
+                        self.ak_nxt.next = self.fc.q.val().nxt;
+                        self.ak_right.next = self.r_fin.val();
+                        self.ak_wsh.next = self.fc.q.val().wsh;
+                        self.ctx_ram.write_data.next.unacked = 0.into();
+                    } else {
+                        self.ctx_ram.write_data.next.unacked = self.un1.val();
+                        if self.fc.q.val().unacked == 0 {
+                            self.ctx_ram.write_data.next.dl =
+                                self.tnow.q.val() + self.k_delack.val();
+                        }
+                    }
                 }
                 if self.f_any.q.val() {
                     self.n_segs.d.next = self.n_segs.q.val() + 1;
@@ -1069,8 +1239,11 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 self.ms.d.next = MState::Cmd;
             }
             MState::CAp => {
+                // (Room for a window-update ACK.)
                 self.ctx_ram.read_address.next = self.c_handle.q.val().get_bits::<CB>(0);
-                self.ms.d.next = MState::CAp2;
+                if !self.ackq.almost_full.val() {
+                    self.ms.d.next = MState::CAp2;
+                }
             }
             MState::CAp2 => {
                 // Apply the complete entry and write its result.
@@ -1091,8 +1264,9 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                             self.c_win.next = self.maxwin.val();
                         }
                         self.ctx_ram.write_enable.next = true;
-                        self.ctx_ram.write_data.next.right =
-                            self.rc.val().nxt + self.c_win.val().get_bits::<32>(0);
+                        self.wo_r.next = self.rc.val().nxt + self.c_win.val().get_bits::<32>(0);
+                        self.ctx_ram.write_data.next.right = self.wo_r.val();
+                        self.wo_ok.next = true;
                     }
                 } else {
                     // RCVLIST: queue the list; R = max(R, RCV.NXT + min(space, largest)).
@@ -1113,8 +1287,21 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         self.dr.next = self.rc.val().right - self.redge.val();
                         if self.dr.val().get_bit(31) {
                             self.ctx_ram.write_data.next.right = self.redge.val();
+                            self.wo_r.next = self.redge.val();
                         }
+                        self.wo_ok.next = true;
                     }
+                }
+                // The window opened to one MSS: a window-update ACK at once.
+                self.wo_a.next = self.wo_r.val() - self.rc.val().nxt;
+                if self.wo_ok.val()
+                    & (self.wo_b.val() < bit_cast::<32, 16>(self.rc.val().mss))
+                    & (self.wo_a.val() >= bit_cast::<32, 16>(self.rc.val().mss))
+                {
+                    self.ak_w.next = true;
+                    self.ak_conn.next = self.c_handle.q.val();
+                    self.ak_right.next = self.wo_r.val();
+                    self.ctx_ram.write_data.next.unacked = 0.into();
                 }
                 self.c_done.d.next = self.c_done.q.val() + 1;
                 self.cs.d.next = CState::Ent;
@@ -1148,6 +1335,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ctx_ram.write_enable.next = true;
                     self.ctx_ram.write_data.next = self.rc.val();
                     self.ctx_ram.write_data.next.active = false;
+                    self.ctx_ram.write_data.next.unacked = 0.into();
                     if self.rc.val().lhead != self.rc.val().tail {
                         self.ms.d.next = MState::QRd;
                     }
@@ -1182,6 +1370,17 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     }
                 }
             }
+            MState::TChk => {
+                // A delayed ACK due: send it (unless an ACK went out meanwhile).
+                if self.rc.val().active & (self.rc.val().unacked != 0) & !self.t_d.val().get_bit(31)
+                {
+                    self.ak_w.next = true;
+                    self.ctx_ram.write_enable.next = true;
+                    self.ctx_ram.write_data.next = self.rc.val();
+                    self.ctx_ram.write_data.next.unacked = 0.into();
+                }
+                self.ms.d.next = MState::Idle;
+            }
             MState::CTr => {
                 self.respq.write.next = true;
                 self.resp_word.next = (bit_cast::<65, 1>(1.into()) << 64)
@@ -1196,6 +1395,52 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 self.ms.d.next = MState::Idle;
             }
         }
+
+        // ACK request `{conn, ack, window >> shift (at most 65535)}`.
+        self.ak_wnd.next = self.ak_right.val() - self.ak_nxt.val();
+        self.ak_sc.next = self.ak_wnd.val() >> bit_cast::<32, 4>(self.ak_wsh.val());
+        self.ak_w16.next = self.ak_sc.val().get_bits::<16>(0);
+        if self.ak_sc.val().get_bits::<16>(16) != 0 {
+            self.ak_w16.next = 0xFFFF.into();
+        }
+        self.ackq.write.next = self.ak_w.val();
+        self.ackq.data_in.next = (bit_cast::<64, 16>(self.ak_conn.val()) << 48)
+            | (bit_cast::<64, 32>(self.ak_nxt.val()) << 16)
+            | bit_cast::<64, 16>(self.ak_w16.val());
+        if self.ak_w.val() {
+            self.n_acks.d.next = self.n_acks.q.val() + 1;
+        }
+        self.m_ak_valid.next = !self.ackq.empty.val();
+        self.m_ak_conn.next = self.ackq.data_out.val().get_bits::<16>(48);
+        self.m_ak_ack.next = self.ackq.data_out.val().get_bits::<32>(16);
+        self.m_ak_win.next = self.ackq.data_out.val().get_bits::<16>(0);
+        self.ackq.read.next = !self.ackq.empty.val() & self.m_ak_ready.val();
+
+        // Delayed-ACK timers: a shadow of `{unacked != 0, dl}` written with the
+        // context, swept one connection per clock; a due one goes to `dueq`.
+        self.tw_ctx.next = self.ctx_ram.write_data.val();
+        self.tw33.next = bit_cast::<33, 32>(self.tw_ctx.val().dl);
+        if self.tw_ctx.val().unacked != 0 {
+            self.tw33.next = self.tw33.val() | (bit_cast::<33, 1>(1.into()) << 32);
+        }
+        self.tmr_ram.write_enable.next = self.ctx_ram.write_enable.val();
+        self.tmr_ram.write_address.next = self.ctx_ram.write_address.val();
+        self.tmr_ram.write_data.next = self.tw33.val();
+        self.sw_d.next = self.tnow.q.val() - self.tmr_ram.read_data.val().get_bits::<32>(0);
+        self.sw_nx.next = self.sw_i.q.val();
+        self.dueq.write.next = false;
+        self.dueq.data_in.next = bit_cast::<16, CB>(self.sw_c.q.val().get_bits::<CB>(0));
+        if self.tmr_ram.read_data.val().get_bit(32) & !self.sw_d.val().get_bit(31) {
+            if self.dueq.almost_full.val() {
+                // No room: read it again.
+                self.sw_nx.next = self.sw_c.q.val();
+            } else {
+                self.dueq.write.next = true;
+            }
+        }
+        self.tmr_ram.read_address.next = self.sw_nx.val().get_bits::<CB>(0);
+        self.sw_c.d.next = self.sw_nx.val();
+        self.sw_i.d.next = self.sw_nx.val() + 1;
 
         // RCV_DONE `{flags (short, push, flushed), bytes, tag, ctx, conn}` of the list at
         // the slot read (FPlace: filled or short on PSH; QUse: flushed).

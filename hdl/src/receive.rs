@@ -63,6 +63,14 @@ pub struct Receive<
     pub m_axi_bresp: Signal<In, Bits<2>>,
     pub m_axi_bvalid: Signal<In, Bit>,
     pub m_axi_bready: Signal<Out, Bit>,
+    /// Pure ACK frames (I8) of the fast path's connections: the transmit stream.
+    pub m_ack_tdata: Signal<Out, Bits<64>>,
+    pub m_ack_tkeep: Signal<Out, Bits<8>>,
+    pub m_ack_tlast: Signal<Out, Bit>,
+    pub m_ack_tvalid: Signal<Out, Bit>,
+    pub m_ack_tready: Signal<In, Bit>,
+    /// The delayed-ACK clock runs (tie to 1; a testbench may stop time).
+    pub timer_en: Signal<In, Bit>,
     engine: Engine<CB, CB4, BB, PB, PB3, NB, NB2>,
     fast: RcvCore<CB, CB4>,
     extract: ByteExtract,
@@ -84,9 +92,15 @@ impl<
     const NB2: usize,
 > Receive<CB, CB4, BB, PB, PB3, NB, NB2>
 {
-    /// The receive engine for a minimum frame length, a HANDOUT1 timeout in clocks and
-    /// `rcv.sg_entries`.
-    pub fn new(min_frame_len: u32, handout_timeout_cycles: u32, sg_entries: u32) -> Self {
+    /// The receive engine for a minimum frame length, a HANDOUT1 timeout in clocks,
+    /// `rcv.sg_entries`, `rcv.ack_every` and `rcv.delack_us` in clocks.
+    pub fn new(
+        min_frame_len: u32,
+        handout_timeout_cycles: u32,
+        sg_entries: u32,
+        ack_every: u32,
+        delack_cycles: u64,
+    ) -> Self {
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -118,8 +132,14 @@ impl<
             m_axi_bresp: Default::default(),
             m_axi_bvalid: Default::default(),
             m_axi_bready: Default::default(),
+            m_ack_tdata: Default::default(),
+            m_ack_tkeep: Default::default(),
+            m_ack_tlast: Default::default(),
+            m_ack_tvalid: Default::default(),
+            m_ack_tready: Default::default(),
+            timer_en: Default::default(),
             engine: Engine::new(min_frame_len, handout_timeout_cycles, true),
-            fast: RcvCore::new(sg_entries),
+            fast: RcvCore::new(sg_entries, ack_every, delack_cycles),
             extract: ByteExtract::default(),
             mux: DmaMux::default(),
             xq: SyncFifo::new(2),
@@ -162,6 +182,20 @@ impl<
         self.engine.s_tlast.next = self.s_tlast.val();
         self.engine.s_tuser.next = self.s_tuser.val();
         self.s_tready.next = self.engine.s_tready.val();
+        // ACKs: fast path → offload core (templates) → ACK generator → m_ack_*.
+        self.fast.s_act_mss.next = self.engine.m_act_mss.val();
+        self.fast.timer_en.next = self.timer_en.val();
+        self.engine.s_ak_valid.next = self.fast.m_ak_valid.val();
+        self.engine.s_ak_conn.next = self.fast.m_ak_conn.val();
+        self.engine.s_ak_ack.next = self.fast.m_ak_ack.val();
+        self.engine.s_ak_win.next = self.fast.m_ak_win.val();
+        self.fast.m_ak_ready.next = self.engine.s_ak_ready.val();
+        self.fast.s_ak_busy.next = self.engine.m_ak_busy.val();
+        self.m_ack_tdata.next = self.engine.m_ack_tdata.val();
+        self.m_ack_tkeep.next = self.engine.m_ack_tkeep.val();
+        self.m_ack_tlast.next = self.engine.m_ack_tlast.val();
+        self.m_ack_tvalid.next = self.engine.m_ack_tvalid.val();
+        self.engine.m_ack_tready.next = self.m_ack_tready.val();
         // Engine top → fast path.
         self.fast.s_tdata.next = self.engine.m_tdata.val();
         self.fast.s_tkeep.next = self.engine.m_tkeep.val();

@@ -515,7 +515,7 @@ fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
     );
     let r = testbenches::rcv_rtl::run(cfg, out, 160, 5)?;
     println!(
-        "{} in-order segments ({} with PSH), {} old, {} past the window, {} empty; {} lists completed, {} FRAME_DATA, {} dropped with no ring buffer; {} bytes placed; every response, event and memory byte identical; {} clocks in {:.1} s",
+        "{} in-order segments ({} with PSH), {} old, {} past the window, {} empty; {} lists completed, {} FRAME_DATA, {} dropped with no ring buffer; {} bytes placed; {} ACK frames; every response, event, ACK frame and memory byte identical; {} clocks in {:.1} s",
         r.in_order_segments,
         r.push_segments,
         r.old_segments,
@@ -525,6 +525,7 @@ fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
         r.frame_data,
         r.no_ring_buffer_drops,
         r.bytes_placed,
+        r.acks,
         r.sim_cycles,
         r.wall_seconds
     );

@@ -59,11 +59,39 @@ pub struct RxLock {
     pub model: RcvModel,
     pub mem: ModelMemory,
     min: u32,
+    /// The delayed-ACK clock of both (it runs only in [`RxLock::advance`]).
+    now: u64,
+    /// ACK frames compared so far.
+    pub acks: u64,
+}
+
+/// The flow an ACK frame belongs to (addresses and ports), as etherparse reads it.
+pub fn ack_flow(f: &[u8]) -> Option<(Vec<u8>, Vec<u8>, u16, u16)> {
+    use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+    let p = SlicedPacket::from_ethernet(f).ok()?;
+    let (src, dst) = match p.net? {
+        NetSlice::Ipv4(v4) => (
+            v4.header().source().to_vec(),
+            v4.header().destination().to_vec(),
+        ),
+        NetSlice::Ipv6(v6) => (
+            v6.header().source().to_vec(),
+            v6.header().destination().to_vec(),
+        ),
+        _ => return None,
+    };
+    match p.transport? {
+        TransportSlice::Tcp(t) => Some((src, dst, t.source_port(), t.destination_port())),
+        _ => None,
+    }
 }
 
 impl RxLock {
     /// The model starts from the configuration and memory of `sim` (reset).
-    pub fn new(sim: RxSim) -> RxLock {
+    /// The RTL's delayed-ACK clock stops (it runs in [`RxLock::advance`]); it has not
+    /// run since reset when `sim` was just built.
+    pub fn new(mut sim: RxSim) -> RxLock {
+        sim.set_timers(false);
         let cfg = sim.config().clone();
         let mem = ModelMemory {
             bytes: sim.mem.mem.clone(),
@@ -74,7 +102,21 @@ impl RxLock {
             min: cfg.config.rx.min_frame_len,
             sim,
             mem,
+            now: 0,
+            acks: 0,
         }
+    }
+
+    /// Let `cycles` clocks of delayed-ACK time pass on both sides, with the input
+    /// drained first (ACKs that come due are sent; [`RxLock::check`] compares them).
+    pub fn advance(&mut self, cycles: u64) -> Result<()> {
+        self.sim.drain(64)?;
+        self.sim.set_timers(true);
+        self.sim.run_cycles(cycles);
+        self.sim.set_timers(false);
+        self.now += cycles;
+        self.model.tick(self.now);
+        Ok(())
     }
 
     /// Fill both memories with `b`.
@@ -134,6 +176,8 @@ impl RxLock {
         let done = pick(&|e| matches!(e, Event::RcvDone { .. }));
         let ring = pick(&|e| matches!(e, Event::RxFrame { .. } | Event::FrameData { .. }));
         let ups = pick(&|e| matches!(e, Event::UploadRequest { .. }));
+        let want_acks = self.model.take_acks();
+        self.sim.wait_acks(want_acks.len())?;
         let got_done = self.sim.wait_rcv_done(done.len())?;
         let got_ring: Vec<Vec<u64>> = self
             .sim
@@ -169,6 +213,32 @@ impl RxLock {
             extra_ring == 0,
             "{what}: the RTL sent {extra_ring} ring events more"
         );
+        // ACK frames: the same, in the same order per connection (the RTL may
+        // interleave connections differently).
+        let got_acks: Vec<Vec<u8>> = self.sim.acks.drain(..).collect();
+        let per_flow = |v: &[Vec<u8>]| {
+            let mut m: std::collections::BTreeMap<_, Vec<Vec<u8>>> = Default::default();
+            for f in v {
+                m.entry(ack_flow(f)).or_default().push(f.clone());
+            }
+            m
+        };
+        let (g, w) = (per_flow(&got_acks), per_flow(&want_acks));
+        if g != w {
+            let hex = |v: &[Vec<u8>]| -> Vec<String> {
+                v.iter()
+                    .map(|f| f.iter().map(|b| format!("{b:02x}")).collect())
+                    .collect()
+            };
+            bail!(
+                "{what}: ACK frames differ: RTL sent {}, model {}\nRTL   {:#?}\nmodel {:#?}",
+                got_acks.len(),
+                want_acks.len(),
+                hex(&got_acks),
+                hex(&want_acks)
+            );
+        }
+        self.acks += got_acks.len() as u64;
         let got_ups: Vec<Vec<u64>> = std::mem::take(&mut self.sim.unsolicited);
         ensure!(
             got_ups == ups,

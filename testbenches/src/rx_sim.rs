@@ -24,6 +24,8 @@ pub struct RxSim {
     evt: AxisSink,
     src: AxisSource,
     pub mem: AxiMemory,
+    ack: AxisSink,
+    timer_en: cosim::PortId,
     w: WWatch,
     cfg: Resolved,
     responses: VecDeque<Vec<u64>>,
@@ -32,6 +34,8 @@ pub struct RxSim {
     pub rcv_done: VecDeque<Vec<u64>>,
     /// Unsolicited UPLOAD_REQUEST events received.
     pub unsolicited: Vec<Vec<u64>>,
+    /// ACK frames the engine sent (`m_axis_ack`), not yet taken.
+    pub acks: VecDeque<Vec<u8>>,
     /// Cycle limit of one wait.
     pub timeout: u64,
 }
@@ -50,6 +54,8 @@ impl RxSim {
         let evt = AxisSink::new(&model, "m_axis_evt", 1.0, 32)?;
         let src = AxisSource::new(&model, "s_axis", 0.0, 33)?;
         let mem = AxiMemory::new(&model, "m_axi", mem_size, 34)?;
+        let ack = AxisSink::new(&model, "m_axis_ack", 1.0, 35)?;
+        let timer_en = model.port("timer_en")?;
         let w = WWatch::new(&model)?;
         let mut sim = RxSim {
             model,
@@ -57,14 +63,18 @@ impl RxSim {
             evt,
             src,
             mem,
+            ack,
+            timer_en,
             w,
             cfg: cfg.clone(),
             responses: VecDeque::new(),
             rx_frames: VecDeque::new(),
             rcv_done: VecDeque::new(),
             unsolicited: Vec::new(),
+            acks: VecDeque::new(),
             timeout: 2_000_000,
         };
+        sim.set_timers(true);
         sim.reset()?;
         Ok(sim)
     }
@@ -95,6 +105,11 @@ impl RxSim {
         bail!("the engine did not finish its reset sweep in {limit} cycles")
     }
 
+    /// Run (1, the hardware's setting) or stop the fast path's delayed-ACK clock.
+    pub fn set_timers(&mut self, on: bool) {
+        self.model.set(self.timer_en, on as u64);
+    }
+
     /// Input gaps (frames and commands), event `tready` probability, memory
     /// `awready`/`wready` probabilities and write-response latency.
     pub fn set_drive(&mut self, gap: f64, evt_ready: f64, aw: f64, w: f64, latency: u64) {
@@ -113,6 +128,7 @@ impl RxSim {
                 &mut self.evt,
                 &mut self.src,
                 &mut self.mem,
+                &mut self.ack,
                 &mut self.w,
             ),
         );
@@ -120,6 +136,8 @@ impl RxSim {
 
     /// Sort the event messages received so far.
     fn sort_events(&mut self) {
+        self.acks
+            .extend(self.ack.take_frames().into_iter().map(|f| f.data));
         for f in self.evt.take_frames() {
             let w = bytes_to_words(&f.data);
             let ty = w.first().map(|h| *h as u8).unwrap_or(0);
@@ -217,6 +235,25 @@ impl RxSim {
             ran += 1;
         }
         Ok(self.rx_frames.drain(..n).collect())
+    }
+
+    /// Run until at least `n` ACK frames are waiting in [`RxSim::acks`].
+    pub fn wait_acks(&mut self, n: usize) -> Result<()> {
+        let mut ran = 0;
+        loop {
+            self.sort_events();
+            if self.acks.len() >= n {
+                return Ok(());
+            }
+            if ran >= self.timeout {
+                bail!(
+                    "timeout: {} of {n} ACK frames after {ran} cycles",
+                    self.acks.len()
+                );
+            }
+            self.step();
+            ran += 1;
+        }
     }
 
     /// RX_FRAME events received and not yet returned.

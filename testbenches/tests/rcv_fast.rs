@@ -40,6 +40,7 @@ fn in_order_placement_matches_the_model() -> Result<()> {
     println!("{r:?}");
     assert!(r.lists_completed > 100, "{r:?}");
     assert!(r.frame_data > 10, "{r:?}");
+    assert!(r.acks > 100, "ACK frames compared with the model: {r:?}");
     assert!(
         r.no_ring_buffer_drops > 3,
         "indications with no ring buffer: {r:?}"
