@@ -38,15 +38,29 @@
 //! - **RCV_DONE** is sent after all the list's writes completed, trailer `DMA_ERROR`
 //!   when one of them failed; a failed write also asks for an upload (`DMA_ERROR`,
 //!   `m_up_*`, through the offload core: once per connection).
+//! - **Out of order** (`S > RCV.NXT`): placed at its stream position when it ends
+//!   inside the posted lists and starts the connection's range or extends it at its end
+//!   (`[os, oe)`, one per connection): the lists are walked past the hole with no write,
+//!   then one DMA write per piece; nothing completes. Inside the range: a duplicate;
+//!   otherwise dropped (`ooo_drops`). When in-order data reaches the range, RCV.NXT
+//!   jumps to its end: the lists advance with no write, completing those that fill
+//!   (each RCV_DONE behind a zero-length write, as a flush does).
+//! - **ACKs** (I8): requests `{conn, RCV.NXT, window >> shift}` go to the offload core
+//!   (`m_ak_*`), which builds the frame from the connection's state. Sent every
+//!   `rcv.ack_every` accepted segments, `rcv.delack_us` after the first unacknowledged
+//!   one (a shadow of every connection's deadline is swept one connection per clock;
+//!   due ones are checked again in TChk), at once for a keep-alive / old / past-window /
+//!   out-of-order segment and a filled hole, and when RCVLIST / WINUPDATE opens the
+//!   window from below one MSS to at least one. Every ACK resets the count and the
+//!   deadline. A FLUSH is answered after the connection's ACK requests were served.
 //! - **FLUSH / CLOSE** (`s_fq_*` from the offload core): RCV.NXT and the window go back
 //!   into the response's DELEGATED words; the connection stops; every posted list comes
 //!   back as RCV_DONE `flushed` (the current one with its bytes placed), each after a
 //!   zero-length write that follows the list's writes (its DMA error flag).
 //!
 //! # Not built (dropped and counted, the peer sends them again)
-//! Out-of-order placement (`ooo_drops`), the hold store for frames of a connection
-//! waiting for a list (`hold_drops`), ACK frames (no ACK leaves the engine yet).
-//! The counters are outputs, not yet in STATS.
+//! The hold store for frames of a connection waiting for a list (`hold_drops`; the
+//! model holds `rcv.hold_frames` of them). The counters are outputs, not yet in STATS.
 //!
 //! # Timing
 //! A segment's decision takes 2 clocks (ring, drop) or 3 plus 2 per scatter-gather
@@ -92,6 +106,10 @@ pub struct RcvCtx {
     pub dl: Bits<32>,
     /// Effective MSS (536 when the connection's is 0): the window-update ACK's limit.
     pub mss: Bits<16>,
+    /// Out-of-order range `[os, oe)` placed in the posted lists (`ooo`: there is one).
+    pub ooo: Bit,
+    pub os: Bits<32>,
+    pub oe: Bits<32>,
 }
 
 /// One scatter-gather slot.
@@ -177,6 +195,8 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     pub timer_en: Signal<In, Bit>,
     /// ACK frames requested.
     pub acks: Signal<Out, Bits<32>>,
+    /// Out-of-order segments placed.
+    pub ooo_segs: Signal<Out, Bits<32>>,
     // FLUSH / CLOSE queries from the offload core.
     pub s_fq_valid: Signal<In, Bit>,
     pub s_fq_conn: Signal<In, Bits<16>>,
@@ -298,6 +318,27 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     n_acks: DFF<Bits<32>>,
     /// The segment was indicated (FRAME_DATA with a ring buffer).
     f_ind: DFF<Bit>,
+    /// Out-of-order placement: `f_gap` bytes of the lists skipped first; nothing
+    /// completes and the context is not written back (FRd wrote the range).
+    f_oo: DFF<Bit>,
+    f_gap: DFF<Bits<32>>,
+    /// The hole is filled: the lists advance `f_vrem` bytes with no write
+    /// (completing those that fill), then an ACK at once.
+    f_virt: DFF<Bit>,
+    f_vrem: DFF<Bits<32>>,
+    f_fill: DFF<Bit>,
+    n_oseg: DFF<Bits<32>>,
+    o_off: Signal<Local, Bits<32>>,
+    o_fit: Signal<Local, Bits<36>>,
+    o_s: Signal<Local, Bits<32>>,
+    o_e: Signal<Local, Bits<32>>,
+    o_place: Signal<Local, Bit>,
+    g_k: Signal<Local, Bits<32>>,
+    j_nxt: Signal<Local, Bits<32>>,
+    j_s: Signal<Local, Bits<32>>,
+    j_e: Signal<Local, Bits<32>>,
+    j_fill: Signal<Local, Bit>,
+    j_go: Signal<Local, Bit>,
     // ACK request of this clock.
     ak_w: Signal<Local, Bit>,
     ak_conn: Signal<Local, Bits<16>>,
@@ -496,6 +537,7 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             s_ak_busy: Default::default(),
             timer_en: Default::default(),
             acks: Default::default(),
+            ooo_segs: Default::default(),
             s_fq_valid: Default::default(),
             s_fq_conn: Default::default(),
             m_fq_done: Default::default(),
@@ -597,6 +639,23 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             tw_ctx: Default::default(),
             n_acks: Default::default(),
             f_ind: Default::default(),
+            f_oo: Default::default(),
+            f_gap: Default::default(),
+            f_virt: Default::default(),
+            f_vrem: Default::default(),
+            f_fill: Default::default(),
+            n_oseg: Default::default(),
+            o_off: Default::default(),
+            o_fit: Default::default(),
+            o_s: Default::default(),
+            o_e: Default::default(),
+            o_place: Default::default(),
+            g_k: Default::default(),
+            j_nxt: Default::default(),
+            j_s: Default::default(),
+            j_e: Default::default(),
+            j_fill: Default::default(),
+            j_go: Default::default(),
             ak_w: Default::default(),
             ak_conn: Default::default(),
             ak_nxt: Default::default(),
@@ -757,7 +816,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             c_status, c_handle, c_ctx, c_n, c_i, c_ltag, c_addr, c_llen, c_verr, c_ok, c_tail,
             c_lastw, c_bytes, c_rs, es, n_segs, n_bytes, n_dup, n_oow, n_ooo, n_exc, n_lists,
             n_nolist, credit, f_ring, n_ind, n_hdrop, n_cmderr, fq_ack, fq_done, fq_act, fq_nxt,
-            fq_wnd, q_first, tnow, sw_i, sw_c, n_acks, f_ind
+            fq_wnd, q_first, tnow, sw_i, sw_c, n_acks, f_ind, f_oo, f_gap, f_virt, f_vrem, f_fill,
+            n_oseg
         );
         clock!(
             self, clock, connq, upq, act_q, inq, steer, ring_rec, ring_res, pcq, reqq, doneq, lerr,
@@ -768,6 +828,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.tmr_ram.read_clock.next = self.clock.val();
         self.tmr_ram.write_clock.next = self.clock.val();
         self.acks.next = self.n_acks.q.val();
+        self.ooo_segs.next = self.n_oseg.q.val();
         if self.timer_en.val() {
             self.tnow.d.next = self.tnow.q.val() + 1;
         }
@@ -823,15 +884,32 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.skip.next = self.rc.val().nxt - self.seq.val();
         self.avail.next = self.slot.val().len - self.fc.q.val().eoff;
         self.rem32.next = bit_cast::<32, 16>(self.f_rem.q.val());
+        if self.f_virt.q.val() {
+            self.rem32.next = self.f_vrem.q.val();
+        }
         self.k.next = self.rem32.val();
         if self.avail.val() < self.rem32.val() {
             self.k.next = self.avail.val();
         }
         self.kfull.next = self.k.val() == self.avail.val();
         self.nh.next = self.fc.q.val().head + 1;
-        self.lend.next = self.kfull.val() & self.slot.val().last;
-        self.short.next =
-            (self.k.val() == self.rem32.val()) & self.f_push.q.val() & !self.lend.val();
+        // (Out-of-order placement completes no list.)
+        self.lend.next = self.kfull.val() & self.slot.val().last & !self.f_oo.q.val();
+        // The in-order bytes end: the out-of-order range is reached (filled) and RCV.NXT
+        // jumps to its end when that is further (`j_go`).
+        self.j_nxt.next = self.fc.q.val().nxt + self.k.val();
+        self.j_s.next = self.j_nxt.val() - self.fc.q.val().os;
+        self.j_e.next = self.j_nxt.val() - self.fc.q.val().oe;
+        self.j_fill.next = (self.k.val() == self.rem32.val())
+            & !self.f_oo.q.val()
+            & !self.f_virt.q.val()
+            & self.fc.q.val().ooo
+            & !self.j_s.val().get_bit(31);
+        self.j_go.next = self.j_fill.val() & self.j_e.val().get_bit(31);
+        self.short.next = (self.k.val() == self.rem32.val())
+            & self.f_push.q.val()
+            & !self.lend.val()
+            & !self.j_go.val();
         self.klast.next = (self.k.val() == self.rem32.val())
             | (self.kfull.val() & (self.nh.val() == self.fc.q.val().tail));
         self.maxwin.next = 0xFFFF.into();
@@ -891,6 +969,16 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.wo_ok.next = false;
         self.t_d.next = self.tnow.q.val() - self.rc.val().dl;
         self.dueq.read.next = false;
+        self.o_off.next = self.seq.val() - self.rc.val().nxt;
+        self.o_fit.next =
+            bit_cast::<36, 32>(self.o_off.val()) + bit_cast::<36, 32>(self.plen.val());
+        self.o_s.next = self.seq.val() - self.rc.val().os;
+        self.o_e.next = self.rc.val().oe - self.pend.val();
+        self.o_place.next = false;
+        self.g_k.next = self.f_gap.q.val();
+        if self.avail.val() < self.f_gap.q.val() {
+            self.g_k.next = self.avail.val();
+        }
 
         // ---- RAM ports, FIFO writes: defaults.
         self.ctx_ram.read_address.next = self.r_conn.q.val().get_bits::<CB>(0);
@@ -984,6 +1072,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ctx_ram.write_data.next.mss = self.act_q.data_out.val().get_bits::<16>(0);
                     self.ctx_ram.write_data.next.unacked = 0.into();
                     self.ctx_ram.write_data.next.dl = 0.into();
+                    self.ctx_ram.write_data.next.ooo = false;
                     self.ctx_ram.write_data.next.head = 0.into();
                     self.ctx_ram.write_data.next.tail = 0.into();
                     self.ctx_ram.write_data.next.lhead = 0.into();
@@ -1028,6 +1117,11 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.r_rec.q.val().payload_len - self.skip.val().get_bits::<16>(0);
                 self.f_ring.d.next = false;
                 self.f_ind.d.next = false;
+                self.f_oo.d.next = false;
+                self.f_gap.d.next = 0.into();
+                self.f_virt.d.next = false;
+                self.f_vrem.d.next = 0.into();
+                self.f_fill.d.next = false;
                 self.ms.d.next = MState::Idle;
                 self.steer.write.next = true;
                 if !self.is_fast.val() {
@@ -1067,10 +1161,31 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         self.n_oow.d.next = self.n_oow.q.val() + 1;
                         self.ak_w.next = true;
                     } else if self.d_nxt_s.val().get_bit(31) {
-                        // Out of order: placement not built; a duplicate ACK.
-                        self.pcq.write.next = true;
-                        self.n_ooo.d.next = self.n_ooo.q.val() + 1;
+                        // Out of order (S > RCV.NXT), a duplicate ACK in any case. Placed
+                        // at its stream position when it ends inside the posted lists
+                        // and starts the range or extends it at its end; inside the
+                        // range: a duplicate; else dropped.
                         self.ak_w.next = true;
+                        self.pcq.write.next = true;
+                        if self.o_fit.val() > self.rc.val().space {
+                            self.n_ooo.d.next = self.n_ooo.q.val() + 1;
+                        } else if !self.rc.val().ooo | (self.seq.val() == self.rc.val().oe) {
+                            self.o_place.next = true;
+                            self.pcq.write.next = false;
+                            self.steer.write.next = false;
+                            self.n_oseg.d.next = self.n_oseg.q.val() + 1;
+                            self.f_oo.d.next = true;
+                            self.f_gap.d.next = self.o_off.val();
+                            self.f_start.d.next = self.r_rec.q.val().payload_offset;
+                            self.f_rem.d.next = self.r_rec.q.val().payload_len;
+                            self.f_push.d.next = false;
+                            self.rd_head.next = self.rc.val().head;
+                            self.ms.d.next = MState::FPlace;
+                        } else if !self.o_s.val().get_bit(31) & !self.o_e.val().get_bit(31) {
+                            self.n_dup.d.next = self.n_dup.q.val() + 1;
+                        } else {
+                            self.n_ooo.d.next = self.n_ooo.q.val() + 1;
+                        }
                     } else {
                         // In order (a trimmed head skipped): read the slot at head.
                         self.steer.write.next = false;
@@ -1084,12 +1199,32 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ctx_ram.write_data.next = self.rc.val();
                     self.ctx_ram.write_data.next.unacked = 0.into();
                 }
+                if self.o_place.val() {
+                    // The range starts or grows (written now: the placement walk
+                    // does not write the context back).
+                    self.ctx_ram.write_data.next.ooo = true;
+                    if !self.rc.val().ooo {
+                        self.ctx_ram.write_data.next.os = self.seq.val();
+                    }
+                    self.ctx_ram.write_data.next.oe = self.pend.val();
+                }
             }
             MState::FWait => {
                 self.ms.d.next = MState::FPlace;
             }
             MState::FPlace => {
-                if self.fc.q.val().head == self.fc.q.val().tail {
+                if self.f_gap.q.val() != 0 {
+                    // Out of order: skip the bytes before the segment (no write).
+                    self.f_gap.d.next = self.f_gap.q.val() - self.g_k.val();
+                    self.fc.d.next.eoff = self.fc.q.val().eoff + self.g_k.val();
+                    self.rd_head.next = self.fc.q.val().head;
+                    if self.g_k.val() == self.avail.val() {
+                        self.fc.d.next.eoff = 0.into();
+                        self.fc.d.next.head = self.nh.val();
+                        self.rd_head.next = self.nh.val();
+                        self.ms.d.next = MState::FWait;
+                    }
+                } else if self.fc.q.val().head == self.fc.q.val().tail {
                     // No list for the rest: indicate the frame (FRAME_DATA) if the ring
                     // has a buffer for it, else the ring drops it and nothing changes.
                     self.f_ring.d.next = true;
@@ -1102,7 +1237,15 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ring_res.write.next = true;
                     self.rr_fd.next = true;
                     self.cr_use.next = self.cr_has.val();
+                    self.j_s.next = self.fc.q.val().nxt - self.fc.q.val().os;
+                    if self.fc.q.val().ooo & !self.j_s.val().get_bit(31) {
+                        // The placed bytes reached the range: filled.
+                        self.f_fill.d.next = true;
+                        self.fc.d.next.ooo = false;
+                    }
                     if self.cr_has.val() {
+                        // Indicated: a range still pending is given up.
+                        self.fc.d.next.ooo = false;
                         self.f_ind.d.next = true;
                         self.n_ind.d.next = self.n_ind.q.val() + 1;
                         self.fc.d.next.nxt = self.fc.q.val().nxt + self.rem32.val();
@@ -1116,12 +1259,20 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     & !self.doneq.almost_full.val()
                     & !self.connq.almost_full.val()
                 {
-                    self.pcq.write.next = true;
-                    self.reqq.write.next = true;
-                    self.f_any.d.next = true;
-                    self.f_bytes.d.next = self.f_bytes.q.val() + self.k.val().get_bits::<16>(0);
-                    self.f_rem.d.next = self.f_rem.q.val() - self.k.val().get_bits::<16>(0);
-                    self.f_start.d.next = self.f_start.q.val() + self.k.val().get_bits::<16>(0);
+                    // (Filling the hole: the lists advance with no write.)
+                    self.pcq.write.next = !self.f_virt.q.val();
+                    self.reqq.write.next = !self.f_virt.q.val();
+                    if self.f_virt.q.val() {
+                        self.f_vrem.d.next = self.f_vrem.q.val() - self.k.val();
+                    } else {
+                        self.f_any.d.next = true;
+                        if !self.f_oo.q.val() {
+                            self.f_bytes.d.next =
+                                self.f_bytes.q.val() + self.k.val().get_bits::<16>(0);
+                        }
+                        self.f_rem.d.next = self.f_rem.q.val() - self.k.val().get_bits::<16>(0);
+                        self.f_start.d.next = self.f_start.q.val() + self.k.val().get_bits::<16>(0);
+                    }
                     self.fc.d.next.nxt = self.fc.q.val().nxt + self.k.val();
                     self.fc.d.next.right = self.fc.q.val().right + self.k.val();
                     self.fc.d.next.placed = self.fc.q.val().placed + self.k.val();
@@ -1133,6 +1284,11 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     }
                     if self.lend.val() | self.short.val() {
                         self.doneq.write.next = true;
+                        if self.f_virt.q.val() {
+                            // The list's completion marker (a zero-length write).
+                            self.reqq.write.next = true;
+                            self.reqq.data_in.next = bit_cast::<96, 1>(1.into()) << 80;
+                        }
                         self.fc.d.next.placed = 0.into();
                         if self.lend.val() | self.slot.val().last {
                             self.fc.d.next.lhead = self.nh.val();
@@ -1141,8 +1297,14 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     }
                     // The next slot (FWait / FSkip read it).
                     self.rd_head.next = self.nh.val();
+                    if self.j_fill.val() {
+                        self.f_fill.d.next = true;
+                        self.fc.d.next.ooo = false;
+                    }
                     if self.short.val() {
-                        // Short completion: the rest of the list is given up.
+                        // Short completion: the rest of the list is given up (and a
+                        // range still pending).
+                        self.fc.d.next.ooo = false;
                         self.fc.d.next.space =
                             self.fc.q.val().space - bit_cast::<36, 32>(self.avail.val());
                         self.fc.d.next.eoff = 0.into();
@@ -1150,6 +1312,14 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         self.ms.d.next = MState::FDone;
                         if !self.slot.val().last {
                             self.ms.d.next = MState::FSkip;
+                        }
+                    } else if self.j_go.val() {
+                        // Fill the hole up to the range's end.
+                        self.f_virt.d.next = true;
+                        self.f_vrem.d.next = self.fc.q.val().oe - self.j_nxt.val();
+                        self.ms.d.next = MState::FWait;
+                        if !self.kfull.val() {
+                            self.rd_head.next = self.fc.q.val().head;
                         }
                     } else if self.k.val() == self.rem32.val() {
                         self.ms.d.next = MState::FDone;
@@ -1174,7 +1344,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 }
             }
             MState::FDone => {
-                self.ctx_ram.write_enable.next = true;
+                // (Out-of-order placement: FRd wrote the context.)
+                self.ctx_ram.write_enable.next = !self.f_oo.q.val();
                 if !self.f_ring.q.val() {
                     self.steer.write.next = true;
                 }
@@ -1185,8 +1356,15 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 }
                 // An accepted segment (bytes placed or indicated) counts towards the
                 // ACK: every `rcv.ack_every`-th sends it, the first arms the delay.
-                self.acc.next = self.f_any.q.val() | self.f_ind.q.val();
-                if self.acc.val() {
+                self.acc.next = (self.f_any.q.val() | self.f_ind.q.val()) & !self.f_oo.q.val();
+                if self.f_fill.q.val() {
+                    // The hole is filled: an ACK at once.
+                    self.ak_w.next = true;
+                    self.ak_nxt.next = self.fc.q.val().nxt;
+                    self.ak_right.next = self.r_fin.val();
+                    self.ak_wsh.next = self.fc.q.val().wsh;
+                    self.ctx_ram.write_data.next.unacked = 0.into();
+                } else if self.acc.val() {
                     if self.un1.val() >= self.k_every.val() {
                         self.ak_w.next = true;
                         self.ak_nxt.next = self.fc.q.val().nxt;
@@ -1201,7 +1379,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         }
                     }
                 }
-                if self.f_any.q.val() {
+                if self.f_any.q.val() & !self.f_oo.q.val() {
                     self.n_segs.d.next = self.n_segs.q.val() + 1;
                     self.n_bytes.d.next =
                         self.n_bytes.q.val() + bit_cast::<32, 16>(self.f_bytes.q.val());

@@ -32,7 +32,7 @@
 //! R - RCV.NXT` in the engine's DELEGATED state as they change, so FLUSH and CLOSE
 //! return them. Per connection it also has: its posted lists in order (the first is the
 //! *current* list, with `placed` = bytes placed from its start in stream order), at
-//! most one out-of-order range `[ooo_start, ooo_end)` placed in the current list, a
+//! most one out-of-order range `[ooo_start, ooo_end)` placed in the posted lists, a
 //! count of accepted segments not yet acknowledged, a delayed-ACK deadline, and a
 //! *waiting* flag (a FRAME_DATA was indicated and no list was posted since).
 //!
@@ -63,8 +63,9 @@
 //!    the current list's offset `placed` (split over the scatter-gather entries and
 //!    lists it spans); each list that fills up completes (`RcvDone`, full). `RCV.NXT`
 //!    and `R` advance by the bytes placed. If `RCV.NXT` reached the out-of-order range
-//!    (`RCV.NXT >= ooo_start`), it jumps to `ooo_end` (`placed` and `R` follow), the
-//!    range is cleared and an ACK is sent at once (hole filled). If all of the payload
+//!    (`RCV.NXT >= ooo_start`), it jumps to `ooo_end` (`R` follows; the lists fill up
+//!    to there, completing those that fill), the range is cleared and an ACK is sent
+//!    at once instead of counting the segment (hole filled). If all of the payload
 //!    was placed and the segment has PSH, a current list with bytes placed completes
 //!    short (`push`; a range still pending is discarded, `ooo_discarded`).
 //! 7. **In order, past the lists**: the bytes no list took are indicated (FRAME_DATA):
@@ -73,12 +74,13 @@
 //!    advances past the frame (`R` does not: the host returns the space with
 //!    WINUPDATE), the connection starts *waiting*, and a range is discarded. With no
 //!    ring buffer those bytes are dropped (`ring_drops`; the peer sends them again).
-//! 8. **Out of order** (`S > RCV.NXT`) is placed when there is a current list, the
-//!    segment ends inside it (`placed + (S - RCV.NXT) + L <= len`), and there is no
+//! 8. **Out of order** (`S > RCV.NXT`) is placed when the segment ends inside the
+//!    posted lists (`S - RCV.NXT + L <=` posted bytes not yet placed), and there is no
 //!    range yet (the range becomes `[S, S + L)`) or the segment starts at `ooo_end`
-//!    (the range grows). A segment inside the range is a duplicate (`dup_segs`); any
-//!    other is dropped (`ooo_drops`). An ACK (a duplicate ACK) is sent at once in all
-//!    these cases.
+//!    (the range grows): it is written at its stream position, over the lists it spans
+//!    (a failed write marks the current list). A segment inside the range is a
+//!    duplicate (`dup_segs`); any other is dropped (`ooo_drops`). An ACK (a duplicate
+//!    ACK) is sent at once in all these cases.
 //!
 //! Accepted in-order segments (6 and 7) count towards the ACK: after `rcv.ack_every`
 //! of them, or `rcv.delack_us` after the first of them ([`RcvModel::tick`]), an ACK
@@ -190,6 +192,10 @@ pub struct RcvStats {
     pub ooo_drops: u64,
     /// Out-of-order ranges discarded by a short completion or an indication.
     pub ooo_discarded: u64,
+    /// Holes filled by in-order data (RCV.NXT reached the range), and of those, ones
+    /// after which RCV.NXT jumped over placed bytes.
+    pub ooo_filled: u64,
+    pub ooo_jumps: u64,
     /// Segments dropped for bytes outside the window.
     pub out_of_window: u64,
     /// Frames held waiting for a list, and those dropped with the store full.
@@ -903,24 +909,33 @@ impl RcvModel {
         let c = self.conns.get_mut(&h).expect("started");
         c.right = c.right.wrapping_add(done as u32);
         let mut end = nxt.wrapping_add(done as u32);
-        // Reached the out-of-order range: the hole is filled, RCV.NXT jumps past it.
+        // Reached the out-of-order range: the hole is filled, RCV.NXT jumps past it
+        // (the lists fill up to the range's end, completing those that fill).
         let mut filled = false;
         if let Some((s, e)) = c.ooo
             && !seq_lt(end, s)
         {
             c.ooo = None;
             filled = true;
+            self.stats.ooo_filled += 1;
             if seq_lt(end, e) {
+                self.stats.ooo_jumps += 1;
                 let jump = e.wrapping_sub(end);
-                let head = c
-                    .lists
-                    .front_mut()
-                    .expect("the range is in the current list");
-                head.placed += jump as u64;
                 c.right = c.right.wrapping_add(jump);
                 end = e;
-                if head.placed == head.len {
-                    self.complete_current(h, false);
+                let mut left = jump as u64;
+                while left > 0 {
+                    let c = self.conns.get_mut(&h).expect("started");
+                    let head = c
+                        .lists
+                        .front_mut()
+                        .expect("the range is in the posted lists");
+                    let k = (head.len - head.placed).min(left);
+                    head.placed += k;
+                    left -= k;
+                    if head.placed == head.len {
+                        self.complete_current(h, false);
+                    }
                 }
             }
         }
@@ -933,11 +948,11 @@ impl RcvModel {
         if rest > 0 {
             // No list left for the rest: indicate the frame (the host skips what the
             // lists took).
-            if !self.indicate(h, d, frame, rest as u64, mem) && done > 0 {
-                self.accepted(h);
-            }
+            let indicated = self.indicate(h, d, frame, rest as u64, mem);
             if filled {
                 self.ack_now(h);
+            } else if indicated || done > 0 {
+                self.accepted(h);
             }
             return;
         }
@@ -978,7 +993,6 @@ impl RcvModel {
         }
         c.waiting = c.lists.is_empty();
         self.set_rcv_nxt(h, nxt);
-        self.accepted(h);
         true
     }
 
@@ -988,10 +1002,8 @@ impl RcvModel {
         let end = seq.wrapping_add(n);
         let c = self.conns.get_mut(&h).expect("started");
         let off = seq.wrapping_sub(nxt) as u64;
-        let fits = c
-            .lists
-            .front()
-            .is_some_and(|l| l.placed + off + n as u64 <= l.len);
+        let space: u64 = c.lists.iter().map(|l| l.len - l.placed).sum();
+        let fits = off + n as u64 <= space;
         enum Act {
             New,
             Grow,
@@ -1007,9 +1019,26 @@ impl RcvModel {
         };
         match act {
             Act::New | Act::Grow => {
+                // At stream offset `off` past RCV.NXT, over the lists it spans; a
+                // failed write marks the current list.
+                let mut ok = true;
+                let (mut pos, mut data) = (off, payload);
+                for l in c.lists.iter() {
+                    let rem = l.len - l.placed;
+                    if pos >= rem {
+                        pos -= rem;
+                        continue;
+                    }
+                    let k = ((rem - pos) as usize).min(data.len());
+                    ok &= Self::write_list(l, l.placed + pos, &data[..k], mem);
+                    data = &data[k..];
+                    pos = 0;
+                    if data.is_empty() {
+                        break;
+                    }
+                }
                 let head = c.lists.front_mut().expect("fits");
-                let pos = head.placed + off;
-                if !Self::write_list(head, pos, payload, mem) {
+                if !ok {
                     head.dma_error = true;
                     self.stats.dma_errors += 1;
                     self.ask_upload(h, UploadReason::DmaError);

@@ -103,6 +103,11 @@ pub struct LockstepReport {
     pub old_segments: u64,
     pub past_window_segments: u64,
     pub empty_segments: u64,
+    /// Segments sent past RCV.NXT (out of order), and those the model placed.
+    pub ooo_segments: u64,
+    pub ooo_placed: u64,
+    /// Holes the model saw filled, with a jump over placed bytes.
+    pub ooo_jumps: u64,
     pub lists_completed: u64,
     pub frame_data: u64,
     pub no_ring_buffer_drops: u64,
@@ -174,11 +179,26 @@ pub fn run_on(lk: &mut RxLock, rounds: usize, seed: u64) -> Result<LockstepRepor
                 matches!(ev, Event::RcvListPosted { .. }),
                 "RCVLIST answered {ev:?}"
             );
-            // In order: at most what the lists hold (no FRAME_DATA here).
-            let mut left = lk.model.posted_space(h).unwrap_or(0);
+            // In order: at most what the lists hold (no FRAME_DATA here); out of order
+            // inside or past the lists, starting or extending a range.
             let _ = (budget, space_before);
             let nseg = rng.random_range(2..=8);
+            let mut oend: Option<u32> = None;
             for i in 0..nseg {
+                // The stream position follows the model's RCV.NXT (a filled hole
+                // moves it past the range).
+                let mnxt = lk
+                    .model
+                    .engine()
+                    .conn(h)
+                    .map_or(nxt, |c| c.tcp.rcv_nxt as u32);
+                if (mnxt.wrapping_sub(nxt) as i32) > 0 {
+                    nxt = mnxt;
+                }
+                if oend.is_some_and(|e| (nxt.wrapping_sub(e) as i32) >= 0) {
+                    oend = None;
+                }
+                let left = lk.model.posted_space(h).unwrap_or(0);
                 match rng.random_range(0..10) {
                     0 if nxt != BASE => {
                         // All old.
@@ -204,6 +224,34 @@ pub fn run_on(lk: &mut RxLock, rounds: usize, seed: u64) -> Result<LockstepRepor
                         lk.frame(peer_frame(&k, s, Some(1), 0, &[]), false);
                         rep.empty_segments += 1;
                     }
+                    4 | 5 => {
+                        // Out of order: usually inside the lists, sometimes past them.
+                        if left < 2 {
+                            continue;
+                        }
+                        let s = match oend {
+                            Some(e) if rng.random_bool(0.5) => e,
+                            _ => {
+                                nxt.wrapping_add(rng.random_range(1..=(left - 1).min(3000) as u32))
+                            }
+                        };
+                        let gap = s.wrapping_sub(nxt) as u64;
+                        if gap >= left {
+                            continue;
+                        }
+                        let len = if rng.random_bool(0.1) {
+                            rng.random_range(1..=1460usize)
+                        } else {
+                            rng.random_range(1..=(left - gap).min(1460)) as usize
+                        };
+                        let before = lk.model.stats().ooo_segs;
+                        lk.frame(peer_frame(&k, s, Some(1), 0, &payload(s, len)), false);
+                        rep.ooo_segments += 1;
+                        if lk.model.stats().ooo_segs > before {
+                            rep.ooo_placed += 1;
+                            oend = Some(s.wrapping_add(len as u32));
+                        }
+                    }
                     r => {
                         if left == 0 {
                             continue;
@@ -215,7 +263,6 @@ pub fn run_on(lk: &mut RxLock, rounds: usize, seed: u64) -> Result<LockstepRepor
                             0
                         };
                         let new = rng.random_range(1..=1460u64).min(left) as u32;
-                        left -= new as u64;
                         let s = nxt.wrapping_sub(back);
                         let psh = i == nseg - 1 && rng.random_bool(0.5);
                         let data = payload(s, (back + new) as usize);
@@ -297,6 +344,7 @@ pub fn run_on(lk: &mut RxLock, rounds: usize, seed: u64) -> Result<LockstepRepor
     rep.no_ring_buffer_drops = s.ring_drops;
     rep.bytes_placed = lk.model.stats().placed_bytes;
     rep.acks = lk.acks;
+    rep.ooo_jumps = lk.model.stats().ooo_jumps;
     rep.sim_cycles = lk.sim.cycles() - c0;
     rep.wall_seconds = t0.elapsed().as_secs_f64();
     Ok(rep)

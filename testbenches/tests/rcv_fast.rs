@@ -41,6 +41,8 @@ fn in_order_placement_matches_the_model() -> Result<()> {
     assert!(r.lists_completed > 100, "{r:?}");
     assert!(r.frame_data > 10, "{r:?}");
     assert!(r.acks > 100, "ACK frames compared with the model: {r:?}");
+    assert!(r.ooo_placed > 20, "out-of-order segments placed: {r:?}");
+    assert!(r.ooo_jumps > 10, "holes filled with a jump: {r:?}");
     assert!(
         r.no_ring_buffer_drops > 3,
         "indications with no ring buffer: {r:?}"
