@@ -7,10 +7,11 @@
 //! (checksums, addresses, ports, monotonic ACK number and right edge, never an ACK of
 //! data not sent) and fed back to the peer.
 //!
-//! The engine is the fast-path model ([`RcvModel`]); the RTL takes its place once it
-//! has the fast path.
+//! The engine is either the fast-path model ([`RcvModel`], [`run_model`]) or the
+//! receive engine RTL under Verilator ([`run_rtl`]); both sit behind [`StreamEngine`].
 
 use crate::reference::reference;
+use crate::rx_sim::RxSim;
 use crate::scenario::peer_frame;
 use anyhow::{Context, Result, bail, ensure};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
@@ -94,6 +95,9 @@ pub struct StreamReport {
     pub bytes_slow_path: u64,
     pub window_updates: u64,
     pub engine: RcvStats,
+    /// RTL runs: simulated clocks and wall time.
+    pub sim_cycles: u64,
+    pub wall_seconds: f64,
 }
 
 /// Stream byte `i`.
@@ -102,10 +106,144 @@ pub fn stream_byte(seed: u64, i: u64) -> u8 {
     (x >> 56) as u8
 }
 
-const RING_BASE: u64 = 0x1000_0000;
+const RING_BASE: u64 = 0;
 const RING_BUFS: usize = 64;
-const APP_BASE: u64 = 0x4000_0000;
+const APP_BASE: u64 = 1 << 20;
 const APP_BYTES: u64 = 8 << 20;
+/// Host memory the RTL run gives the engine (ring buffers, then application buffers).
+pub const RTL_MEM: usize = (APP_BASE + APP_BYTES) as usize;
+
+/// The receive engine a stream runs through.
+pub trait StreamEngine {
+    /// One command; its response.
+    fn command(&mut self, words: &[u64]) -> Result<Event>;
+    /// One frame from the link, processed.
+    fn frame(&mut self, f: Vec<u8>) -> Result<()>;
+    /// Events (not responses) since the last call, in the order sent.
+    fn take_events(&mut self) -> Result<Vec<Event>>;
+    /// ACK frames sent since the last call.
+    fn take_acks(&mut self) -> Vec<Vec<u8>>;
+    /// Time passes up to `now` clocks since the start.
+    fn tick(&mut self, now: u64) -> Result<()>;
+    /// Host memory.
+    fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>>;
+    /// The model's counters (the RTL has none here).
+    fn stats(&self) -> RcvStats {
+        RcvStats::default()
+    }
+}
+
+/// The fast-path model with its host memory.
+pub struct ModelEngine {
+    eng: RcvModel,
+    mem: RegionMemory,
+    /// Every frame sent, by its metadata record (equal records, equal frames).
+    frames: HashMap<Vec<u32>, Vec<u8>>,
+    min: u32,
+}
+
+impl ModelEngine {
+    pub fn new(cfg: &Resolved) -> ModelEngine {
+        let mut mem = RegionMemory::new();
+        mem.add(RING_BASE, RING_BUFS * RX_BUF_BYTES);
+        mem.add(APP_BASE, APP_BYTES as usize);
+        ModelEngine {
+            eng: RcvModel::new(cfg),
+            mem,
+            frames: HashMap::new(),
+            min: cfg.config.rx.min_frame_len,
+        }
+    }
+}
+
+impl StreamEngine for ModelEngine {
+    fn command(&mut self, words: &[u64]) -> Result<Event> {
+        Ok(Event::decode(
+            &self.eng.command_event(words, &mut self.mem).encode(),
+        )?)
+    }
+    fn frame(&mut self, f: Vec<u8>) -> Result<()> {
+        let rec = reference(&f, false, self.min).encode();
+        self.frames.entry(rec.0.clone()).or_insert(f);
+        self.eng.engine_mut().lookup(&rec);
+        for d in self.eng.engine_mut().take_delivered() {
+            let f = self
+                .frames
+                .get(&d.record.0)
+                .context("delivered frame never sent")?
+                .clone();
+            self.eng.deliver(&d, &f, &mut self.mem);
+        }
+        Ok(())
+    }
+    fn take_events(&mut self) -> Result<Vec<Event>> {
+        Ok(self.eng.take_events())
+    }
+    fn take_acks(&mut self) -> Vec<Vec<u8>> {
+        self.eng.take_acks()
+    }
+    fn tick(&mut self, now: u64) -> Result<()> {
+        self.eng.tick(now);
+        Ok(())
+    }
+    fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        Ok(self.mem.read(addr, len).context("host memory")?.to_vec())
+    }
+    fn stats(&self) -> RcvStats {
+        self.eng.stats()
+    }
+}
+
+/// The receive engine RTL (`<prefix>_rx` under Verilator): each frame runs through
+/// before the next; time runs with the delayed-ACK clock on.
+pub struct RtlEngine {
+    pub sim: RxSim,
+    c0: u64,
+}
+
+impl RtlEngine {
+    pub fn new(mut sim: RxSim) -> RtlEngine {
+        sim.take_event_log();
+        let c0 = sim.cycles();
+        RtlEngine { sim, c0 }
+    }
+}
+
+impl StreamEngine for RtlEngine {
+    fn command(&mut self, words: &[u64]) -> Result<Event> {
+        Ok(Event::decode(&self.sim.command(words)?)?)
+    }
+    fn frame(&mut self, f: Vec<u8>) -> Result<()> {
+        self.sim.push_frame(f, false);
+        self.sim.drain(0)
+    }
+    fn take_events(&mut self) -> Result<Vec<Event>> {
+        // Writes in flight complete (a FLUSH's RCV_DONE events follow its response).
+        self.sim.drain(400)?;
+        self.sim
+            .take_event_log()
+            .iter()
+            .map(|w| Ok(Event::decode(w)?))
+            .collect()
+    }
+    fn take_acks(&mut self) -> Vec<Vec<u8>> {
+        self.sim.run_cycles(0);
+        self.sim.acks.drain(..).collect()
+    }
+    fn tick(&mut self, now: u64) -> Result<()> {
+        let at = self.sim.cycles() - self.c0;
+        if now > at {
+            self.sim.run_cycles(now - at);
+        }
+        Ok(())
+    }
+    fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        let m = &self.sim.mem.mem;
+        let (a, e) = (addr as usize, addr as usize + len);
+        ensure!(e <= m.len(), "read past host memory at {addr:#x}");
+        Ok(m[a..e].to_vec())
+    }
+}
 /// The peer's initial sequence number (the stream starts at `PEER_ISN + 1`, and
 /// wraps past 2^32 early on).
 pub const PEER_ISN: u32 = 0xFFFF_0000;
@@ -149,15 +287,27 @@ struct Host {
 /// Run the stream through the fast-path model. Errors name the first byte or frame
 /// that went wrong.
 pub fn run_model(cfg: &Resolved, sc: &StreamConfig) -> Result<StreamReport> {
+    run_on(&mut ModelEngine::new(cfg), sc)
+}
+
+/// Run the stream through the receive engine RTL for `cfg` (built under `out`).
+pub fn run_rtl(cfg: &Resolved, out: &std::path::Path, sc: &StreamConfig) -> Result<StreamReport> {
+    let sim = RxSim::build(cfg, out, None, RTL_MEM)?;
+    let t0 = std::time::Instant::now();
+    let mut eng = RtlEngine::new(sim);
+    let mut rep = run_on(&mut eng, sc)?;
+    rep.sim_cycles = eng.sim.cycles() - eng.c0;
+    rep.wall_seconds = t0.elapsed().as_secs_f64();
+    Ok(rep)
+}
+
+/// Run the stream through `eng`.
+pub fn run_on(eng: &mut dyn StreamEngine, sc: &StreamConfig) -> Result<StreamReport> {
     let base = PEER_ISN.wrapping_add(1);
-    let mut mem = RegionMemory::new();
-    mem.add(RING_BASE, RING_BUFS * RX_BUF_BYTES);
-    mem.add(APP_BASE, APP_BYTES as usize);
     let mut r = Run {
         sc,
         rng: ChaCha8Rng::seed_from_u64(sc.seed),
-        eng: RcvModel::new(cfg),
-        mem,
+        eng,
         rep: StreamReport {
             bytes: sc.bytes,
             ..StreamReport::default()
@@ -179,7 +329,6 @@ pub fn run_model(cfg: &Resolved, sc: &StreamConfig) -> Result<StreamReport> {
             local_port: 80,
             remote_port: 40000,
         },
-        frames: HashMap::new(),
         peer: Peer {
             una: base,
             nxt: base,
@@ -201,7 +350,6 @@ pub fn run_model(cfg: &Resolved, sc: &StreamConfig) -> Result<StreamReport> {
             free_bufs: Vec::new(),
             last_ack: None,
         },
-        min: cfg.config.rx.min_frame_len,
         round: 0,
         flush_now: false,
     };
@@ -225,14 +373,15 @@ pub fn run_model(cfg: &Resolved, sc: &StreamConfig) -> Result<StreamReport> {
             total,
             r.peer.una.wrapping_sub(base)
         );
-        r.eng.tick(r.round * 2000);
+        r.eng.tick(r.round * 2000)?;
         r.acks_to_peer()?;
         // Hand the connection (back) out.
         if let Place::Host { until } = r.host.place
             && r.round >= until
         {
             let (ctx, nxt) = (r.host.host_ctx, r.host.rcv_nxt);
-            let handle = hand_out(&mut r.eng, &mut r.mem, &r.key, ctx, nxt, 65535)?;
+            let eng = &mut *r.eng;
+            let handle = hand_out_via(&mut |w: &[u64]| eng.command(w), &r.key, ctx, nxt, 65535)?;
             r.host.place = Place::Offloaded { handle };
             r.host.last_ack = None;
             r.rep.handouts += 1;
@@ -272,24 +421,18 @@ pub fn run_model(cfg: &Resolved, sc: &StreamConfig) -> Result<StreamReport> {
 struct Run<'a> {
     sc: &'a StreamConfig,
     rng: ChaCha8Rng,
-    eng: RcvModel,
-    mem: RegionMemory,
+    eng: &'a mut dyn StreamEngine,
     rep: StreamReport,
     key: FlowKey,
-    /// Every frame sent, by its metadata record (equal records, equal frames).
-    frames: HashMap<Vec<u32>, Vec<u8>>,
     peer: Peer,
     host: Host,
-    min: u32,
     round: u64,
     flush_now: bool,
 }
 
 impl Run<'_> {
     fn cmd(&mut self, c: Command) -> Result<Event> {
-        Ok(Event::decode(
-            &self.eng.command_event(&c.encode(), &mut self.mem).encode(),
-        )?)
+        self.eng.command(&c.encode())
     }
 
     /// The peer's segments for this round, through the impairments.
@@ -352,17 +495,7 @@ impl Run<'_> {
 
     /// One frame into the engine; then the ACKs go back and the host reacts.
     fn frame_in(&mut self, f: Vec<u8>) -> Result<()> {
-        let rec = reference(&f, false, self.min).encode();
-        self.frames.entry(rec.0.clone()).or_insert(f);
-        self.eng.engine_mut().lookup(&rec);
-        for d in self.eng.engine_mut().take_delivered() {
-            let f = self
-                .frames
-                .get(&d.record.0)
-                .context("delivered frame never sent")?
-                .clone();
-            self.eng.deliver(&d, &f, &mut self.mem);
-        }
+        self.eng.frame(f)?;
         self.acks_to_peer()?;
         self.host_events()?;
         self.post_lists()?;
@@ -450,7 +583,7 @@ impl Run<'_> {
         let mut left = done.bytes as usize;
         for e in &sg {
             let n = left.min(e.len as usize);
-            let bytes = self.mem.read(e.addr, n).context("list bytes")?.to_vec();
+            let bytes = self.eng.read(e.addr, n).context("list bytes")?;
             app_append(&mut self.host, self.sc.seed, &bytes, what)?;
             left -= n;
         }
@@ -462,8 +595,8 @@ impl Run<'_> {
     /// The TCP frame in a ring buffer (sequence number, payload); the buffer goes back
     /// to the host's free list.
     fn ring_frame(&mut self, addr: u64, len: u32) -> Result<(u32, Vec<u8>)> {
-        let f = self.mem.read(addr, len as usize).context("ring buffer")?;
-        let seg = tcp_payload(f)?;
+        let f = self.eng.read(addr, len as usize).context("ring buffer")?;
+        let seg = tcp_payload(&f)?;
         self.host.free_bufs.push(addr);
         Ok(seg)
     }
@@ -471,7 +604,7 @@ impl Run<'_> {
     /// The host takes its events.
     fn host_events(&mut self) -> Result<()> {
         let base = PEER_ISN.wrapping_add(1);
-        for ev in self.eng.take_events() {
+        for ev in self.eng.take_events()? {
             match ev {
                 Event::RcvDone { done, trailer } => {
                     ensure!(trailer.status == CmdStatus::Ok, "list failed: {done:?}");
@@ -562,7 +695,7 @@ impl Run<'_> {
         self.host.place = Place::Host {
             until: self.round + self.rng.random_range(1..=20),
         };
-        for ev in self.eng.take_events() {
+        for ev in self.eng.take_events()? {
             match ev {
                 Event::RcvDone { done, .. } => {
                     ensure!(done.flushed, "completion after FLUSH not flushed: {done:?}");

@@ -36,6 +36,9 @@ pub struct RxSim {
     pub unsolicited: Vec<Vec<u64>>,
     /// ACK frames the engine sent (`m_axis_ack`), not yet taken.
     pub acks: VecDeque<Vec<u8>>,
+    /// Every event (not a response) in the order sent, when logging
+    /// ([`RxSim::take_event_log`] turns it on).
+    log: Option<Vec<Vec<u64>>>,
     /// Cycle limit of one wait.
     pub timeout: u64,
 }
@@ -72,6 +75,7 @@ impl RxSim {
             rcv_done: VecDeque::new(),
             unsolicited: Vec::new(),
             acks: VecDeque::new(),
+            log: None,
             timeout: 2_000_000,
         };
         sim.set_timers(true);
@@ -141,6 +145,18 @@ impl RxSim {
         for f in self.evt.take_frames() {
             let w = bytes_to_words(&f.data);
             let ty = w.first().map(|h| *h as u8).unwrap_or(0);
+            if let Some(log) = &mut self.log
+                && [
+                    EventType::UploadRequest,
+                    EventType::RcvDone,
+                    EventType::RxFrame,
+                    EventType::FrameData,
+                ]
+                .iter()
+                .any(|t| *t as u8 == ty)
+            {
+                log.push(w.clone());
+            }
             if ty == EventType::UploadRequest as u8 {
                 self.unsolicited.push(w);
             } else if ty == EventType::RcvDone as u8 {
@@ -235,6 +251,20 @@ impl RxSim {
             ran += 1;
         }
         Ok(self.rx_frames.drain(..n).collect())
+    }
+
+    /// The events (RCV_DONE, RX_FRAME, FRAME_DATA, UPLOAD_REQUEST) sent since the last
+    /// call, in order, as they are also sorted into their queues. The first call
+    /// starts the log and returns nothing.
+    pub fn take_event_log(&mut self) -> Vec<Vec<u64>> {
+        self.sort_events();
+        match &mut self.log {
+            Some(l) => std::mem::take(l),
+            None => {
+                self.log = Some(Vec::new());
+                Vec::new()
+            }
+        }
     }
 
     /// Run until at least `n` ACK frames are waiting in [`RxSim::acks`].

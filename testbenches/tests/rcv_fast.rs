@@ -415,3 +415,28 @@ fn rcvlist_and_winupdate_commands_match_the_model() -> Result<()> {
     }
     Ok(())
 }
+
+/// The impaired stream of `rcv_e2e` (loss, duplication, reordering, lost ACKs, host
+/// stalls, flush / re-handout cycles) through the RTL: every byte the application gets
+/// is the stream's, every ACK frame is checked with etherparse and drives the peer.
+#[test]
+fn impaired_stream_through_the_rtl() -> Result<()> {
+    let bytes = std::env::var("TOE_STREAM_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(10)
+        << 20;
+    let sc = testbenches::rcv_e2e::StreamConfig {
+        bytes,
+        seed: 0x5EED_0007,
+        flush: 0.02,
+        ..Default::default()
+    };
+    let (out, _) = testbenches::rx::test_paths("rcv_fast_stream");
+    let r = testbenches::rcv_e2e::run_rtl(&cfg(), &out, &sc)?;
+    println!("{r:?}");
+    ensure!(r.flushes > 2 && r.handouts > 2, "{r:?}");
+    ensure!(r.frames_lost > 10 && r.frames_reordered > 10, "{r:?}");
+    ensure!(r.acks_checked > 1000, "{r:?}");
+    Ok(())
+}
