@@ -4,6 +4,7 @@ pub mod dma;
 pub mod engine_sim;
 pub mod framegen;
 pub mod rcv_e2e;
+pub mod rcv_replay;
 pub mod rcv_rtl;
 pub mod reference;
 pub mod report;

@@ -70,6 +70,22 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Replay a pcap through the receive fast path RTL: every direction of a TCP
+    /// connection carrying payload (up to 16) is handed out first (RCV.NXT from its SYN,
+    /// else its first segment), receive lists stay posted, and each is flushed at the
+    /// end. Prints a JSON report per flow: the bytes the host got must be a byte-exact
+    /// prefix of an independent reassembly (etherparse) of the candidate segments; exits
+    /// with an error if not.
+    RcvReplay {
+        /// Capture to replay (pcap; Ethernet, raw IP, Linux cooked and loopback link types).
+        #[arg(long)]
+        pcap: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Folder for the generated RTL [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Differential run: random and mutated frames through the RTL, compared field by
     /// field with the etherparse-based reference model.
     Diff {
@@ -149,11 +165,11 @@ enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Receive fast path end to end on the host model (`host_model::rcv`; the RTL does
-    /// not place out-of-order data or send ACKs yet): a TCP stream from a peer model through loss,
-    /// duplication, reordering and lost ACKs into receive lists of random shapes, with
-    /// host stalls and flush / re-handout cycles; checks every byte the application gets
-    /// and every ACK frame (etherparse); prints a JSON report.
+    /// Receive fast path end to end, on the host model (`host_model::rcv`) or with
+    /// `--rtl` on the receive engine RTL under Verilator: a TCP stream from a peer model
+    /// through loss, duplication, reordering and lost ACKs into receive lists of random
+    /// shapes, with host stalls and flush / re-handout cycles; checks every byte the
+    /// application gets and every ACK frame (etherparse); prints a JSON report.
     RcvStream {
         /// Stream length in bytes.
         #[arg(long, default_value_t = 10 << 20)]
@@ -185,8 +201,14 @@ enum Cmd {
         /// 802.1Q-tagged flow.
         #[arg(long)]
         vlan: bool,
+        /// Run the RTL (generated and Verilated under --out) instead of the model.
+        #[arg(long)]
+        rtl: bool,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Folder for the generated RTL [default: build/<config name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The main job on the default configuration: generate, lint, Verilate, parse a
     /// sample capture made here, run the offload-many scenario on the engine top and on
@@ -511,13 +533,16 @@ fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
         bail!("{bad} frames differ from the receive path model");
     }
     println!(
-        "== receive fast path, RTL in lockstep with its model: lists, in-order segments, old / past-window / empty segments, FRAME_DATA"
+        "== receive fast path, RTL in lockstep with its model: lists, in-order / out-of-order / old / past-window / empty segments, FRAME_DATA, ACK frames"
     );
     let r = testbenches::rcv_rtl::run(cfg, out, 160, 5)?;
     println!(
-        "{} in-order segments ({} with PSH), {} old, {} past the window, {} empty; {} lists completed, {} FRAME_DATA, {} dropped with no ring buffer; {} bytes placed; {} ACK frames; every response, event, ACK frame and memory byte identical; {} clocks in {:.1} s",
+        "{} in-order segments ({} with PSH), {} out of order ({} placed, {} holes filled with a jump), {} old, {} past the window, {} empty; {} lists completed, {} FRAME_DATA, {} dropped with no ring buffer; {} bytes placed; {} ACK frames; every response, event, ACK frame and memory byte identical; {} clocks in {:.1} s",
         r.in_order_segments,
         r.push_segments,
+        r.ooo_segments,
+        r.ooo_placed,
+        r.ooo_jumps,
         r.old_segments,
         r.past_window_segments,
         r.empty_segments,
@@ -530,11 +555,15 @@ fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
         r.wall_seconds
     );
     println!(
-        "== receive fast path, host model (out of order, ACKs, hold and flush included): a 10 MB stream with loss, duplication, reordering and flush / re-handout cycles"
+        "== receive fast path RTL end to end: a 10 MB stream from a peer model with loss, duplication, reordering, lost ACKs, host stalls and flush / re-handout cycles"
     );
-    let rep = testbenches::rcv_e2e::run_model(cfg, &Default::default())?;
+    let sc = testbenches::rcv_e2e::StreamConfig {
+        flush: 0.02,
+        ..Default::default()
+    };
+    let rep = testbenches::rcv_e2e::run_rtl(cfg, out, &sc)?;
     println!(
-        "{} bytes byte-exact: {} from receive lists, {} indicated (FRAME_DATA), {} through the host's slow path; {} segments sent ({} again), {} ACK frames checked by etherparse, {} flushes",
+        "{} bytes byte-exact: {} from receive lists, {} indicated (FRAME_DATA), {} through the host's slow path; {} segments sent ({} again), {} ACK frames of the RTL checked by etherparse and fed to the peer, {} flushes; {} clocks in {:.1} s",
         rep.bytes,
         rep.bytes_from_lists,
         rep.bytes_indicated,
@@ -542,7 +571,9 @@ fn cmd_demo(cfg: &Resolved, out: &Path) -> Result<()> {
         rep.segments,
         rep.retransmits,
         rep.acks_checked,
-        rep.flushes
+        rep.flushes,
+        rep.sim_cycles,
+        rep.wall_seconds
     );
     Ok(())
 }
@@ -566,6 +597,37 @@ fn main() -> Result<()> {
         } => {
             let cfg = load(config)?;
             cmd_parse(&cfg, pcap, waves.as_deref(), &out_dir(&cfg, out))
+        }
+        Cmd::RcvReplay { pcap, config, out } => {
+            let cfg = load(config)?;
+            let frames: Vec<Vec<u8>> = cosim::read_pcap(pcap)?
+                .into_iter()
+                .map(|f| f.data)
+                .collect();
+            let r = testbenches::rcv_replay::replay(&cfg, &out_dir(&cfg, out), &frames)?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+            for f in &r.flows {
+                eprintln!(
+                    "{}: {} of {} segments with payload are fast-path candidates; {} of {} bytes delivered{}",
+                    f.flow,
+                    f.candidates,
+                    f.segments,
+                    f.delivered,
+                    f.expected,
+                    if f.byte_exact {
+                        ", byte-exact"
+                    } else {
+                        ", DIFFERENT"
+                    }
+                );
+            }
+            if let Some(f) = r.flows.iter().find(|f| !f.byte_exact) {
+                bail!(
+                    "{}: the bytes delivered differ from the reassembled stream",
+                    f.flow
+                );
+            }
+            Ok(())
         }
         Cmd::Receive { pcap, config, out } => {
             let cfg = load(config)?;
@@ -631,7 +693,9 @@ fn main() -> Result<()> {
             mss,
             ipv6,
             vlan,
+            rtl,
             config,
+            out,
         } => {
             let cfg = load(config)?;
             for (name, p) in [
@@ -664,7 +728,11 @@ fn main() -> Result<()> {
                 ..Default::default()
             };
             let t = Instant::now();
-            let rep = testbenches::rcv_e2e::run_model(&cfg, &sc)?;
+            let rep = if *rtl {
+                testbenches::rcv_e2e::run_rtl(&cfg, &out_dir(&cfg, out), &sc)?
+            } else {
+                testbenches::rcv_e2e::run_model(&cfg, &sc)?
+            };
             println!("{}", serde_json::to_string_pretty(&rep)?);
             eprintln!(
                 "{} bytes byte-exact in {:.2} s",
