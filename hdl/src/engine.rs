@@ -59,6 +59,15 @@ pub struct Engine<
     pub ring_drops: Signal<In, Bits<32>>,
     pub ring_dma_errors: Signal<In, Bits<32>>,
     pub ext_cmd_errors: Signal<In, Bits<32>>,
+    pub rcv_placed_segs: Signal<In, Bits<32>>,
+    pub rcv_placed_bytes: Signal<In, Bits<32>>,
+    pub rcv_ooo_segs: Signal<In, Bits<32>>,
+    pub rcv_dup_segs: Signal<In, Bits<32>>,
+    pub rcv_out_of_window: Signal<In, Bits<32>>,
+    pub rcv_ooo_drops: Signal<In, Bits<32>>,
+    pub rcv_indicated: Signal<In, Bits<32>>,
+    pub rcv_lists_done: Signal<In, Bits<32>>,
+    pub rcv_acks: Signal<In, Bits<32>>,
     /// Fast path activations from the offload core (see `crate::offload::Offload`).
     pub m_act_valid: Signal<Out, Bit>,
     pub m_act_conn: Signal<Out, Bits<16>>,
@@ -145,6 +154,15 @@ impl<
             ring_drops: Default::default(),
             ring_dma_errors: Default::default(),
             ext_cmd_errors: Default::default(),
+            rcv_placed_segs: Default::default(),
+            rcv_placed_bytes: Default::default(),
+            rcv_ooo_segs: Default::default(),
+            rcv_dup_segs: Default::default(),
+            rcv_out_of_window: Default::default(),
+            rcv_ooo_drops: Default::default(),
+            rcv_indicated: Default::default(),
+            rcv_lists_done: Default::default(),
+            rcv_acks: Default::default(),
             m_act_valid: Default::default(),
             m_act_conn: Default::default(),
             m_act_ctx: Default::default(),
@@ -241,6 +259,15 @@ impl<
         self.core.ring_drops.next = self.ring_drops.val();
         self.core.ring_dma_errors.next = self.ring_dma_errors.val();
         self.core.ext_cmd_errors.next = self.ext_cmd_errors.val();
+        self.core.rcv_placed_segs.next = self.rcv_placed_segs.val();
+        self.core.rcv_placed_bytes.next = self.rcv_placed_bytes.val();
+        self.core.rcv_ooo_segs.next = self.rcv_ooo_segs.val();
+        self.core.rcv_dup_segs.next = self.rcv_dup_segs.val();
+        self.core.rcv_out_of_window.next = self.rcv_out_of_window.val();
+        self.core.rcv_ooo_drops.next = self.rcv_ooo_drops.val();
+        self.core.rcv_indicated.next = self.rcv_indicated.val();
+        self.core.rcv_lists_done.next = self.rcv_lists_done.val();
+        self.core.rcv_acks.next = self.rcv_acks.val();
         // Commands and responses
         self.core.s_cmd_tdata.next = self.s_cmd_tdata.val();
         self.core.s_cmd_tvalid.next = self.s_cmd_tvalid.val();

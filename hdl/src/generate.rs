@@ -473,6 +473,15 @@ pub fn generate_engine(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
             "ring_drops",
             "ring_dma_errors",
             "ext_cmd_errors",
+            "rcv_placed_segs",
+            "rcv_placed_bytes",
+            "rcv_ooo_segs",
+            "rcv_dup_segs",
+            "rcv_out_of_window",
+            "rcv_ooo_drops",
+            "rcv_indicated",
+            "rcv_lists_done",
+            "rcv_acks",
         ]
         .into_iter()
         .map(|n| port_entry(n, In, 32, ext, n))

@@ -123,7 +123,7 @@ pub enum OState {
 /// largest response of one entry, or a CAPS/STATS response).
 const EVT_SLACK: usize = STAT_NAMES.len() + 4;
 // The STATS word multiplexer (state `StatsW`) lists the counters one by one.
-const _: () = assert!(STAT_NAMES.len() == 21, "update the StatsW multiplexer");
+const _: () = assert!(STAT_NAMES.len() == 30, "update the StatsW multiplexer");
 /// Free words at which the lookup output FIFO stops records (pipeline depth + margin).
 const LK_SLACK: usize = 8;
 
@@ -230,6 +230,16 @@ pub struct Offload<
     pub ring_dma_errors: Signal<In, Bits<32>>,
     /// Commands the receive path answered with a non-OK trailer (added to `command_errors`).
     pub ext_cmd_errors: Signal<In, Bits<32>>,
+    /// Counters of the receive fast path (`crate::rcv_core`), reported by STATS; 0 without it.
+    pub rcv_placed_segs: Signal<In, Bits<32>>,
+    pub rcv_placed_bytes: Signal<In, Bits<32>>,
+    pub rcv_ooo_segs: Signal<In, Bits<32>>,
+    pub rcv_dup_segs: Signal<In, Bits<32>>,
+    pub rcv_out_of_window: Signal<In, Bits<32>>,
+    pub rcv_ooo_drops: Signal<In, Bits<32>>,
+    pub rcv_indicated: Signal<In, Bits<32>>,
+    pub rcv_lists_done: Signal<In, Bits<32>>,
+    pub rcv_acks: Signal<In, Bits<32>>,
     pub m_lk_tready: Signal<In, Bit>,
 
     // Sizes
@@ -600,6 +610,15 @@ impl<
             ring_drops: Default::default(),
             ring_dma_errors: Default::default(),
             ext_cmd_errors: Default::default(),
+            rcv_placed_segs: Default::default(),
+            rcv_placed_bytes: Default::default(),
+            rcv_ooo_segs: Default::default(),
+            rcv_dup_segs: Default::default(),
+            rcv_out_of_window: Default::default(),
+            rcv_ooo_drops: Default::default(),
+            rcv_indicated: Default::default(),
+            rcv_lists_done: Default::default(),
+            rcv_acks: Default::default(),
             m_lk_tready: Default::default(),
             n_conns: n(CB),
             n_paths: n(PB),
@@ -1616,11 +1635,21 @@ impl<
                     17 => self.stat_word.next = self.ring_frames.val(),
                     18 => self.stat_word.next = self.ring_bytes.val(),
                     19 => self.stat_word.next = self.ring_drops.val(),
-                    _ => self.stat_word.next = self.ring_dma_errors.val(),
+                    20 => self.stat_word.next = self.ring_dma_errors.val(),
+                    21 => self.stat_word.next = self.rcv_placed_segs.val(),
+                    22 => self.stat_word.next = self.rcv_placed_bytes.val(),
+                    23 => self.stat_word.next = self.rcv_ooo_segs.val(),
+                    24 => self.stat_word.next = self.rcv_dup_segs.val(),
+                    25 => self.stat_word.next = self.rcv_out_of_window.val(),
+                    26 => self.stat_word.next = self.rcv_ooo_drops.val(),
+                    27 => self.stat_word.next = self.rcv_indicated.val(),
+                    28 => self.stat_word.next = self.rcv_lists_done.val(),
+                    29 => self.stat_word.next = self.rcv_acks.val(),
+                    _ => self.stat_word.next = 0.into(),
                 }
                 self.ev_d.next = bit_cast::<64, 32>(self.stat_word.val());
                 self.si.d.next = self.si.q.val() + 1;
-                if self.si.q.val() == 20 {
+                if self.si.q.val() == 29 {
                     self.st.d.next = OState::CheckEnd;
                 }
             }

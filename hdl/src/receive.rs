@@ -279,6 +279,15 @@ impl<
         self.engine.ring_drops.next = self.path.ring_drops.val();
         self.engine.ring_dma_errors.next = self.path.ring_dma_errors.val();
         self.engine.ext_cmd_errors.next = self.path.cmd_errors.val() + self.fast.cmd_errors.val();
+        self.engine.rcv_placed_segs.next = self.fast.placed_segs.val();
+        self.engine.rcv_placed_bytes.next = self.fast.placed_bytes.val();
+        self.engine.rcv_ooo_segs.next = self.fast.ooo_segs.val();
+        self.engine.rcv_dup_segs.next = self.fast.dup_segs.val();
+        self.engine.rcv_out_of_window.next = self.fast.out_of_window.val();
+        self.engine.rcv_ooo_drops.next = self.fast.ooo_drops.val();
+        self.engine.rcv_indicated.next = self.fast.indicated.val();
+        self.engine.rcv_lists_done.next = self.fast.lists_done.val();
+        self.engine.rcv_acks.next = self.fast.acks.val();
         // Receive ring (port A) and fast path (port B) → DMA write engine.
         self.mux.a_req_addr.next = self.path.m_req_addr.val();
         self.mux.a_req_len.next = self.path.m_req_len.val();

@@ -1730,6 +1730,24 @@ macro_rules! stat_fields {
             ring_drops,
             /// Receive-ring frame writes that failed on the DMA port (SLVERR, DECERR).
             ring_dma_errors,
+            /// Receive fast path: segments with in-order bytes placed into receive lists.
+            rcv_placed_segs,
+            /// In-order bytes placed into receive lists.
+            rcv_placed_bytes,
+            /// Out-of-order segments placed (after a hole).
+            rcv_ooo_segs,
+            /// Duplicate segments dropped (all old, inside the out-of-order range, or empty with an old sequence number).
+            rcv_dup_segs,
+            /// Segments dropped with bytes at or past the window's right edge.
+            rcv_out_of_window,
+            /// Out-of-order segments dropped (past the posted lists, or not extending the range).
+            rcv_ooo_drops,
+            /// Frames indicated to the host (FRAME_DATA) for want of a list.
+            rcv_indicated,
+            /// Receive lists completed (full, short on PSH, or flushed).
+            rcv_lists_done,
+            /// Pure ACK frames sent.
+            rcv_acks,
         }
     };
 }

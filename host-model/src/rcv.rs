@@ -340,6 +340,18 @@ impl RcvModel {
     pub fn command_event(&mut self, words: &[u64], mem: &mut dyn HostMemory) -> Event {
         self.sync_events();
         let op = words.first().map(|w| *w as u8).unwrap_or(0);
+        if op == Opcode::Stats as u8 {
+            let (r, s) = (self.stats, self.path.engine.stats_mut());
+            s.rcv_placed_segs = r.placed_segs;
+            s.rcv_placed_bytes = r.placed_bytes;
+            s.rcv_ooo_segs = r.ooo_segs;
+            s.rcv_dup_segs = r.dup_segs;
+            s.rcv_out_of_window = r.out_of_window;
+            s.rcv_ooo_drops = r.ooo_drops;
+            s.rcv_indicated = r.indicated;
+            s.rcv_lists_done = r.lists_done;
+            s.rcv_acks = r.acks;
+        }
         let ev = if op == Opcode::RcvList as u8 || op == Opcode::WinUpdate as u8 {
             let ev = self.data_command(words, mem);
             if ev.trailer().status != CmdStatus::Ok {
