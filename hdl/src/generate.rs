@@ -699,6 +699,7 @@ pub fn generate_rx(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
                 cfg.config.rcv.sg_entries,
                 cfg.config.rcv.ack_every,
                 cfg.delack_cycles,
+                cfg.config.rcv.hold_frames,
             );
             uut.connect_all();
             generate_verilog(&uut)

@@ -1,8 +1,8 @@
 //! Receive fast path core (`RcvCore`): receive lists (RCVLIST), window updates
-//! (WINUPDATE) and in-order placement of offloaded connections' payload into the
-//! host's buffers (A4, I5, A8). The golden reference is `host_model::rcv`; this block
-//! implements the part of it listed under *Built*, and the rest is listed under *Not
-//! built* (those frames are dropped and counted, never misplaced).
+//! (WINUPDATE), in-order and out-of-order placement of offloaded connections' payload
+//! into the host's buffers, ACK requests, the hold store and flush (A4, A7, A8, I5, I6,
+//! I8). The golden reference is `host_model::rcv`, checked in lockstep (responses,
+//! events, ACK frames, host memory, STATS).
 //!
 //! # Where it sits
 //! In `<prefix>_rx` between the engine top and the receive ring
@@ -13,7 +13,7 @@
 //! on `m_req_*` (completions on `s_done_*`). RCVLIST / WINUPDATE commands come on
 //! `s_cmd_*`; their responses and the RCV_DONE events leave on `m_evt_*`.
 //!
-//! # Built
+//! # Built (all of the model)
 //! - **Activation**: the offload core's `s_act_*` (HANDOUT2 result OK) sets the
 //!   connection's context: `RCV.NXT`, right edge `R = rcv_nxt + rcv_wnd`, host context,
 //!   largest window, no lists.
@@ -58,9 +58,16 @@
 //!   back as RCV_DONE `flushed` (the current one with its bytes placed), each after a
 //!   zero-length write that follows the list's writes (its DMA error flag).
 //!
-//! # Not built (dropped and counted, the peer sends them again)
-//! The hold store for frames of a connection waiting for a list (`hold_drops`; the
-//! model holds `rcv.hold_frames` of them). The counters are outputs, not yet in STATS.
+//! - **Hold store** (A4): while a connection waits for a list (a FRAME_DATA was
+//!   indicated), its frames with payload are held, not acknowledged, in a store of
+//!   `rcv.hold_frames` (at most [`RCV_HOLD_SLOTS`]) frames of all connections
+//!   ([`ENGINE_MAX_FRAME`] bytes each, their records, their order of arrival); with the
+//!   store full one is dropped and an upload asked for (NO_BUFFER, through the offload
+//!   core, once per connection). A RCVLIST that ends the wait releases the
+//!   connection's held frames, oldest first, through the same decision before anything
+//!   else (a frame that finds the connection waiting again stays); a FLUSH sends them
+//!   to the ring as misses after the lists. A released frame streams from its slot at
+//!   one beat per two clocks.
 //!
 //! # Timing
 //! A segment's decision takes 2 clocks (ring, drop) or 3 plus 2 per scatter-gather
@@ -71,11 +78,14 @@
 use crate::rx_meta::RxMetaRecord;
 use crate::sync_fifo::SyncFifo;
 use host_model::proto::{
-    CmdStatus, ENGINE_MAX_FRAME, EntryStatus, EventType, Opcode, RCV_SG_SLOTS, UploadReason,
+    CmdStatus, ENGINE_MAX_FRAME, EntryStatus, EventType, Opcode, RCV_HOLD_SLOTS, RCV_SG_SLOTS,
+    UploadReason,
 };
 use rust_hdl::prelude::*;
 
 const _: () = assert!(RCV_SG_SLOTS == 16, "slot index is 4 bits (CB4 = CB + 4)");
+const _: () = assert!(RCV_HOLD_SLOTS == 16, "hold slot index is 4 bits");
+const _: () = assert!(ENGINE_MAX_FRAME == 2048, "a hold slot is 256 beats");
 
 /// Per-connection context of the fast path.
 #[derive(Copy, Clone, Debug, PartialEq, Default, LogicStruct)]
@@ -144,6 +154,8 @@ pub enum MState {
     QRd,
     QUse,
     TChk,
+    RScan,
+    RRec,
 }
 
 /// Command word parser states.
@@ -398,8 +410,61 @@ pub struct RcvCore<const CB: usize, const CB4: usize> {
     // Output FIFOs.
     /// Frame input `{user, last, keep, data}`.
     inq: SyncFifo<Bits<74>, 5, 6>,
-    /// Per frame: bit 0 to the ring, bit 1 to the extractor.
-    steer: SyncFifo<Bits<2>, 4, 5>,
+    /// Per frame: bit 0 to the ring, bit 1 to the extractor, bit 2 into hold slot
+    /// `[7:4]`, bit 3 from hold slot `[7:4]` (else from the input FIFO).
+    steer: SyncFifo<Bits<8>, 4, 5>,
+    // Hold store: frames of connections waiting for a list.
+    /// Beats `{user, last, keep, data}` at `{slot, beat}`.
+    hbuf: RAM<Bits<74>, 12>,
+    hrec: RAM<RxMetaRecord, 4>,
+    /// Arrival order: entry `k` at bits `[20k+19:20k]` = `{conn, slot}`.
+    hord: DFF<Bits<320>>,
+    hcnt: DFF<Bits<5>>,
+    hfree: DFF<Bits<16>>,
+    /// `rcv.hold_frames`.
+    k_hold: Constant<Bits<5>>,
+    /// Release of connection `rel_conn`'s held frames (after a RCVLIST ended its wait,
+    /// or to the ring as misses after a FLUSH: `rel_flush`), entry `rel_k` next;
+    /// then back to the command's trailer (`rel_tr`) or Idle.
+    rel_on: DFF<Bit>,
+    rel_flush: DFF<Bit>,
+    rel_tr: DFF<Bit>,
+    rel_k: DFF<Bits<5>>,
+    rel_conn: DFF<Bits<16>>,
+    /// The segment being decided comes from hold slot `f_slot`.
+    f_src: DFF<Bit>,
+    f_slot: DFF<Bits<4>>,
+    n_held: DFF<Bits<32>>,
+    m_done: Signal<Local, MState>,
+    h_low: Signal<Local, Bits<4>>,
+    h_sh: Signal<Local, Bits<9>>,
+    h_entry: Signal<Local, Bits<20>>,
+    h_shifted: Signal<Local, Bits<320>>,
+    h_one: Signal<Local, Bits<320>>,
+    h_mask: Signal<Local, Bits<320>>,
+    h_keep_hi: Signal<Local, Bits<320>>,
+    h_new: Signal<Local, Bits<320>>,
+    h_bit: Signal<Local, Bits<16>>,
+    h_rm: Signal<Local, Bit>,
+    h_add: Signal<Local, Bit>,
+    h_src: Signal<Local, Bits<8>>,
+    h_k: Signal<Local, Bits<5>>,
+    h_go: Signal<Local, Bit>,
+    rr_miss: Signal<Local, Bit>,
+    /// NO_BUFFER upload requests (a held frame found the store full).
+    upq2: SyncFifo<Bits<16>, 2, 3>,
+    k_up_nobuf: Constant<Bits<8>>,
+    up_drop: Signal<Local, Bit>,
+    // Forwarder: hold destination / source, slot, beat, read phase.
+    fw_hd: DFF<Bit>,
+    fw_hs: DFF<Bit>,
+    fw_slot: DFF<Bits<4>>,
+    fw_hb: DFF<Bits<8>>,
+    hr_ph: DFF<Bit>,
+    fw_src: Signal<Local, Bit>,
+    fw_hdst: Signal<Local, Bit>,
+    fw_sl: Signal<Local, Bits<4>>,
+    fw_word: Signal<Local, Bits<74>>,
     ring_rec: SyncFifo<RxMetaRecord, 4, 5>,
     /// `{nobuf, fdata, conn, status}`
     ring_res: SyncFifo<Bits<20>, 4, 5>,
@@ -513,8 +578,10 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
     /// The core for `rcv.sg_entries` scatter-gather entries per connection (1..=16).
     /// `ack_every` (1..=64) and `delack_cycles` (below 2^31) are `rcv.ack_every` and
     /// `rcv.delack_us` in clocks.
-    pub fn new(sg_entries: u32, ack_every: u32, delack_cycles: u64) -> Self {
+    /// `hold_frames` (1..=16) is `rcv.hold_frames`.
+    pub fn new(sg_entries: u32, ack_every: u32, delack_cycles: u64, hold_frames: u32) -> Self {
         assert!((1..=64).contains(&ack_every) && delack_cycles < 1 << 31);
+        assert!((1..=RCV_HOLD_SLOTS as u32).contains(&hold_frames));
         assert!(
             (1..=RCV_SG_SLOTS as u32).contains(&sg_entries),
             "rcv.sg_entries is checked by the config"
@@ -711,6 +778,48 @@ impl<const CB: usize, const CB4: usize> RcvCore<CB, CB4> {
             sg_off: Default::default(),
             inq: SyncFifo::new(2),
             steer: SyncFifo::new(2),
+            hbuf: Default::default(),
+            hrec: Default::default(),
+            hord: Default::default(),
+            hcnt: Default::default(),
+            hfree: Default::default(),
+            k_hold: Constant::new((hold_frames as u64).to_bits()),
+            rel_on: Default::default(),
+            rel_flush: Default::default(),
+            rel_tr: Default::default(),
+            rel_k: Default::default(),
+            rel_conn: Default::default(),
+            f_src: Default::default(),
+            f_slot: Default::default(),
+            n_held: Default::default(),
+            m_done: Default::default(),
+            h_low: Default::default(),
+            h_sh: Default::default(),
+            h_entry: Default::default(),
+            h_shifted: Default::default(),
+            h_one: Default::default(),
+            h_mask: Default::default(),
+            h_keep_hi: Default::default(),
+            h_new: Default::default(),
+            h_bit: Default::default(),
+            h_rm: Default::default(),
+            h_add: Default::default(),
+            h_src: Default::default(),
+            h_k: Default::default(),
+            h_go: Default::default(),
+            rr_miss: Default::default(),
+            upq2: SyncFifo::new(1),
+            k_up_nobuf: k8(UploadReason::NoBuffer as u64),
+            up_drop: Default::default(),
+            fw_hd: Default::default(),
+            fw_hs: Default::default(),
+            fw_slot: Default::default(),
+            fw_hb: Default::default(),
+            hr_ph: Default::default(),
+            fw_src: Default::default(),
+            fw_hdst: Default::default(),
+            fw_sl: Default::default(),
+            fw_word: Default::default(),
             credit: Default::default(),
             cr_use: Default::default(),
             cr_has: Default::default(),
@@ -817,12 +926,18 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             c_lastw, c_bytes, c_rs, es, n_segs, n_bytes, n_dup, n_oow, n_ooo, n_exc, n_lists,
             n_nolist, credit, f_ring, n_ind, n_hdrop, n_cmderr, fq_ack, fq_done, fq_act, fq_nxt,
             fq_wnd, q_first, tnow, sw_i, sw_c, n_acks, f_ind, f_oo, f_gap, f_virt, f_vrem, f_fill,
-            n_oseg
+            n_oseg, hord, hcnt, hfree, rel_on, rel_flush, rel_tr, rel_k, rel_conn, f_src, f_slot,
+            n_held, fw_hd, fw_hs, fw_slot, fw_hb, hr_ph
         );
         clock!(
             self, clock, connq, upq, act_q, inq, steer, ring_rec, ring_res, pcq, reqq, doneq, lerr,
-            respq, ackq, dueq
+            respq, ackq, dueq, upq2
         );
+        self.upq2.reset.next = self.reset.val();
+        self.hbuf.read_clock.next = self.clock.val();
+        self.hbuf.write_clock.next = self.clock.val();
+        self.hrec.read_clock.next = self.clock.val();
+        self.hrec.write_clock.next = self.clock.val();
         self.ackq.reset.next = self.reset.val();
         self.dueq.reset.next = self.reset.val();
         self.tmr_ram.read_clock.next = self.clock.val();
@@ -969,6 +1084,88 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.wo_ok.next = false;
         self.t_d.next = self.tnow.q.val() - self.rc.val().dl;
         self.dueq.read.next = false;
+        // Hold store helpers: where a decision ends, the lowest free slot, entry `h_k`.
+        self.m_done.next = MState::Idle;
+        if self.rel_on.q.val() {
+            self.m_done.next = MState::RScan;
+        }
+        self.h_src.next = 0.into();
+        if self.f_src.q.val() {
+            self.h_src.next = (bit_cast::<8, 4>(self.f_slot.q.val()) << 4) | 8;
+        }
+        self.h_low.next = 0.into();
+        if self.hfree.q.val().get_bit(15) {
+            self.h_low.next = 15.into();
+        }
+        if self.hfree.q.val().get_bit(14) {
+            self.h_low.next = 14.into();
+        }
+        if self.hfree.q.val().get_bit(13) {
+            self.h_low.next = 13.into();
+        }
+        if self.hfree.q.val().get_bit(12) {
+            self.h_low.next = 12.into();
+        }
+        if self.hfree.q.val().get_bit(11) {
+            self.h_low.next = 11.into();
+        }
+        if self.hfree.q.val().get_bit(10) {
+            self.h_low.next = 10.into();
+        }
+        if self.hfree.q.val().get_bit(9) {
+            self.h_low.next = 9.into();
+        }
+        if self.hfree.q.val().get_bit(8) {
+            self.h_low.next = 8.into();
+        }
+        if self.hfree.q.val().get_bit(7) {
+            self.h_low.next = 7.into();
+        }
+        if self.hfree.q.val().get_bit(6) {
+            self.h_low.next = 6.into();
+        }
+        if self.hfree.q.val().get_bit(5) {
+            self.h_low.next = 5.into();
+        }
+        if self.hfree.q.val().get_bit(4) {
+            self.h_low.next = 4.into();
+        }
+        if self.hfree.q.val().get_bit(3) {
+            self.h_low.next = 3.into();
+        }
+        if self.hfree.q.val().get_bit(2) {
+            self.h_low.next = 2.into();
+        }
+        if self.hfree.q.val().get_bit(1) {
+            self.h_low.next = 1.into();
+        }
+        if self.hfree.q.val().get_bit(0) {
+            self.h_low.next = 0.into();
+        }
+        self.h_k.next = self.hcnt.q.val();
+        if self.rel_on.q.val() {
+            self.h_k.next = self.rel_k.q.val();
+        }
+        self.h_sh.next =
+            (bit_cast::<9, 5>(self.h_k.val()) << 4) + (bit_cast::<9, 5>(self.h_k.val()) << 2);
+        self.h_shifted.next = self.hord.q.val() >> self.h_sh.val();
+        self.h_entry.next = self.h_shifted.val().get_bits::<20>(0);
+        self.h_one.next = 1.into();
+        self.h_mask.next = (self.h_one.val() << self.h_sh.val()) - self.h_one.val();
+        self.h_keep_hi.next = (self.hord.q.val() >> 20) & !self.h_mask.val();
+        self.h_new.next = bit_cast::<320, 16>(self.r_conn.q.val()) << 4;
+        self.h_new.next =
+            (self.h_new.val() | bit_cast::<320, 4>(self.h_low.val())) << self.h_sh.val();
+        self.h_bit.next = 1.into();
+        self.h_rm.next = false;
+        self.h_add.next = false;
+        self.h_go.next = false;
+        self.rr_miss.next = false;
+        self.up_drop.next = false;
+        self.hrec.read_address.next = self.f_slot.q.val();
+        self.hrec.write_enable.next = false;
+        self.hrec.write_address.next = self.h_low.val();
+        self.hrec.write_data.next = self.r_rec.q.val();
         self.o_off.next = self.seq.val() - self.rc.val().nxt;
         self.o_fit.next =
             bit_cast::<36, 32>(self.o_off.val()) + bit_cast::<36, 32>(self.plen.val());
@@ -1013,6 +1210,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         self.s_lk_tready.next = false;
         self.s_cmd_tready.next = false;
         self.room_ok.next = !self.ackq.almost_full.val()
+            & !self.upq2.almost_full.val()
             & !self.connq.almost_full.val()
             & !self.steer.almost_full.val()
             & !self.ring_rec.almost_full.val()
@@ -1102,6 +1300,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.r_status.d.next = self.s_lk_status.val();
                     self.r_conn.d.next = self.s_lk_conn.val();
                     self.ctx_ram.read_address.next = self.s_lk_conn.val().get_bits::<CB>(0);
+                    self.f_src.d.next = false;
                     self.ms.d.next = MState::FRd;
                 }
             }
@@ -1122,8 +1321,10 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 self.f_virt.d.next = false;
                 self.f_vrem.d.next = 0.into();
                 self.f_fill.d.next = false;
-                self.ms.d.next = MState::Idle;
+                self.ms.d.next = self.m_done.val();
                 self.steer.write.next = true;
+                // A released frame leaves the store unless it is held again.
+                self.h_rm.next = self.rel_on.q.val();
                 if !self.is_fast.val() {
                     self.steer.data_in.next = 1.into();
                     self.ring_rec.write.next = true;
@@ -1148,9 +1349,22 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                             self.ak_w.next = true;
                         }
                     } else if self.rc.val().waiting {
-                        // Waiting for a list: the hold store is not built, drop.
-                        self.pcq.write.next = true;
-                        self.n_hdrop.d.next = self.n_hdrop.q.val() + 1;
+                        // Waiting for a list: held (not acknowledged) while the store
+                        // has room, else dropped and an upload asked for (NO_BUFFER).
+                        if self.rel_on.q.val() {
+                            // Released, but the connection waits again: it stays.
+                            self.steer.write.next = false;
+                            self.h_rm.next = false;
+                            self.rel_k.d.next = self.rel_k.q.val() + 1;
+                        } else if self.hcnt.q.val() < self.k_hold.val() {
+                            self.h_add.next = true;
+                            self.steer.data_in.next = (bit_cast::<8, 4>(self.h_low.val()) << 4) | 4;
+                            self.n_held.d.next = self.n_held.q.val() + 1;
+                        } else {
+                            self.pcq.write.next = true;
+                            self.n_hdrop.d.next = self.n_hdrop.q.val() + 1;
+                            self.up_drop.next = true;
+                        }
                     } else if !self.d_nxt_end.val().get_bit(31) {
                         // S + L <= RCV.NXT: all old (ACK at once).
                         self.pcq.write.next = true;
@@ -1384,7 +1598,7 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.n_bytes.d.next =
                         self.n_bytes.q.val() + bit_cast::<32, 16>(self.f_bytes.q.val());
                 }
-                self.ms.d.next = MState::Idle;
+                self.ms.d.next = self.m_done.val();
             }
             MState::Cmd => {
                 self.ms.d.next = MState::Idle;
@@ -1456,6 +1670,8 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                         self.ctx_ram.write_data.next.tail =
                             self.rc.val().tail + self.c_n.q.val().get_bits::<5>(0);
                         self.ctx_ram.write_data.next.waiting = false;
+                        // The wait ends: the held frames are processed now.
+                        self.h_go.next = self.rc.val().waiting;
                         self.c_win.next = self.rc.val().space + self.c_llen.q.val();
                         self.ctx_ram.write_data.next.space = self.c_win.val();
                         if self.maxwin.val() < self.c_win.val() {
@@ -1493,6 +1709,14 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.cs.d.next = CState::Hdr;
                     self.ms.d.next = MState::CTr;
                 }
+                if self.h_go.val() {
+                    self.rel_on.d.next = true;
+                    self.rel_flush.d.next = false;
+                    self.rel_k.d.next = 0.into();
+                    self.rel_conn.d.next = self.c_handle.q.val();
+                    self.rel_tr.d.next = self.c_lastw.q.val();
+                    self.ms.d.next = MState::RScan;
+                }
             }
             MState::Q1 => {
                 // ctx_ram.read_address = r_conn (the default).
@@ -1514,6 +1738,13 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.ctx_ram.write_data.next = self.rc.val();
                     self.ctx_ram.write_data.next.active = false;
                     self.ctx_ram.write_data.next.unacked = 0.into();
+                    // After the lists, its held frames go to the ring as misses.
+                    self.rel_on.d.next = true;
+                    self.rel_flush.d.next = true;
+                    self.rel_k.d.next = 0.into();
+                    self.rel_conn.d.next = self.r_conn.q.val();
+                    self.rel_tr.d.next = false;
+                    self.ms.d.next = MState::RScan;
                     if self.rc.val().lhead != self.rc.val().tail {
                         self.ms.d.next = MState::QRd;
                     }
@@ -1544,7 +1775,47 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                     self.fc.d.next.head = self.nh.val();
                     self.ms.d.next = MState::QRd;
                     if self.nh.val() == self.fc.q.val().tail {
-                        self.ms.d.next = MState::Idle;
+                        self.ms.d.next = self.m_done.val();
+                    }
+                }
+            }
+            MState::RScan => {
+                // The next held frame of `rel_conn`, in arrival order.
+                if self.rel_k.q.val() >= self.hcnt.q.val() {
+                    self.rel_on.d.next = false;
+                    self.ms.d.next = MState::Idle;
+                    if self.rel_tr.q.val() {
+                        self.ms.d.next = MState::CTr;
+                    }
+                } else if self.h_entry.val().get_bits::<16>(4) == self.rel_conn.q.val() {
+                    self.hrec.read_address.next = self.h_entry.val().get_bits::<4>(0);
+                    self.f_slot.d.next = self.h_entry.val().get_bits::<4>(0);
+                    self.f_src.d.next = true;
+                    self.ms.d.next = MState::RRec;
+                } else {
+                    self.rel_k.d.next = self.rel_k.q.val() + 1;
+                }
+            }
+            MState::RRec => {
+                // Its record (hrec) and the connection's context are read.
+                self.ctx_ram.read_address.next = self.rel_conn.q.val().get_bits::<CB>(0);
+                if self.room_ok.val() {
+                    if self.rel_flush.q.val() {
+                        // To the ring as a miss: the host's stack has the connection.
+                        self.ring_rec.write.next = true;
+                        self.ring_rec.data_in.next = self.hrec.read_data.val();
+                        self.ring_res.write.next = true;
+                        self.rr_miss.next = true;
+                        self.cr_use.next = self.cr_has.val();
+                        self.steer.write.next = true;
+                        self.steer.data_in.next = 1.into();
+                        self.h_rm.next = true;
+                        self.ms.d.next = MState::RScan;
+                    } else {
+                        self.r_rec.d.next = self.hrec.read_data.val();
+                        self.r_status.d.next = 3.into();
+                        self.r_conn.d.next = self.rel_conn.q.val();
+                        self.ms.d.next = MState::FRd;
                     }
                 }
             }
@@ -1573,6 +1844,23 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
                 self.ms.d.next = MState::Idle;
             }
         }
+
+        // Hold store: a frame held (slot h_low, appended), or released (entry rel_k
+        // removed, its slot free).
+        if self.h_add.val() {
+            self.hrec.write_enable.next = true;
+            self.hfree.d.next = self.hfree.q.val() & !(self.h_bit.val() << self.h_low.val());
+            self.hord.d.next = self.hord.q.val() | self.h_new.val();
+            self.hcnt.d.next = self.hcnt.q.val() + 1;
+        }
+        if self.h_rm.val() {
+            self.hfree.d.next = self.hfree.q.val() | (self.h_bit.val() << self.f_slot.q.val());
+            self.hord.d.next = (self.hord.q.val() & self.h_mask.val()) | self.h_keep_hi.val();
+            self.hcnt.d.next = self.hcnt.q.val() - 1;
+        }
+        self.steer.data_in.next = self.steer.data_in.val() | self.h_src.val();
+        self.upq2.write.next = self.up_drop.val();
+        self.upq2.data_in.next = self.r_conn.q.val();
 
         // ACK request `{conn, ack, window >> shift (at most 65535)}`.
         self.ak_wnd.next = self.ak_right.val() - self.ak_nxt.val();
@@ -1794,6 +2082,10 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         if self.rr_fd.val() {
             self.ring_res.data_in.next = self.ring_res.data_in.val() | 0x40000;
         }
+        if self.rr_miss.val() {
+            // A held frame after a FLUSH: a miss, no handle.
+            self.ring_res.data_in.next = 1.into();
+        }
         if !self.cr_has.val() {
             self.ring_res.data_in.next = self.ring_res.data_in.val() | 0x80000;
         }
@@ -1816,20 +2108,35 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         }
         self.s_tready.next = !self.inq.full.val();
         self.inq.write.next = self.s_tvalid.val() & !self.inq.full.val();
-        self.i_valid.next = !self.inq.empty.val();
-        self.i_last.next = self.inq.data_out.val().get_bit(72);
         self.fw_act.next = self.fw_busy.q.val() | !self.steer.empty.val();
         self.fw_dst.next = self.steer.data_out.val().get_bit(0);
         self.fw_x.next = self.steer.data_out.val().get_bit(1);
+        self.fw_hdst.next = self.steer.data_out.val().get_bit(2);
+        self.fw_src.next = self.steer.data_out.val().get_bit(3);
+        self.fw_sl.next = self.steer.data_out.val().get_bits::<4>(4);
         if self.fw_busy.q.val() {
             self.fw_dst.next = self.fw_ring.q.val();
             self.fw_x.next = self.fw_xd.q.val();
+            self.fw_hdst.next = self.fw_hd.q.val();
+            self.fw_src.next = self.fw_hs.q.val();
+            self.fw_sl.next = self.fw_slot.q.val();
         }
-        self.m_tdata.next = self.inq.data_out.val().get_bits::<64>(0);
-        self.m_tkeep.next = self.inq.data_out.val().get_bits::<8>(64);
+        // Beats from the input FIFO, or from a hold slot (a read, then the beat: one
+        // beat per two clocks).
+        self.fw_word.next = self.inq.data_out.val();
+        self.i_valid.next = !self.inq.empty.val();
+        if self.fw_src.val() {
+            self.fw_word.next = self.hbuf.read_data.val();
+            self.i_valid.next = self.fw_busy.q.val() & self.hr_ph.q.val();
+        }
+        self.i_last.next = self.fw_word.val().get_bit(72);
+        self.hbuf.read_address.next =
+            (bit_cast::<12, 4>(self.fw_slot.q.val()) << 8) | bit_cast::<12, 8>(self.fw_hb.q.val());
+        self.m_tdata.next = self.fw_word.val().get_bits::<64>(0);
+        self.m_tkeep.next = self.fw_word.val().get_bits::<8>(64);
         self.m_tlast.next = self.i_last.val();
-        self.m_tuser.next = self.inq.data_out.val().get_bit(73);
-        self.m_x_tdata.next = self.inq.data_out.val().get_bits::<64>(0);
+        self.m_tuser.next = self.fw_word.val().get_bit(73);
+        self.m_x_tdata.next = self.fw_word.val().get_bits::<64>(0);
         self.m_x_tlast.next = self.i_last.val();
         self.m_tvalid.next = self.fw_act.val()
             & self.fw_dst.val()
@@ -1843,15 +2150,48 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             & self.i_valid.val()
             & (!self.fw_dst.val() | self.m_tready.val())
             & (!self.fw_x.val() | self.m_x_tready.val());
-        self.inq.read.next = self.fw_beat.val();
+        self.inq.read.next = self.fw_beat.val() & !self.fw_src.val();
         self.steer.read.next = false;
+        // Into a hold slot: beat fw_hb of slot fw_sl.
+        self.hbuf.write_enable.next = self.fw_beat.val() & self.fw_hdst.val();
+        self.hbuf.write_address.next = bit_cast::<12, 4>(self.fw_sl.val()) << 8;
+        if self.fw_busy.q.val() {
+            self.hbuf.write_address.next =
+                self.hbuf.write_address.val() | bit_cast::<12, 8>(self.fw_hb.q.val());
+        }
+        self.hbuf.write_data.next = self.fw_word.val();
         if self.fw_beat.val() {
             if !self.fw_busy.q.val() {
                 self.steer.read.next = true;
                 self.fw_ring.d.next = self.fw_dst.val();
                 self.fw_xd.d.next = self.fw_x.val();
+                self.fw_hd.d.next = self.fw_hdst.val();
+                self.fw_hs.d.next = false;
+                self.fw_slot.d.next = self.fw_sl.val();
+                self.fw_hb.d.next = 1.into();
+            } else {
+                self.fw_hb.d.next = self.fw_hb.q.val() + 1;
             }
             self.fw_busy.d.next = !self.i_last.val();
+        }
+        if !self.fw_busy.q.val() & !self.steer.empty.val() & self.fw_src.val() {
+            // A frame from a hold slot starts: its first beat is read.
+            self.steer.read.next = true;
+            self.fw_busy.d.next = true;
+            self.fw_ring.d.next = self.fw_dst.val();
+            self.fw_xd.d.next = self.fw_x.val();
+            self.fw_hd.d.next = false;
+            self.fw_hs.d.next = true;
+            self.fw_slot.d.next = self.fw_sl.val();
+            self.fw_hb.d.next = 0.into();
+            self.hr_ph.d.next = false;
+        }
+        if self.fw_busy.q.val() & self.fw_hs.q.val() {
+            if !self.hr_ph.q.val() {
+                self.hr_ph.d.next = true;
+            } else if self.fw_beat.val() {
+                self.hr_ph.d.next = false;
+            }
         }
         // Records of ring frames.
         self.m_lk_meta.next = self.ring_rec.data_out.val();
@@ -1881,10 +2221,15 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
         // A failed write asks for an upload (DMA_ERROR; once per connection in the core).
         self.upq.write.next = false;
         self.upq.data_in.next = self.connq.data_out.val();
-        self.m_up_valid.next = !self.upq.empty.val();
+        self.m_up_valid.next = !self.upq.empty.val() | !self.upq2.empty.val();
         self.m_up_word.next = (bit_cast::<24, 8>(self.k_up_dma.val()) << 16)
             | bit_cast::<24, 16>(self.upq.data_out.val());
+        if self.upq.empty.val() {
+            self.m_up_word.next = (bit_cast::<24, 8>(self.k_up_nobuf.val()) << 16)
+                | bit_cast::<24, 16>(self.upq2.data_out.val());
+        }
         self.upq.read.next = self.m_up_ready.val() & !self.upq.empty.val();
+        self.upq2.read.next = self.m_up_ready.val() & self.upq.empty.val() & !self.upq2.empty.val();
         if self.s_done_valid.val()
             & !self.lerr.full.val()
             & (self.s_done_status.val() != 0)
@@ -1992,6 +2337,12 @@ impl<const CB: usize, const CB4: usize> Logic for RcvCore<CB, CB4> {
             self.fw_busy.d.next = false;
             self.err_acc.d.next = false;
             self.credit.d.next = 0.into();
+            self.hcnt.d.next = 0.into();
+            self.hord.d.next = 0.into();
+            self.hfree.d.next = 0xFFFF.into();
+            self.rel_on.d.next = false;
+            self.fw_hd.d.next = false;
+            self.fw_hs.d.next = false;
         }
     }
 }

@@ -93,13 +93,14 @@ impl<
 > Receive<CB, CB4, BB, PB, PB3, NB, NB2>
 {
     /// The receive engine for a minimum frame length, a HANDOUT1 timeout in clocks,
-    /// `rcv.sg_entries`, `rcv.ack_every` and `rcv.delack_us` in clocks.
+    /// `rcv.sg_entries`, `rcv.ack_every`, `rcv.delack_us` in clocks and `rcv.hold_frames`.
     pub fn new(
         min_frame_len: u32,
         handout_timeout_cycles: u32,
         sg_entries: u32,
         ack_every: u32,
         delack_cycles: u64,
+        hold_frames: u32,
     ) -> Self {
         Self {
             clock: Default::default(),
@@ -139,7 +140,7 @@ impl<
             m_ack_tready: Default::default(),
             timer_en: Default::default(),
             engine: Engine::new(min_frame_len, handout_timeout_cycles, true),
-            fast: RcvCore::new(sg_entries, ack_every, delack_cycles),
+            fast: RcvCore::new(sg_entries, ack_every, delack_cycles, hold_frames),
             extract: ByteExtract::default(),
             mux: DmaMux::default(),
             xq: SyncFifo::new(2),

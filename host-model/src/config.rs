@@ -254,7 +254,12 @@ impl Config {
                 1,
                 crate::proto::RCV_SG_SLOTS as u32,
             ),
-            ("rcv.hold_frames", self.rcv.hold_frames, 1, 64),
+            (
+                "rcv.hold_frames",
+                self.rcv.hold_frames,
+                1,
+                crate::proto::RCV_HOLD_SLOTS as u32,
+            ),
         ];
         for (key, v, lo, hi) in ranges {
             if !(lo..=hi).contains(&v) {

@@ -1682,6 +1682,9 @@ pub const RX_RING_SLOTS: usize = 256;
 /// Scatter-gather slots of posted receive lists the engine has per connection: the
 /// upper bound of `rcv.sg_entries`.
 pub const RCV_SG_SLOTS: usize = 16;
+/// Most frames the receive fast path holds for connections waiting for a list
+/// (`rcv.hold_frames`, all connections together).
+pub const RCV_HOLD_SLOTS: usize = 16;
 
 /// Calls `$cb!` with the engine's statistics counters in STATS order. One word each.
 #[macro_export]

@@ -106,6 +106,10 @@ pub struct LockstepReport {
     /// Segments sent past RCV.NXT (out of order), and those the model placed.
     pub ooo_segments: u64,
     pub ooo_placed: u64,
+    /// Segments sent while the connection may be waiting for a list, and those the
+    /// model held.
+    pub held_segments: u64,
+    pub held: u64,
     /// Holes the model saw filled, with a jump over placed bytes.
     pub ooo_jumps: u64,
     pub lists_completed: u64,
@@ -298,6 +302,19 @@ pub fn run_on(lk: &mut RxLock, rounds: usize, seed: u64) -> Result<LockstepRepor
                     break;
                 }
             }
+            // Then more in order: held while the connection waits for a list (or
+            // dropped with the store full), released when the next round posts lists.
+            let mut s = lk
+                .model
+                .engine()
+                .conn(h)
+                .map_or(nxt, |c| c.tcp.rcv_nxt as u32);
+            for _ in 0..rng.random_range(0..=12) {
+                let len = rng.random_range(1..=1460usize);
+                lk.frame(peer_frame(&k, s, Some(1), 0, &payload(s, len)), false);
+                s = s.wrapping_add(len as u32);
+                rep.held_segments += 1;
+            }
         }
         if std::env::var("RCV_TRACE").is_ok() {
             eprintln!(
@@ -345,6 +362,7 @@ pub fn run_on(lk: &mut RxLock, rounds: usize, seed: u64) -> Result<LockstepRepor
     rep.bytes_placed = lk.model.stats().placed_bytes;
     rep.acks = lk.acks;
     rep.ooo_jumps = lk.model.stats().ooo_jumps;
+    rep.held = lk.model.stats().held;
     rep.sim_cycles = lk.sim.cycles() - c0;
     rep.wall_seconds = t0.elapsed().as_secs_f64();
     Ok(rep)

@@ -12,8 +12,6 @@
 use anyhow::{Result, ensure};
 use host_model::proto::*;
 use host_model::{Config, Resolved};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use testbenches::rcv_e2e::hand_out_via;
 use testbenches::rcv_rtl::{
     APP, BASE, HOST_CTX, MEM, RING, cmd, key, lockstep_config, payload, rcvlist,
@@ -33,6 +31,13 @@ fn lock(test: &str) -> Result<RxLock> {
     Ok(RxLock::new(RxSim::for_test(&cfg(), test, MEM)?))
 }
 
+/// Post `n` receive-ring buffers.
+fn post_ring(lk: &mut RxLock, n: u64) -> Result<()> {
+    let addrs = (0..n).map(|i| RING + i * RX_BUF_BYTES as u64).collect();
+    cmd(lk, &Command::RxBuf { tag: 1, addrs }.encode())?;
+    Ok(())
+}
+
 #[test]
 fn in_order_placement_matches_the_model() -> Result<()> {
     let mut lk = lock("rcv_fast_in_order")?;
@@ -43,6 +48,7 @@ fn in_order_placement_matches_the_model() -> Result<()> {
     assert!(r.acks > 100, "ACK frames compared with the model: {r:?}");
     assert!(r.ooo_placed > 20, "out-of-order segments placed: {r:?}");
     assert!(r.ooo_jumps > 10, "holes filled with a jump: {r:?}");
+    assert!(r.held > 20, "frames held while waiting for a list: {r:?}");
     assert!(
         r.no_ring_buffer_drops > 3,
         "indications with no ring buffer: {r:?}"
@@ -99,14 +105,7 @@ fn pieces_across_4k_boundary() -> Result<()> {
 fn flush_returns_lists_and_state_then_handout_again() -> Result<()> {
     let mut lk = lock("rcv_fast_flush")?;
     let k = key();
-    cmd(
-        &mut lk,
-        &Command::RxBuf {
-            tag: 1,
-            addrs: (0..8).map(|i| RING + i * RX_BUF_BYTES as u64).collect(),
-        }
-        .encode(),
-    )?;
+    post_ring(&mut lk, 8)?;
     let fail = 0x30_0000u64..0x30_1000;
     lk.fail_range(fail.clone());
     let h = hand_out_via(&mut |w: &[u64]| cmd(&mut lk, w), &k, HOST_CTX, BASE, 65535)?;
@@ -438,5 +437,85 @@ fn impaired_stream_through_the_rtl() -> Result<()> {
     ensure!(r.flushes > 2 && r.handouts > 2, "{r:?}");
     ensure!(r.frames_lost > 10 && r.frames_reordered > 10, "{r:?}");
     ensure!(r.acks_checked > 1000, "{r:?}");
+    Ok(())
+}
+
+/// Directed: with no list left, the first frame is indicated (FRAME_DATA) and the next
+/// ones are held (`rcv.hold_frames` = 8 of them; the rest dropped, one NO_BUFFER upload
+/// request); a RCVLIST releases them into the list in order; held again and flushed,
+/// they go to the ring as misses. Lockstep with the model throughout.
+#[test]
+fn held_frames_are_released_by_a_list_or_flushed_to_the_ring() -> Result<()> {
+    let mut lk = lock("rcv_fast_hold")?;
+    let k = key();
+    post_ring(&mut lk, 8)?;
+    let h = hand_out_via(&mut |w: &[u64]| cmd(&mut lk, w), &k, HOST_CTX, BASE, 65535)?;
+    let list = |tag: u32, addr: u64, len: u32| RcvList {
+        handle: h,
+        host_ctx: HOST_CTX,
+        list_tag: tag,
+        sg: vec![SgEntry { addr, len }],
+    };
+    cmd(&mut lk, &rcvlist(2, h, vec![list(11, APP, 1000)]))?;
+    let mut nxt = BASE;
+    let mut send = |lk: &mut RxLock, n: usize, len: usize| {
+        for _ in 0..n {
+            lk.frame(peer_frame(&k, nxt, Some(1), 0, &payload(nxt, len)), false);
+            nxt = nxt.wrapping_add(len as u32);
+        }
+    };
+    // 1000 bytes into the list, 460 indicated, then 10 frames: 8 held, 2 dropped.
+    send(&mut lk, 1, 1460);
+    send(&mut lk, 10, 700);
+    let evs = lk.check("held", 3000)?;
+    let n = |f: &dyn Fn(&Event) -> bool| evs.iter().filter(|e| f(e)).count();
+    assert_eq!(n(&|e| matches!(e, Event::FrameData { .. })), 1, "{evs:?}");
+    assert_eq!(
+        n(&|e| matches!(e, Event::UploadRequest { .. })),
+        1,
+        "{evs:?}"
+    );
+    assert_eq!(lk.model.held_frames(), 8);
+    // A list: the held frames are placed, in order, before anything else.
+    cmd(
+        &mut lk,
+        &rcvlist(3, h, vec![list(12, APP + 0x1000, 8 * 700)]),
+    )?;
+    let evs = lk.check("released", 3000)?;
+    assert!(
+        matches!(&evs[..], [Event::RcvDone { done, .. }] if done.bytes == 8 * 700),
+        "{evs:?}"
+    );
+    assert_eq!(lk.model.held_frames(), 0);
+    // Wait again (the dropped frames' bytes are not placed: the peer sends them again)
+    // and hold three, then FLUSH: they go to the ring as misses.
+    let mut s = lk
+        .model
+        .engine()
+        .conn(h)
+        .map_or(0, |c| c.tcp.rcv_nxt as u32);
+    for _ in 0..4 {
+        lk.frame(peer_frame(&k, s, Some(1), 0, &payload(s, 500)), false);
+        s = s.wrapping_add(500);
+    }
+    lk.check("held again", 3000)?;
+    assert_eq!(lk.model.held_frames(), 3);
+    let flush = Command::Flush {
+        tag: 4,
+        conns: vec![ConnRef {
+            kind: Kind::Tcp,
+            handle: h,
+            host_ctx: HOST_CTX,
+        }],
+    };
+    cmd(&mut lk, &flush.encode())?;
+    let evs = lk.check("flushed", 3000)?;
+    assert_eq!(
+        evs.iter()
+            .filter(|e| matches!(e, Event::RxFrame { status, .. } if status.lookup == 1))
+            .count(),
+        3,
+        "{evs:?}"
+    );
     Ok(())
 }
