@@ -308,6 +308,11 @@ impl RcvModel {
         std::mem::take(&mut self.acks)
     }
 
+    /// ACK frames sent and not taken yet (left in place).
+    pub fn peek_acks(&self) -> Vec<Vec<u8>> {
+        self.acks.clone()
+    }
+
     /// Does the fast path hold this connection (Offloaded and started)?
     pub fn has_conn(&self, handle: u16) -> bool {
         self.conns.contains_key(&handle)

@@ -11,6 +11,7 @@
 //! receive engine RTL under Verilator ([`run_rtl`]); both sit behind [`StreamEngine`].
 
 use crate::reference::reference;
+use crate::rx_lock::RxLock;
 use crate::rx_sim::RxSim;
 use crate::scenario::peer_frame;
 use anyhow::{Context, Result, bail, ensure};
@@ -297,6 +298,89 @@ pub fn run_rtl(cfg: &Resolved, out: &std::path::Path, sc: &StreamConfig) -> Resu
     let mut eng = RtlEngine::new(sim);
     let mut rep = run_on(&mut eng, sc)?;
     rep.sim_cycles = eng.sim.cycles() - eng.c0;
+    rep.wall_seconds = t0.elapsed().as_secs_f64();
+    Ok(rep)
+}
+
+/// The RTL and the model in lockstep ([`RxLock`]): every frame, command and stretch of
+/// delayed-ACK time is followed by a comparison of everything both sent (responses,
+/// events, ACK frames, host memory); the host sees the model's (equal) events.
+pub struct LockEngine {
+    pub lk: RxLock,
+    events: Vec<Event>,
+    acks: Vec<Vec<u8>>,
+    now: u64,
+    steps: u64,
+}
+
+impl LockEngine {
+    pub fn new(sim: RxSim) -> LockEngine {
+        LockEngine {
+            lk: RxLock::new(sim),
+            events: Vec::new(),
+            acks: Vec::new(),
+            now: 0,
+            steps: 0,
+        }
+    }
+
+    fn check(&mut self, what: &str) -> Result<()> {
+        self.steps += 1;
+        let what = format!("step {} ({what})", self.steps);
+        self.acks.extend(self.lk.model.peek_acks());
+        let evs = self.lk.check(&what, 2000)?;
+        self.events.extend(evs);
+        Ok(())
+    }
+}
+
+impl StreamEngine for LockEngine {
+    fn command(&mut self, words: &[u64]) -> Result<Event> {
+        let ev = self.lk.command(words)?;
+        self.check("command")?;
+        Ok(ev)
+    }
+    fn frame(&mut self, f: Vec<u8>) -> Result<()> {
+        self.lk.frame(f, false);
+        self.check("frame")
+    }
+    fn take_events(&mut self) -> Result<Vec<Event>> {
+        Ok(std::mem::take(&mut self.events))
+    }
+    fn take_acks(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.acks)
+    }
+    fn tick(&mut self, now: u64) -> Result<()> {
+        if now > self.now {
+            self.lk.advance(now - self.now)?;
+            self.now = now;
+            self.check("time")?;
+        }
+        Ok(())
+    }
+    fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        let m = &self.lk.mem.bytes;
+        let (a, e) = (addr as usize, addr as usize + len);
+        ensure!(e <= m.len(), "read past host memory at {addr:#x}");
+        Ok(m[a..e].to_vec())
+    }
+    fn stats(&self) -> RcvStats {
+        self.lk.model.stats()
+    }
+}
+
+/// Run the stream through the RTL and the model in lockstep (RTL built under `out`).
+pub fn run_lockstep(
+    cfg: &Resolved,
+    out: &std::path::Path,
+    sc: &StreamConfig,
+) -> Result<StreamReport> {
+    let sim = RxSim::build(cfg, out, None, RTL_MEM)?;
+    let t0 = std::time::Instant::now();
+    let c0 = sim.cycles();
+    let mut eng = LockEngine::new(sim);
+    let mut rep = run_on(&mut eng, sc)?;
+    rep.sim_cycles = eng.lk.sim.cycles() - c0;
     rep.wall_seconds = t0.elapsed().as_secs_f64();
     Ok(rep)
 }

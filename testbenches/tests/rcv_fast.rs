@@ -519,3 +519,27 @@ fn held_frames_are_released_by_a_list_or_flushed_to_the_ring() -> Result<()> {
     );
     Ok(())
 }
+
+/// The impaired stream with the RTL and the model in lockstep: after every frame,
+/// command and stretch of delayed-ACK time, responses, events, ACK frames and host
+/// memory are compared (`TOE_LOCK_MB=N` MB, default 2).
+#[test]
+fn impaired_stream_rtl_and_model_in_lockstep() -> Result<()> {
+    let bytes = std::env::var("TOE_LOCK_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(2)
+        << 20;
+    let sc = testbenches::rcv_e2e::StreamConfig {
+        bytes,
+        seed: 0x5EED_0008,
+        flush: 0.02,
+        ..Default::default()
+    };
+    let (out, _) = testbenches::rx::test_paths("rcv_fast_lock_stream");
+    let r = testbenches::rcv_e2e::run_lockstep(&cfg(), &out, &sc)?;
+    println!("{r:?}");
+    ensure!(r.flushes > 0 && r.frames_lost > 5, "{r:?}");
+    ensure!(r.engine.ooo_segs > 5 && r.engine.acks > 300, "{r:?}");
+    Ok(())
+}
