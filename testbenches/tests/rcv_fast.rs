@@ -437,6 +437,19 @@ fn impaired_stream_through_the_rtl() -> Result<()> {
     ensure!(r.flushes > 2 && r.handouts > 2, "{r:?}");
     ensure!(r.frames_lost > 10 && r.frames_reordered > 10, "{r:?}");
     ensure!(r.acks_checked > 1000, "{r:?}");
+    // An IPv6 flow with an 802.1Q tag: its ACK frames (tag, IPv6 header, checksum over
+    // the IPv6 pseudo-header) checked the same way.
+    let sc6 = testbenches::rcv_e2e::StreamConfig {
+        bytes: 1 << 20,
+        seed: 0x5EED_0009,
+        flush: 0.02,
+        ipv6: true,
+        vlan: true,
+        ..Default::default()
+    };
+    let r = testbenches::rcv_e2e::run_rtl(&cfg(), &out, &sc6)?;
+    println!("{r:?}");
+    ensure!(r.acks_checked > 100, "{r:?}");
     Ok(())
 }
 
