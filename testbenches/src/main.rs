@@ -80,6 +80,9 @@ enum Cmd {
         /// Capture to replay (pcap; Ethernet, raw IP, Linux cooked and loopback link types).
         #[arg(long)]
         pcap: PathBuf,
+        /// Write each flow's delivered bytes to <DIR>/flow-<n>.bin (n from 1, report order).
+        #[arg(long)]
+        dump: Option<PathBuf>,
         #[arg(long)]
         config: Option<PathBuf>,
         /// Folder for the generated RTL [default: build/<config name>].
@@ -598,13 +601,24 @@ fn main() -> Result<()> {
             let cfg = load(config)?;
             cmd_parse(&cfg, pcap, waves.as_deref(), &out_dir(&cfg, out))
         }
-        Cmd::RcvReplay { pcap, config, out } => {
+        Cmd::RcvReplay {
+            pcap,
+            dump,
+            config,
+            out,
+        } => {
             let cfg = load(config)?;
             let frames: Vec<Vec<u8>> = cosim::read_pcap(pcap)?
                 .into_iter()
                 .map(|f| f.data)
                 .collect();
             let r = testbenches::rcv_replay::replay(&cfg, &out_dir(&cfg, out), &frames)?;
+            if let Some(d) = dump {
+                std::fs::create_dir_all(d)?;
+                for (i, b) in r.delivered.iter().enumerate() {
+                    std::fs::write(d.join(format!("flow-{}.bin", i + 1)), b)?;
+                }
+            }
             println!("{}", serde_json::to_string_pretty(&r)?);
             for f in &r.flows {
                 eprintln!(

@@ -2,10 +2,12 @@
 //! direction of a TCP connection that carries payload is handed out to the engine
 //! before the replay (RCV.NXT from its SYN, else from its first segment), receive lists
 //! are kept posted, every frame of the capture goes through the engine in order, and
-//! at the end each connection is flushed. The bytes the host got (lists, FRAME_DATA,
-//! the flushed residuals) are compared with an independent reassembly: the payload of
-//! the segments the reference parser (etherparse) calls fast-path candidates, laid out
-//! by sequence number from the same start, up to the first byte no segment carries.
+//! at the end each connection is flushed and the host's slow path takes the frames the
+//! engine passed to the ring for it (exceptions such as a FIN carrying data) where they
+//! continue the stream. The bytes the host got (lists, FRAME_DATA, the flushed
+//! residuals, the slow path) are compared with an independent reassembly: the payload of
+//! the segments whose headers and checksums etherparse finds valid, laid out by
+//! sequence number from the same start, up to the first byte no segment carries.
 //!
 //! The engine must deliver a byte-exact prefix of that stream; it may stop short where
 //! the capture needs more than one out-of-order range at a time (the peer would send
@@ -56,6 +58,8 @@ pub struct FlowReport {
     pub byte_exact: bool,
     pub lists_completed: u64,
     pub frame_data_bytes: u64,
+    /// Bytes the host's slow path took from ring frames after the FLUSH.
+    pub slow_path_bytes: u64,
 }
 
 /// The replay's report.
@@ -63,6 +67,9 @@ pub struct FlowReport {
 pub struct ReplayReport {
     pub frames: usize,
     pub flows: Vec<FlowReport>,
+    /// The bytes each flow's host got, in `flows` order.
+    #[serde(skip)]
+    pub delivered: Vec<Vec<u8>>,
     pub acks: u64,
     pub upload_requests: u64,
     pub sim_cycles: u64,
@@ -79,6 +86,9 @@ struct Flow {
     got: Vec<u8>,
     lists_completed: u64,
     frame_data: u64,
+    /// Ring frames of this flow (exceptions): `(seq, payload)`.
+    slow: Vec<(u32, Vec<u8>)>,
+    slow_bytes: u64,
 }
 
 /// The TCP segment in a frame: flow key as seen by the receiver, sequence number,
@@ -148,10 +158,11 @@ fn reassemble(frames: &[Vec<u8>], key: &FlowKey, start: u32, min: u32) -> (Vec<u
             continue;
         }
         segs += 1;
-        if !reference(f, false, min).candidate {
+        let m = reference(f, false, min);
+        cands += m.candidate as u64;
+        if !m.errors.is_empty() || m.fragment == Some(true) || m.l4_csum_ok != Some(true) {
             continue;
         }
-        cands += 1;
         let off = seq.wrapping_sub(start) as i32 as i64;
         for (i, b) in payload.iter().enumerate() {
             let p = off + i as i64;
@@ -219,9 +230,12 @@ pub fn replay(cfg: &Resolved, out: &Path, frames: &[Vec<u8>]) -> Result<ReplayRe
             got: Vec::new(),
             lists_completed: 0,
             frame_data: 0,
+            slow: Vec::new(),
+            slow_bytes: 0,
         });
     }
     let mut r = Replayer {
+        min,
         eng,
         flows,
         tag: 10,
@@ -267,6 +281,22 @@ pub fn replay(cfg: &Resolved, out: &Path, frames: &[Vec<u8>]) -> Result<ReplayRe
             "{}: lists not returned by FLUSH",
             r.flows[i].name
         );
+        // The host's slow path: ring frames that continue the stream.
+        let fl = &mut r.flows[i];
+        let mut more = true;
+        while more {
+            more = false;
+            let end = fl.start.wrapping_add(fl.got.len() as u32);
+            for (seq, p) in &fl.slow {
+                let off = end.wrapping_sub(*seq) as i32;
+                if off >= 0 && (off as usize) < p.len() {
+                    fl.got.extend_from_slice(&p[off as usize..]);
+                    fl.slow_bytes += (p.len() - off as usize) as u64;
+                    more = true;
+                    break;
+                }
+            }
+        }
     }
     let mut reports = Vec::new();
     for fl in &r.flows {
@@ -283,11 +313,13 @@ pub fn replay(cfg: &Resolved, out: &Path, frames: &[Vec<u8>]) -> Result<ReplayRe
             byte_exact: fl.got.len() <= want.len() && fl.got[..n] == want[..n],
             lists_completed: fl.lists_completed,
             frame_data_bytes: fl.frame_data,
+            slow_path_bytes: fl.slow_bytes,
         });
     }
     Ok(ReplayReport {
         frames: frames.len(),
         flows: reports,
+        delivered: r.flows.iter().map(|f| f.got.clone()).collect(),
         acks: r.acks,
         upload_requests: r.uploads,
         sim_cycles: r.eng.sim.cycles() - c0,
@@ -295,6 +327,7 @@ pub fn replay(cfg: &Resolved, out: &Path, frames: &[Vec<u8>]) -> Result<ReplayRe
 }
 
 struct Replayer {
+    min: u32,
     eng: RtlEngine,
     flows: Vec<Flow>,
     tag: u32,
@@ -419,7 +452,21 @@ impl Replayer {
                     )?;
                     ensure!(ev.trailer().status == CmdStatus::Ok, "WINUPDATE: {ev:?}");
                 }
-                Event::RxFrame { addr, .. } => free.push(addr),
+                Event::RxFrame { addr, status, .. } => {
+                    free.push(addr);
+                    let f = self.eng.read(addr, status.frame_len as usize)?;
+                    // (A host's stack takes only frames with valid checksums.)
+                    let m = reference(&f, false, self.min);
+                    if let Some((k, seq, _, payload)) = segment(&f)
+                        && !payload.is_empty()
+                        && m.errors.is_empty()
+                        && m.l4_csum_ok == Some(true)
+                        && m.fragment != Some(true)
+                        && let Some(fl) = self.flows.iter_mut().find(|fl| fl.key == k)
+                    {
+                        fl.slow.push((seq, payload));
+                    }
+                }
                 Event::UploadRequest { .. } => self.uploads += 1,
                 other => bail!("unexpected event {other:?}"),
             }
