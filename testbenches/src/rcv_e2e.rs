@@ -385,6 +385,62 @@ pub fn run_lockstep(
     Ok(rep)
 }
 
+/// Post one receive list (RCVLIST with the list's tag as the command's); it must be
+/// accepted.
+pub fn post_list(
+    eng: &mut dyn StreamEngine,
+    handle: u16,
+    host_ctx: u32,
+    list_tag: u32,
+    sg: Vec<SgEntry>,
+) -> Result<()> {
+    let ev = eng.command(
+        &Command::RcvList {
+            tag: list_tag,
+            lists: vec![RcvList {
+                handle,
+                host_ctx,
+                list_tag,
+                sg,
+            }],
+        }
+        .encode(),
+    )?;
+    let Event::RcvListPosted {
+        results, trailer, ..
+    } = &ev
+    else {
+        bail!("RCVLIST answered {ev:?}");
+    };
+    ensure!(
+        trailer.status == CmdStatus::Ok && results[0].status == EntryStatus::Ok,
+        "RCVLIST refused: {ev:?}"
+    );
+    Ok(())
+}
+
+/// Return `bytes` consumed indicated bytes (WINUPDATE); it must be accepted.
+pub fn win_update(
+    eng: &mut dyn StreamEngine,
+    handle: u16,
+    host_ctx: u32,
+    bytes: u32,
+) -> Result<()> {
+    let ev = eng.command(
+        &Command::WinUpdate {
+            tag: 9,
+            updates: vec![WinUpdate {
+                handle,
+                host_ctx,
+                bytes,
+            }],
+        }
+        .encode(),
+    )?;
+    ensure!(ev.trailer().status == CmdStatus::Ok, "WINUPDATE: {ev:?}");
+    Ok(())
+}
+
 /// Run the stream through `eng`.
 pub fn run_on(eng: &mut dyn StreamEngine, sc: &StreamConfig) -> Result<StreamReport> {
     let base = PEER_ISN.wrapping_add(1);
@@ -628,25 +684,7 @@ impl Run<'_> {
             let list_tag = self.host.next_tag;
             self.host.next_tag += 1;
             let host_ctx = self.host.host_ctx;
-            let ev = self.cmd(Command::RcvList {
-                tag: list_tag,
-                lists: vec![RcvList {
-                    handle,
-                    host_ctx,
-                    list_tag,
-                    sg: sg.clone(),
-                }],
-            })?;
-            let Event::RcvListPosted {
-                results, trailer, ..
-            } = &ev
-            else {
-                bail!("RCVLIST answered {ev:?}");
-            };
-            ensure!(
-                trailer.status == CmdStatus::Ok && results[0].status == EntryStatus::Ok,
-                "RCVLIST refused: {ev:?}"
-            );
+            post_list(&mut *self.eng, handle, host_ctx, list_tag, sg.clone())?;
             self.host.lists.push_back((list_tag, sg));
             self.rep.lists_posted += 1;
         }
@@ -714,15 +752,7 @@ impl Run<'_> {
                     self.rep.bytes_indicated += n as u64;
                     if let Place::Offloaded { handle } = self.host.place {
                         let host_ctx = self.host.host_ctx;
-                        let ev = self.cmd(Command::WinUpdate {
-                            tag: 9,
-                            updates: vec![WinUpdate {
-                                handle,
-                                host_ctx,
-                                bytes: n as u32,
-                            }],
-                        })?;
-                        ensure!(ev.trailer().status == CmdStatus::Ok, "WINUPDATE: {ev:?}");
+                        win_update(&mut *self.eng, handle, host_ctx, n as u32)?;
                         self.rep.window_updates += 1;
                     }
                 }

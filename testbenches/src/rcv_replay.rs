@@ -13,15 +13,14 @@
 //! the capture needs more than one out-of-order range at a time (the peer would send
 //! again; a capture does not), which the report shows.
 
-use crate::rcv_e2e::{RtlEngine, StreamEngine, hand_out_via};
+use crate::rcv_e2e::{RtlEngine, StreamEngine, hand_out_via, post_list, win_update};
 use crate::reference::reference;
 use crate::rx_sim::RxSim;
 use anyhow::{Context, Result, bail, ensure};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use host_model::Resolved;
 use host_model::proto::{
-    CmdStatus, Command, ConnRef, EntryStatus, Event, FlowKey, FlushItem, Kind, RX_BUF_BYTES,
-    RcvList, SgEntry, WinUpdate,
+    CmdStatus, Command, ConnRef, Event, FlowKey, FlushItem, Kind, RX_BUF_BYTES, SgEntry,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -353,28 +352,7 @@ impl Replayer {
             }
             self.tag += 1;
             let (tag, handle, host_ctx) = (self.tag, fl.handle, HOST_CTX + i as u32);
-            let ev = self.eng.command(
-                &Command::RcvList {
-                    tag,
-                    lists: vec![RcvList {
-                        handle,
-                        host_ctx,
-                        list_tag: tag,
-                        sg: sg.clone(),
-                    }],
-                }
-                .encode(),
-            )?;
-            let Event::RcvListPosted {
-                results, trailer, ..
-            } = &ev
-            else {
-                bail!("RCVLIST answered {ev:?}");
-            };
-            ensure!(
-                trailer.status == CmdStatus::Ok && results[0].status == EntryStatus::Ok,
-                "RCVLIST refused: {ev:?}"
-            );
+            post_list(&mut self.eng, handle, host_ctx, tag, sg.clone())?;
             self.flows[i].lists.push_back((tag, sg));
         }
         Ok(())
@@ -439,18 +417,7 @@ impl Replayer {
                     let n = (payload.len() - skip) as u32;
                     fl.frame_data += n as u64;
                     let (handle, host_ctx) = (fl.handle, HOST_CTX + i as u32);
-                    let ev = self.eng.command(
-                        &Command::WinUpdate {
-                            tag: 9,
-                            updates: vec![WinUpdate {
-                                handle,
-                                host_ctx,
-                                bytes: n,
-                            }],
-                        }
-                        .encode(),
-                    )?;
-                    ensure!(ev.trailer().status == CmdStatus::Ok, "WINUPDATE: {ev:?}");
+                    win_update(&mut self.eng, handle, host_ctx, n)?;
                 }
                 Event::RxFrame { addr, status, .. } => {
                     free.push(addr);
