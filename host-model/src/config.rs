@@ -43,6 +43,38 @@ pub struct Config {
     pub offload: OffloadConfig,
     /// Receive fast path (receive lists, ACK generation; see `host_model::rcv`).
     pub rcv: RcvConfig,
+    /// Send fast path (send lists, segmentation, ACK processing, congestion control;
+    /// see `host_model::snd`).
+    pub snd: SndConfig,
+}
+
+/// Send fast-path settings (A5, B3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SndConfig {
+    /// Scatter-gather entries of posted send lists the engine keeps per connection
+    /// (1..=16, `proto::SND_SG_SLOTS`): a list that does not fit in what is left is
+    /// refused (`NO_RESOURCES`).
+    pub sg_entries: u32,
+    /// Smallest retransmission timeout in microseconds (RFC 6298's lower bound,
+    /// 1..=1000000); also the timeout before the first RTT sample.
+    pub rto_min_us: u32,
+    /// Largest retransmission timeout in microseconds (`rto_min_us`..=60000000).
+    pub rto_max_us: u32,
+    /// Congestion window at handout when the host hands out `cwnd` = 0, in segments
+    /// (1..=64; RFC 6928's 10).
+    pub initial_cwnd_segs: u32,
+}
+
+impl Default for SndConfig {
+    fn default() -> Self {
+        SndConfig {
+            sg_entries: 16,
+            rto_min_us: 1000,
+            rto_max_us: 1_000_000,
+            initial_cwnd_segs: 10,
+        }
+    }
 }
 
 /// Receive fast-path settings (A4, I5, I8).
@@ -116,6 +148,7 @@ impl Default for Config {
             rx: RxConfig::default(),
             offload: OffloadConfig::default(),
             rcv: RcvConfig::default(),
+            snd: SndConfig::default(),
         }
     }
 }
@@ -163,6 +196,10 @@ pub struct Resolved {
     pub bucket_bits: u32,
     /// `rcv.delack_us` in clock cycles at `clock_mhz` (rounded up).
     pub delack_cycles: u64,
+    /// Clock cycles per tick of the engine's microsecond clock (`clock_mhz` rounded,
+    /// at least 1): RTT, RTO and the DELEGATED `srtt` / `rttvar` / `rto_delta` are in
+    /// these ticks.
+    pub us_cycles: u64,
 }
 
 impl Config {
@@ -245,7 +282,7 @@ impl Config {
                 reason: "must be between 1 and 1000000 microseconds".into(),
             });
         }
-        let ranges: [(&'static str, u32, u32, u32); 4] = [
+        let ranges: [(&'static str, u32, u32, u32); 8] = [
             ("rcv.ack_every", self.rcv.ack_every, 1, 64),
             ("rcv.delack_us", self.rcv.delack_us, 1, 500_000),
             (
@@ -260,6 +297,20 @@ impl Config {
                 1,
                 crate::proto::RCV_HOLD_SLOTS as u32,
             ),
+            (
+                "snd.sg_entries",
+                self.snd.sg_entries,
+                1,
+                crate::proto::SND_SG_SLOTS as u32,
+            ),
+            ("snd.rto_min_us", self.snd.rto_min_us, 1, 1_000_000),
+            (
+                "snd.rto_max_us",
+                self.snd.rto_max_us,
+                self.snd.rto_min_us,
+                60_000_000,
+            ),
+            ("snd.initial_cwnd_segs", self.snd.initial_cwnd_segs, 1, 64),
         ];
         for (key, v, lo, hi) in ranges {
             if !(lo..=hi).contains(&v) {
@@ -274,6 +325,7 @@ impl Config {
         Ok(Resolved {
             delack_cycles: (self.rcv.delack_us as f64 * self.clock_mhz).ceil() as u64,
             clock_period_ns: 1000.0 / self.clock_mhz,
+            us_cycles: (self.clock_mhz.round() as u64).max(1),
             keep_width,
             lane_bits: keep_width.trailing_zeros(),
             conn_bits: self.offload.connections.trailing_zeros(),

@@ -792,7 +792,7 @@ impl EngineModel {
             }
             // Data-path commands are the receive path's (`crate::rx_path`); the engine
             // top without it does not know them.
-            Opcode::RxBuf | Opcode::RcvList | Opcode::WinUpdate => {
+            Opcode::RxBuf | Opcode::RcvList | Opcode::WinUpdate | Opcode::SendList => {
                 return Event::Error {
                     tag,
                     trailer: Trailer {
@@ -1232,6 +1232,12 @@ fn with_trailer(ev: Event, t: Trailer) -> Event {
             trailer: t,
         },
         Event::RcvDone { done, .. } => Event::RcvDone { done, trailer: t },
+        Event::SendListPosted { tag, results, .. } => Event::SendListPosted {
+            tag,
+            results,
+            trailer: t,
+        },
+        Event::SendDone { done, .. } => Event::SendDone { done, trailer: t },
         // Unsolicited: never a response, its trailer is fixed.
         ev @ Event::UploadRequest { .. } => ev,
     }

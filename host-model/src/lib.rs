@@ -7,6 +7,7 @@ pub mod meta;
 pub mod proto;
 pub mod rcv;
 pub mod rx_path;
+pub mod snd;
 pub mod stack;
 
 pub use config::{Config, ConfigError, OffloadConfig, Resolved};

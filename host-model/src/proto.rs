@@ -40,12 +40,14 @@
 //! | 0x08 | RXBUF | per entry: one word, the host address of a receive-ring buffer of [`RX_BUF_BYTES`] bytes, 8-byte aligned (bits `[2:0]` = 0) and not wrapping past 2^64 - 1; else `BAD_ENTRY` |
 //! | 0x09 | RCVLIST | per entry: entry header (TCP, handle); a word: `[31:0]` list tag, `[47:32]` scatter-gather entries `n` (1 or more), `[63:48]` reserved; then `n` pairs: the address, and a word with the length in `[31:0]` (1 or more, the entry must not wrap past 2^64 - 1), `[63:32]` reserved ([`CommandReader::next_rcv_list`]) |
 //! | 0x0A | WINUPDATE | per entry: entry header (TCP, handle); a word: `[31:0]` bytes the application consumed, `[63:32]` reserved |
+//! | 0x0B | SENDLIST | per entry: as RCVLIST, and bit `[48]` of the list word ([`SEND_LIST_PUSH`]) asks for PSH on the segment that carries the list's last byte ([`CommandReader::next_send_list`]) |
 //!
 //! Opcodes 0x08-0x0F belong to the data path ([`Opcode::is_data_path`]): the blocks
 //! around the offload core take these commands whole and answer them themselves; the
 //! offload core never sees them. RCVLIST and WINUPDATE belong to the receive fast
-//! path, which is modelled ([`crate::rcv`]) and not in the RTL yet: the RTL answers
-//! them, like 0x0B-0x0F (reserved for the send list), with ERROR (`BAD_OPCODE`).
+//! path ([`crate::rcv`], in the RTL), SENDLIST to the send fast path ([`crate::snd`],
+//! modelled, not in the RTL yet: the RTL answers it, like 0x0C-0x0F, with ERROR
+//! (`BAD_OPCODE`)).
 //!
 //! ### Receive ring (slow path, A2, M10)
 //! The host posts buffers with RXBUF; the engine keeps up to [`RX_RING_SLOTS`] of them
@@ -89,6 +91,8 @@
 //! | 0x88 | RXBUF | none; the trailer's `consumed` = buffers posted. `RING_FULL` when the ring filled up (later entries are not posted) |
 //! | 0x89 | RCVLIST | one result per list (`UNKNOWN_HANDLE`: not an offloaded connection with that host context; `NO_RESOURCES`: its entries do not fit in what is left of `rcv.sg_entries`) |
 //! | 0x8A | WINUPDATE | one result per entry |
+//! | 0x8B | SENDLIST | one result per list (`UNKNOWN_HANDLE`, `NO_RESOURCES` as for RCVLIST, with `snd.sg_entries`) |
+//! | 0xC4 | unsolicited SEND_DONE (tag 0) | a send list completed ([`SendDone`], 3 words: connection, tag and bytes acknowledged, flag flushed and bytes sent); trailer OK or `DMA_ERROR` |
 //! | 0xC2 | unsolicited FRAME_DATA (tag 0) | as RX_FRAME: an offloaded connection's in-order frame whose payload the engine accepted with no receive list for it (the application takes it from the ring buffer) |
 //! | 0xC3 | unsolicited RCV_DONE (tag 0) | a receive list completed ([`RcvDone`], 3 words: connection, tag and bytes placed, flags short / push / flushed); trailer OK or `DMA_ERROR` |
 //! | 0xC1 | unsolicited RX_FRAME (tag 0) | two words: the buffer's address, then the frame's status word ([`RxStatus`]); trailer OK, or `DMA_ERROR` (the buffer holds no valid frame); `consumed` 0 |
@@ -176,10 +180,13 @@ pub enum Opcode {
     RcvList = 0x09,
     /// Tell the engine how many indicated bytes the application consumed (A8).
     WinUpdate = 0x0A,
+    /// Post send lists (scatter-gather lists of data to send) for connections
+    /// (fast-path send, A5; see [`crate::snd`]).
+    SendList = 0x0B,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; 10] = [
+    pub const ALL: [Opcode; 11] = [
         Opcode::Caps,
         Opcode::Handout1,
         Opcode::Handout2,
@@ -190,6 +197,7 @@ impl Opcode {
         Opcode::RxBuf,
         Opcode::RcvList,
         Opcode::WinUpdate,
+        Opcode::SendList,
     ];
 
     /// Opcodes 0x08-0x0F belong to the data path: the receive path takes the whole
@@ -217,6 +225,7 @@ pub enum EventType {
     RxBufPosted = 0x88,
     RcvListPosted = 0x89,
     WinUpdated = 0x8A,
+    SendListPosted = 0x8B,
     /// Unsolicited: the engine asks the host to upload (flush) a connection.
     UploadRequest = 0xC0,
     /// Unsolicited: a frame was written into a receive-ring buffer (slow path).
@@ -226,11 +235,14 @@ pub enum EventType {
     FrameData = 0xC2,
     /// Unsolicited: a receive list completed (full, short, or returned by a flush).
     RcvDone = 0xC3,
+    /// Unsolicited: a send list completed (all its data acknowledged, or returned by a
+    /// flush with its residual).
+    SendDone = 0xC4,
     Error = 0xFF,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 15] = [
+    pub const ALL: [EventType; 17] = [
         EventType::Caps,
         EventType::Interlock,
         EventType::HandoutDone,
@@ -245,6 +257,8 @@ impl EventType {
         EventType::RxFrame,
         EventType::FrameData,
         EventType::RcvDone,
+        EventType::SendListPosted,
+        EventType::SendDone,
         EventType::Error,
     ];
 
@@ -979,6 +993,79 @@ pub enum Command {
         tag: u32,
         updates: Vec<WinUpdate>,
     },
+    /// Post send lists.
+    SendList {
+        tag: u32,
+        lists: Vec<SendList>,
+    },
+}
+
+/// A send list for one connection (SENDMDL, A5): the data to send, in stream order,
+/// as scatter-gather entries of host memory; the host's tag for it (echoed in its
+/// [`SendDone`]); `push`: the segment carrying the list's last byte has PSH.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SendList {
+    pub handle: u16,
+    pub host_ctx: u32,
+    pub list_tag: u32,
+    pub push: bool,
+    pub sg: Vec<SgEntry>,
+}
+
+impl SendList {
+    /// Bytes the list holds.
+    pub fn len(&self) -> u64 {
+        self.sg.iter().map(|e| e.len as u64).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sg.is_empty()
+    }
+}
+
+/// A send list's completion ([`Event::SendDone`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct SendDone {
+    pub handle: u16,
+    pub host_ctx: u32,
+    pub list_tag: u32,
+    /// Bytes of the list the peer acknowledged, from its start. Equal to the list's
+    /// length unless `flushed`; then the rest is the residual, the host's to send.
+    pub acked: u32,
+    /// Bytes of the list sent at least once (`>= acked`).
+    pub sent: u32,
+    /// Returned by a FLUSH or CLOSE of its connection (A7).
+    pub flushed: bool,
+}
+
+impl SendDone {
+    /// Three body words, laid out as [`RcvDone`]'s: `[3:0]` = 3 (TCP), `[31:16]`
+    /// handle, `[63:32]` host context; then `[31:0]` list tag, `[63:32]` bytes
+    /// acknowledged; then bit 2 flushed, `[63:32]` bytes sent.
+    pub fn encode(&self) -> [u64; 3] {
+        [
+            Kind::Tcp as u64 | (self.handle as u64) << 16 | (self.host_ctx as u64) << 32,
+            self.list_tag as u64 | (self.acked as u64) << 32,
+            (self.flushed as u64) << 2 | (self.sent as u64) << 32,
+        ]
+    }
+
+    pub fn decode(w: &[u64; 3]) -> Result<SendDone, DecodeError> {
+        if w[0] & 0xFFFF != Kind::Tcp as u64 {
+            return Err(DecodeError::ReservedBits { at: 1, word: w[0] });
+        }
+        if w[2] & 0xFFFF_FFFB != 0 {
+            return Err(DecodeError::ReservedBits { at: 3, word: w[2] });
+        }
+        Ok(SendDone {
+            handle: (w[0] >> 16) as u16,
+            host_ctx: (w[0] >> 32) as u32,
+            list_tag: w[1] as u32,
+            acked: (w[1] >> 32) as u32,
+            sent: (w[2] >> 32) as u32,
+            flushed: w[2] & 4 != 0,
+        })
+    }
 }
 
 /// One scatter-gather entry of a receive list: `len` bytes of host memory at `addr`.
@@ -1064,6 +1151,27 @@ impl RcvDone {
     }
 }
 
+/// SENDLIST: bit of the list word (`[48]`) asking for PSH on the list's last byte.
+pub const SEND_LIST_PUSH: u64 = 1 << 48;
+
+/// One RCVLIST / SENDLIST entry: entry header, list word (tag, entry count, `flags`),
+/// then the (address, length) pairs.
+fn encode_sg_list(
+    out: &mut Vec<u64>,
+    handle: u16,
+    host_ctx: u32,
+    tag: u32,
+    flags: u64,
+    sg: &[SgEntry],
+) {
+    out.push(EntryHeader::new(Kind::Tcp, handle, host_ctx).encode());
+    out.push(tag as u64 | ((sg.len() as u64) & 0xFFFF) << 32 | flags);
+    for e in sg {
+        out.push(e.addr);
+        out.push(e.len as u64);
+    }
+}
+
 fn cmd_header(op: Opcode, count: usize, tag: u32) -> u64 {
     op as u64 | ((count as u64) & 0xFFFF) << 16 | (tag as u64) << 32
 }
@@ -1080,7 +1188,8 @@ impl Command {
             | Command::Stats { tag }
             | Command::RxBuf { tag, .. }
             | Command::RcvList { tag, .. }
-            | Command::WinUpdate { tag, .. } => *tag,
+            | Command::WinUpdate { tag, .. }
+            | Command::SendList { tag, .. } => *tag,
         }
     }
 
@@ -1096,6 +1205,7 @@ impl Command {
             Command::RxBuf { .. } => Opcode::RxBuf,
             Command::RcvList { .. } => Opcode::RcvList,
             Command::WinUpdate { .. } => Opcode::WinUpdate,
+            Command::SendList { .. } => Opcode::SendList,
         }
     }
 
@@ -1134,12 +1244,14 @@ impl Command {
             Command::RcvList { lists, .. } => {
                 out.push(cmd_header(Opcode::RcvList, lists.len(), tag));
                 for l in lists {
-                    out.push(EntryHeader::new(Kind::Tcp, l.handle, l.host_ctx).encode());
-                    out.push(l.list_tag as u64 | ((l.sg.len() as u64) & 0xFFFF) << 32);
-                    for e in &l.sg {
-                        out.push(e.addr);
-                        out.push(e.len as u64);
-                    }
+                    encode_sg_list(&mut out, l.handle, l.host_ctx, l.list_tag, 0, &l.sg);
+                }
+            }
+            Command::SendList { lists, .. } => {
+                out.push(cmd_header(Opcode::SendList, lists.len(), tag));
+                for l in lists {
+                    let flags = if l.push { SEND_LIST_PUSH } else { 0 };
+                    encode_sg_list(&mut out, l.handle, l.host_ctx, l.list_tag, flags, &l.sg);
                 }
             }
             Command::WinUpdate { updates, .. } => {
@@ -1246,6 +1358,13 @@ impl Command {
                     updates.push(u);
                 }
                 Command::WinUpdate { tag, updates }
+            }
+            Opcode::SendList => {
+                let mut lists = Vec::new();
+                while let Some(l) = r.next_send_list()? {
+                    lists.push(l);
+                }
+                Command::SendList { tag, lists }
             }
         };
         r.finish()?;
@@ -1457,13 +1576,41 @@ impl<'a> CommandReader<'a> {
     /// the end of the address space is refused. Faults: `BadList` (n = 0, length 0,
     /// wrap), `ReservedBits`, `Truncated`.
     pub fn next_rcv_list(&mut self) -> Result<Option<RcvList>, DecodeError> {
+        Ok(self.next_sg_list(0)?.map(|(h, w, sg)| RcvList {
+            handle: h.handle,
+            host_ctx: h.host_ctx,
+            list_tag: w as u32,
+            sg,
+        }))
+    }
+
+    /// Next SENDLIST entry: as a RCVLIST entry, with [`SEND_LIST_PUSH`] allowed in the
+    /// list word.
+    pub fn next_send_list(&mut self) -> Result<Option<SendList>, DecodeError> {
+        Ok(self
+            .next_sg_list(SEND_LIST_PUSH)?
+            .map(|(h, w, sg)| SendList {
+                handle: h.handle,
+                host_ctx: h.host_ctx,
+                list_tag: w as u32,
+                push: w & SEND_LIST_PUSH != 0,
+                sg,
+            }))
+    }
+
+    /// A scatter-gather list entry: (entry header, list word, entries); `flags` are
+    /// the bits of `[63:48]` allowed in the list word.
+    fn next_sg_list(
+        &mut self,
+        flags: u64,
+    ) -> Result<Option<(EntryHeader, u64, Vec<SgEntry>)>, DecodeError> {
         let Some(h) = self.entry_header()? else {
             return Ok(None);
         };
         self.expect_kind(&h, Kind::Tcp)?;
         let index = self.consumed as usize;
         let w = self.body(1)?[0];
-        if w >> 48 != 0 {
+        if (w & !flags) >> 48 != 0 {
             return Err(DecodeError::ReservedBits {
                 at: self.pos + 1,
                 word: w,
@@ -1504,12 +1651,7 @@ impl<'a> CommandReader<'a> {
             });
         }
         self.advance(1 + 2 * n);
-        Ok(Some(RcvList {
-            handle: h.handle,
-            host_ctx: h.host_ctx,
-            list_tag: w as u32,
-            sg,
-        }))
+        Ok(Some((h, w, sg)))
     }
 
     /// Next WINUPDATE entry: entry header (TCP, handle), a word with the bytes consumed
@@ -1685,6 +1827,8 @@ pub const RCV_SG_SLOTS: usize = 16;
 /// Most frames the receive fast path holds for connections waiting for a list
 /// (`rcv.hold_frames`, all connections together).
 pub const RCV_HOLD_SLOTS: usize = 16;
+/// Scatter-gather slots per connection for posted send lists (`snd.sg_entries` ≤ this).
+pub const SND_SG_SLOTS: usize = 16;
 
 /// Calls `$cb!` with the engine's statistics counters in STATS order. One word each.
 #[macro_export]
@@ -1878,6 +2022,18 @@ pub enum Event {
         done: RcvDone,
         trailer: Trailer,
     },
+    /// Response to SENDLIST: one result per list.
+    SendListPosted {
+        tag: u32,
+        results: Vec<ResultEntry>,
+        trailer: Trailer,
+    },
+    /// Unsolicited (tag 0): a send list completed (trailer OK), or a read of its data
+    /// failed on the DMA port (trailer `DMA_ERROR`, returned by the flush that follows).
+    SendDone {
+        done: SendDone,
+        trailer: Trailer,
+    },
 }
 
 /// Why the engine asks for an upload (the entry word's `[15:8]`).
@@ -1902,14 +2058,29 @@ pub enum UploadReason {
     /// In-order data arrived with no receive list posted and the frame store for such
     /// data (`rcv.hold_frames`) was full (A4).
     NoBuffer = 7,
+    /// The retransmission timer expired (A7): the engine does not retransmit after a
+    /// timeout itself; the host takes the connection (and the send lists' residuals)
+    /// back and recovers in its slow path. Also raised when the send window stays
+    /// too small for the queued data for a whole RTO (zero-window probing is the
+    /// host's).
+    RetransmitTimeout = 8,
 }
 
 impl UploadReason {
     pub fn from_u8(v: u8) -> Option<UploadReason> {
         use UploadReason::*;
-        [HandoutTimeout, Rst, Fin, Syn, Urg, DmaError, NoBuffer]
-            .into_iter()
-            .find(|r| *r as u8 == v)
+        [
+            HandoutTimeout,
+            Rst,
+            Fin,
+            Syn,
+            Urg,
+            DmaError,
+            NoBuffer,
+            RetransmitTimeout,
+        ]
+        .into_iter()
+        .find(|r| *r as u8 == v)
     }
 
     /// The reason for a received segment's flags (RST, then FIN, SYN, URG), if any.
@@ -1940,11 +2111,13 @@ impl Event {
             | Event::Error { tag, .. }
             | Event::RxBufPosted { tag, .. }
             | Event::RcvListPosted { tag, .. }
-            | Event::WinUpdated { tag, .. } => *tag,
+            | Event::WinUpdated { tag, .. }
+            | Event::SendListPosted { tag, .. } => *tag,
             Event::UploadRequest { .. }
             | Event::RxFrame { .. }
             | Event::FrameData { .. }
-            | Event::RcvDone { .. } => 0,
+            | Event::RcvDone { .. }
+            | Event::SendDone { .. } => 0,
         }
     }
 
@@ -1962,7 +2135,9 @@ impl Event {
             | Event::RcvListPosted { trailer, .. }
             | Event::WinUpdated { trailer, .. }
             | Event::FrameData { trailer, .. }
-            | Event::RcvDone { trailer, .. } => *trailer,
+            | Event::RcvDone { trailer, .. }
+            | Event::SendListPosted { trailer, .. }
+            | Event::SendDone { trailer, .. } => *trailer,
             Event::UploadRequest { .. } => Trailer::ok(0),
         }
     }
@@ -1984,6 +2159,8 @@ impl Event {
             Event::WinUpdated { .. } => EventType::WinUpdated,
             Event::FrameData { .. } => EventType::FrameData,
             Event::RcvDone { .. } => EventType::RcvDone,
+            Event::SendListPosted { .. } => EventType::SendListPosted,
+            Event::SendDone { .. } => EventType::SendDone,
         }
     }
 
@@ -1996,7 +2173,10 @@ impl Event {
             | Event::HandoutDone { results, .. }
             | Event::Updated { results, .. }
             | Event::RcvListPosted { results, .. }
-            | Event::WinUpdated { results, .. } => out.extend(results.iter().map(|r| r.encode())),
+            | Event::WinUpdated { results, .. }
+            | Event::SendListPosted { results, .. } => {
+                out.extend(results.iter().map(|r| r.encode()))
+            }
             Event::Flushed { items, .. } => {
                 for it in items {
                     match it {
@@ -2023,6 +2203,7 @@ impl Event {
                 out.push(status.encode());
             }
             Event::RcvDone { done, .. } => out.extend(done.encode()),
+            Event::SendDone { done, .. } => out.extend(done.encode()),
             Event::UploadRequest {
                 handle,
                 host_ctx,
@@ -2101,7 +2282,12 @@ impl Event {
                 results: results(body)?,
                 trailer,
             },
-            EventType::RcvDone => {
+            EventType::SendListPosted => Event::SendListPosted {
+                tag,
+                results: results(body)?,
+                trailer,
+            },
+            EventType::RcvDone | EventType::SendDone => {
                 let [a, b, c] = body else {
                     return Err(if body.len() < 3 {
                         DecodeError::Truncated { at: words.len() }
@@ -2114,9 +2300,16 @@ impl Event {
                 if tag != 0 || trailer.consumed != 0 {
                     return Err(DecodeError::ReservedBits { at: 0, word: h });
                 }
-                Event::RcvDone {
-                    done: RcvDone::decode(&[*a, *b, *c])?,
-                    trailer,
+                if et == EventType::SendDone {
+                    Event::SendDone {
+                        done: SendDone::decode(&[*a, *b, *c])?,
+                        trailer,
+                    }
+                } else {
+                    Event::RcvDone {
+                        done: RcvDone::decode(&[*a, *b, *c])?,
+                        trailer,
+                    }
                 }
             }
             EventType::Stats => {

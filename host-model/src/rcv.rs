@@ -122,14 +122,18 @@ use crate::engine::{Delivery, EngineModel, Lookup};
 use crate::meta::RxMeta;
 use crate::proto::{
     CmdStatus, CommandReader, DecodeError, EntryStatus, Event, FlushItem, Kind, Opcode, RcvDone,
-    RcvList, ResultEntry, SgEntry, Trailer, UploadReason,
+    RcvList, ResultEntry, SendList, SgEntry, Trailer, UploadReason,
 };
 use crate::rx_path::{RingWrite, RxPathModel, ring_bytes};
+use crate::snd::{SndConn, SndParams, SndStats};
 
 /// Host memory as the engine's DMA port sees it.
 pub trait HostMemory {
     /// Write `data` at `addr`; false when the write fails (SLVERR / DECERR).
     fn write(&mut self, addr: u64, data: &[u8]) -> bool;
+    /// Read `len` bytes at `addr` (the send path's DMA reads); `None` when the read
+    /// fails.
+    fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>>;
 }
 
 /// Host memory made of regions; a write that is not wholly inside one region fails.
@@ -163,6 +167,10 @@ impl RegionMemory {
 }
 
 impl HostMemory for RegionMemory {
+    fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        self.read(addr, len).map(|b| b.to_vec())
+    }
+
     fn write(&mut self, addr: u64, data: &[u8]) -> bool {
         match self.find(addr, data.len()) {
             Some((i, off)) => {
@@ -266,6 +274,14 @@ pub struct RcvModel {
     acks: Vec<Vec<u8>>,
     now: u64,
     stats: RcvStats,
+    /// The send side of each connection (`crate::snd`).
+    snd: HashMap<u16, SndConn>,
+    snd_params: SndParams,
+    snd_stats: SndStats,
+    /// Data segments sent, oldest first.
+    segs: Vec<Vec<u8>>,
+    /// Held frames being released: their ACK fields were processed on arrival.
+    releasing: bool,
 }
 
 impl RcvModel {
@@ -282,7 +298,27 @@ impl RcvModel {
             acks: Vec::new(),
             now: 0,
             stats: RcvStats::default(),
+            snd: HashMap::new(),
+            snd_params: SndParams::new(cfg),
+            snd_stats: SndStats::default(),
+            segs: Vec::new(),
+            releasing: false,
         }
+    }
+
+    /// The send path's counters.
+    pub fn snd_stats(&self) -> SndStats {
+        self.snd_stats
+    }
+
+    /// A connection's send state.
+    pub fn snd_conn(&self, handle: u16) -> Option<&SndConn> {
+        self.snd.get(&handle)
+    }
+
+    /// Data segments sent, oldest first.
+    pub fn take_segments(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.segs)
     }
 
     pub fn engine(&self) -> &EngineModel {
@@ -357,7 +393,10 @@ impl RcvModel {
             s.rcv_lists_done = r.lists_done;
             s.rcv_acks = r.acks;
         }
-        let ev = if op == Opcode::RcvList as u8 || op == Opcode::WinUpdate as u8 {
+        let ev = if op == Opcode::RcvList as u8
+            || op == Opcode::WinUpdate as u8
+            || op == Opcode::SendList as u8
+        {
             let ev = self.data_command(words, mem);
             if ev.trailer().status != CmdStatus::Ok {
                 self.path.engine.stats_mut().command_errors += 1;
@@ -394,6 +433,10 @@ impl RcvModel {
             return;
         };
         let nxt = tcp.rcv_nxt as u32;
+        let mut snd = SndConn::new(&tcp, &self.snd_params);
+        snd.restart_timer(self.now, &self.snd_params);
+        self.snd.insert(handle, snd);
+        self.sync_snd(handle);
         self.conns.insert(
             handle,
             Conn {
@@ -416,6 +459,14 @@ impl RcvModel {
         };
         for l in c.lists {
             self.complete_list(handle, c.host_ctx, l, false, true);
+        }
+        if let Some(snd) = self.snd.remove(&handle) {
+            for done in snd.flush(handle, c.host_ctx, &mut self.snd_stats) {
+                self.events.push(Event::SendDone {
+                    done,
+                    trailer: Trailer::ok(0),
+                });
+            }
         }
         let (mine, keep): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.hold)
             .into_iter()
@@ -498,12 +549,15 @@ impl RcvModel {
             }
         };
         let mut results = Vec::new();
-        let list = r.opcode == Opcode::RcvList;
+        let op = r.opcode;
         let status = loop {
             // Read one entry and apply it: (handle, host context, result).
-            let next = if list {
+            let next = if op == Opcode::RcvList {
                 r.next_rcv_list()
                     .map(|o| o.map(|l| (l.handle, l.host_ctx, self.post_list(l, mem))))
+            } else if op == Opcode::SendList {
+                r.next_send_list()
+                    .map(|o| o.map(|l| (l.handle, l.host_ctx, self.post_send(l, mem))))
             } else {
                 r.next_win_update().map(|o| {
                     o.map(|u| {
@@ -537,8 +591,14 @@ impl RcvModel {
             status,
             consumed: r.consumed,
         };
-        if list {
+        if op == Opcode::RcvList {
             Event::RcvListPosted {
+                tag,
+                results,
+                trailer,
+            }
+        } else if op == Opcode::SendList {
+            Event::SendListPosted {
                 tag,
                 results,
                 trailer,
@@ -585,11 +645,127 @@ impl RcvModel {
                 .into_iter()
                 .partition(|x| x.handle == h);
             self.hold = keep;
+            self.releasing = true;
             for x in mine {
                 self.deliver(&x.delivery, &x.frame, mem);
             }
+            self.releasing = false;
         }
         EntryStatus::Ok
+    }
+
+    fn post_send(&mut self, l: SendList, mem: &mut dyn HostMemory) -> EntryStatus {
+        if !self.known(l.handle, l.host_ctx) {
+            return EntryStatus::UnknownHandle;
+        }
+        let h = l.handle;
+        let (now, p) = (self.now, self.snd_params);
+        let snd = self
+            .snd
+            .get_mut(&h)
+            .expect("known connections have a send side");
+        if snd.post(&l, now, &p).is_err() {
+            return EntryStatus::NoResources;
+        }
+        let mut done = Vec::new();
+        snd.complete(h, l.host_ctx, &mut done);
+        self.send_done(done);
+        self.sync_snd(h);
+        self.pump(h, mem);
+        EntryStatus::Ok
+    }
+
+    fn send_done(&mut self, done: Vec<crate::proto::SendDone>) {
+        for done in done {
+            self.snd_stats.lists_done += 1;
+            self.events.push(Event::SendDone {
+                done,
+                trailer: Trailer::ok(0),
+            });
+        }
+    }
+
+    /// Write the send state back into the engine's DELEGATED state.
+    fn sync_snd(&mut self, handle: u16) {
+        let p = self.snd_params;
+        if let (Some(s), Some(t)) = (
+            self.snd.get(&handle),
+            self.path.engine.offloaded_tcp_mut(handle),
+        ) {
+            s.store(t, &p);
+        }
+    }
+
+    /// Send what the connection's windows allow now.
+    fn pump(&mut self, h: u16, mem: &mut dyn HostMemory) {
+        let (now, p) = (self.now, self.snd_params);
+        loop {
+            let Some(snd) = self.snd.get_mut(&h) else {
+                return;
+            };
+            let Some(seg) = snd.next_segment(now, &p, &mut self.snd_stats) else {
+                break;
+            };
+            let mut payload = Vec::with_capacity(seg.len as usize);
+            let mut ok = true;
+            for (addr, n) in &seg.pieces {
+                match mem.read_bytes(*addr, *n as usize) {
+                    Some(b) => payload.extend(b),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                snd.stopped = true;
+                self.sync_snd(h);
+                self.ask_upload(h, UploadReason::DmaError);
+                return;
+            }
+            self.sync_snd(h);
+            let Some(mut f) = self.ack_fields(h) else {
+                return;
+            };
+            f.seq = seg.seq;
+            if let Some(frame) = tcp_frame_bytes(&f, seg.push, &payload) {
+                self.segs.push(frame);
+                self.advance_ip_id(h);
+            }
+        }
+        self.sync_snd(h);
+    }
+
+    /// The segment's ACK field, window and sequence number, for the send side.
+    fn snd_ack(&mut self, h: u16, m: &RxMeta, frame: &[u8], mem: &mut dyn HostMemory) {
+        let (Some(ack), Some(seq)) = (m.tcp_ack, m.tcp_seq) else {
+            return;
+        };
+        let Some(wnd) = etherparse::SlicedPacket::from_ethernet(frame)
+            .ok()
+            .and_then(|p| match p.transport {
+                Some(etherparse::TransportSlice::Tcp(t)) => Some(t.window_size()),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let len = m.payload_len.unwrap_or(0);
+        let (now, p) = (self.now, self.snd_params);
+        let host_ctx = self.conns[&h].host_ctx;
+        let mut done = Vec::new();
+        if let Some(snd) = self.snd.get_mut(&h) {
+            snd.on_ack(
+                ack,
+                wnd,
+                seq,
+                len,
+                now,
+                &p,
+                &mut self.snd_stats,
+                (h, host_ctx, &mut done),
+            );
+        }
+        self.send_done(done);
+        self.sync_snd(h);
+        self.pump(h, mem);
     }
 
     fn win_update(&mut self, handle: u16, host_ctx: u32, bytes: u32) -> EntryStatus {
@@ -699,6 +875,17 @@ impl RcvModel {
         for (_, h) in due {
             self.ack_now(h);
         }
+        let mut expired: Vec<u16> = Vec::new();
+        for (h, s) in self.snd.iter_mut() {
+            if s.expired(now, &mut self.snd_stats) {
+                expired.push(*h);
+            }
+        }
+        expired.sort();
+        for h in expired {
+            self.sync_snd(h);
+            self.ask_upload(h, UploadReason::RetransmitTimeout);
+        }
     }
 
     /// The ACK frame the connection would send now (see the module documentation).
@@ -747,6 +934,11 @@ impl RcvModel {
             c.unacked = 0;
             c.deadline = None;
         }
+        self.advance_ip_id(handle);
+    }
+
+    /// A frame went out: the Path's IP ID counter advances (IPv4, M7).
+    fn advance_ip_id(&mut self, handle: u16) {
         let path = self.path.engine.conn(handle).map(|c| c.path);
         if let Some(p) = path.and_then(|p| self.path.engine.path_obj_mut(p))
             && p.ipv6 == 0
@@ -835,6 +1027,9 @@ impl RcvModel {
             self.stats.exceptions += 1;
             self.ring_out(d, frame, mem, false);
             return;
+        }
+        if !self.releasing {
+            self.snd_ack(h, &m, frame, mem);
         }
         let seq = m.tcp_seq.unwrap_or(0);
         let len = m.payload_len.unwrap_or(0);
@@ -1114,8 +1309,15 @@ pub struct AckFields {
 /// frames"); `None` if a field is out of range (a PCP above 7, a VID above 4095, a
 /// flow label above 20 bits).
 pub fn ack_frame_bytes(f: &AckFields) -> Option<Vec<u8>> {
+    tcp_frame_bytes(f, false, &[])
+}
+
+/// A TCP frame from the connection's templates carrying `payload` (a data segment of
+/// the send path, `crate::snd`): as [`ack_frame_bytes`], with PSH when `psh`.
+pub fn tcp_frame_bytes(f: &AckFields, psh: bool, payload: &[u8]) -> Option<Vec<u8>> {
     let mut tcp = TcpHeader::new(f.local_port, f.remote_port, f.seq, f.window);
     tcp.ack = true;
+    tcp.psh = psh;
     tcp.acknowledgment_number = f.ack;
     let mac = |v: u64| {
         let b = v.to_be_bytes();
@@ -1163,9 +1365,12 @@ pub fn ack_frame_bytes(f: &AckFields) -> Option<Vec<u8>> {
                     EtherType::IPV4
                 },
             });
-            eth.vlan(vlan).ip(ip).tcp_header(tcp).write(&mut out, &[])
+            eth.vlan(vlan)
+                .ip(ip)
+                .tcp_header(tcp)
+                .write(&mut out, payload)
         }
-        None => eth.ip(ip).tcp_header(tcp).write(&mut out, &[]),
+        None => eth.ip(ip).tcp_header(tcp).write(&mut out, payload),
     };
     written.ok()?;
     if out.len() < 60 {

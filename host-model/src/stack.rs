@@ -1634,7 +1634,7 @@ impl<E: EngineLink> HostStack<E> {
                 }
                 self.upload(&[id], false)
             }
-            UploadReason::DmaError | UploadReason::NoBuffer => {
+            UploadReason::DmaError | UploadReason::NoBuffer | UploadReason::RetransmitTimeout => {
                 self.stats.upload_requests_rcv += 1;
                 self.upload(&[id], false)
             }
@@ -1707,7 +1707,8 @@ fn with_tag(cmd: &Command, tag: u32) -> Command {
         | Command::Close { tag: t, .. }
         | Command::RxBuf { tag: t, .. }
         | Command::RcvList { tag: t, .. }
-        | Command::WinUpdate { tag: t, .. } => *t = tag,
+        | Command::WinUpdate { tag: t, .. }
+        | Command::SendList { tag: t, .. } => *t = tag,
     }
     c
 }

@@ -31,7 +31,7 @@ const CMD_STATUSES: [CmdStatus; 8] = [
     CmdStatus::DmaError,
 ];
 const KINDS: [Kind; 3] = [Kind::Neighbor, Kind::Path, Kind::Tcp];
-const REASONS: [UploadReason; 7] = [
+const REASONS: [UploadReason; 8] = [
     UploadReason::HandoutTimeout,
     UploadReason::Rst,
     UploadReason::Fin,
@@ -39,6 +39,7 @@ const REASONS: [UploadReason; 7] = [
     UploadReason::Urg,
     UploadReason::DmaError,
     UploadReason::NoBuffer,
+    UploadReason::RetransmitTimeout,
 ];
 
 fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
@@ -101,7 +102,24 @@ fn rand_command(rng: &mut ChaCha8Rng, small: bool) -> Command {
             rng.random()
         }
     };
-    match rng.random_range(0..10) {
+    match rng.random_range(0..11) {
+        10 => Command::SendList {
+            tag,
+            lists: (0..n)
+                .map(|_| SendList {
+                    handle: h(rng),
+                    host_ctx: ctx(rng),
+                    list_tag: rng.random(),
+                    push: rng.random(),
+                    sg: (0..rng.random_range(1..5))
+                        .map(|_| SgEntry {
+                            addr: rng.random::<u64>() >> 1,
+                            len: rng.random_range(1..=u32::MAX),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
         8 => Command::RcvList {
             tag,
             lists: (0..n)
@@ -226,7 +244,26 @@ fn rand_event(rng: &mut ChaCha8Rng) -> Event {
     let trailer = rand_trailer(rng);
     let n = rng.random_range(0..20);
     let results = |rng: &mut ChaCha8Rng| (0..n).map(|_| rand_result(rng)).collect::<Vec<_>>();
-    match rng.random_range(0..15) {
+    match rng.random_range(0..17) {
+        15 => Event::SendListPosted {
+            tag,
+            results: results(rng),
+            trailer,
+        },
+        16 => Event::SendDone {
+            done: SendDone {
+                handle: rng.random(),
+                host_ctx: rng.random(),
+                list_tag: rng.random(),
+                acked: rng.random(),
+                sent: rng.random(),
+                flushed: rng.random(),
+            },
+            trailer: Trailer {
+                status: pick(rng, &CMD_STATUSES),
+                consumed: 0,
+            },
+        },
         11 => Event::RcvListPosted {
             tag,
             results: results(rng),
@@ -397,7 +434,7 @@ fn upload_request_layout_and_strict_decoding() {
         assert_eq!(UploadReason::from_u8(v), Some(*r));
     }
     assert_eq!(UploadReason::from_u8(0), None);
-    assert_eq!(UploadReason::from_u8(8), None);
+    assert_eq!(UploadReason::from_u8(9), None);
     // Flags: RST, then FIN, SYN, URG; ACK / PSH / ECN bits raise nothing.
     use UploadReason::*;
     for (flags, want) in [
@@ -430,7 +467,7 @@ fn upload_request_layout_and_strict_decoding() {
         vec![0xC0, 0xdead_beef_1234_0301, 0], // kind Neighbor
         vec![0xC0, 0xdead_beef_1234_0313, 0], // reserved entry bits
         vec![0xC0, 0xdead_beef_1234_0003, 0], // reason 0
-        vec![0xC0, 0xdead_beef_1234_0803, 0], // reason 8
+        vec![0xC0, 0xdead_beef_1234_0903, 0], // reason 9
         vec![0xC0, 0xdead_beef_1234_FF03, 0], // reason 255
     ];
     for w in bad {
@@ -537,13 +574,19 @@ fn engine_answers(e: &mut EngineModel, w: &[u64]) -> Event {
     // The strict decoder agrees with the engine (with its receive path for data-path
     // commands) on whether the message was well formed.
     let op = w.first().map(|h| *h as u8);
-    let ok = if op == Some(Opcode::RcvList as u8) || op == Some(Opcode::WinUpdate as u8) {
+    let ok = if op == Some(Opcode::RcvList as u8)
+        || op == Some(Opcode::WinUpdate as u8)
+        || op == Some(Opcode::SendList as u8)
+    {
         let mut rm = host_model::rcv::RcvModel::new(&host_model::Resolved::default_config());
         let mut mem = host_model::rcv::RegionMemory::new();
         let ev = rm.command_event(w, &mut mem);
         assert!(matches!(
             ev.event_type(),
-            EventType::RcvListPosted | EventType::WinUpdated | EventType::Error
+            EventType::RcvListPosted
+                | EventType::WinUpdated
+                | EventType::SendListPosted
+                | EventType::Error
         ));
         ev.trailer().status == CmdStatus::Ok
     } else if op.is_some_and(Opcode::is_data_path) {

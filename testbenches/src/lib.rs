@@ -1,6 +1,7 @@
 //! Co-simulation scenarios, reference models and test-frame generation.
 
 pub mod dma;
+pub mod duplex;
 pub mod engine_sim;
 pub mod framegen;
 pub mod rcv_e2e;

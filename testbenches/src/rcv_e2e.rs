@@ -107,10 +107,13 @@ pub fn stream_byte(seed: u64, i: u64) -> u8 {
     (x >> 56) as u8
 }
 
-const RING_BASE: u64 = 0;
-const RING_BUFS: usize = 64;
-const APP_BASE: u64 = 1 << 20;
-const APP_BYTES: u64 = 8 << 20;
+pub const RING_BASE: u64 = 0;
+pub const RING_BUFS: usize = 64;
+pub const APP_BASE: u64 = 1 << 20;
+pub const APP_BYTES: u64 = 8 << 20;
+/// Data to send (the duplex runs), after the application's receive buffers.
+pub const SEND_BASE: u64 = APP_BASE + APP_BYTES;
+pub const SEND_BYTES: u64 = 4 << 20;
 /// Host memory the RTL run gives the engine (ring buffers, then application buffers).
 pub const RTL_MEM: usize = (APP_BASE + APP_BYTES) as usize;
 
@@ -128,6 +131,14 @@ pub trait StreamEngine {
     fn tick(&mut self, now: u64) -> Result<()>;
     /// Host memory.
     fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>>;
+    /// The host writes its memory (data to send).
+    fn write(&mut self, _addr: u64, _data: &[u8]) -> Result<()> {
+        bail!("this engine has no send path")
+    }
+    /// Data segments sent since the last call.
+    fn take_segments(&mut self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
     /// The model's counters (the RTL has none here).
     fn stats(&self) -> RcvStats {
         RcvStats::default()
@@ -148,6 +159,7 @@ impl ModelEngine {
         let mut mem = RegionMemory::new();
         mem.add(RING_BASE, RING_BUFS * RX_BUF_BYTES);
         mem.add(APP_BASE, APP_BYTES as usize);
+        mem.add(SEND_BASE, SEND_BYTES as usize);
         ModelEngine {
             eng: RcvModel::new(cfg),
             mem,
@@ -190,8 +202,25 @@ impl StreamEngine for ModelEngine {
     fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
         Ok(self.mem.read(addr, len).context("host memory")?.to_vec())
     }
+    fn write(&mut self, addr: u64, data: &[u8]) -> Result<()> {
+        ensure!(
+            host_model::rcv::HostMemory::write(&mut self.mem, addr, data),
+            "host memory write at {addr:#x}"
+        );
+        Ok(())
+    }
+    fn take_segments(&mut self) -> Vec<Vec<u8>> {
+        self.eng.take_segments()
+    }
     fn stats(&self) -> RcvStats {
         self.eng.stats()
+    }
+}
+
+impl ModelEngine {
+    /// The model underneath.
+    pub fn model(&self) -> &RcvModel {
+        &self.eng
     }
 }
 
@@ -406,15 +435,24 @@ pub fn post_list(
         }
         .encode(),
     )?;
-    let Event::RcvListPosted {
+    list_accepted(&ev, "RCVLIST")
+}
+
+/// A RCVLIST or SENDLIST response of one list: it must be accepted.
+pub fn list_accepted(ev: &Event, what: &str) -> Result<()> {
+    let (Event::RcvListPosted {
         results, trailer, ..
-    } = &ev
+    }
+    | Event::SendListPosted {
+        results, trailer, ..
+    }) = ev
     else {
-        bail!("RCVLIST answered {ev:?}");
+        bail!("{what} answered {ev:?}");
     };
     ensure!(
-        trailer.status == CmdStatus::Ok && results[0].status == EntryStatus::Ok,
-        "RCVLIST refused: {ev:?}"
+        trailer.status == CmdStatus::Ok
+            && results.first().is_some_and(|r| r.status == EntryStatus::Ok),
+        "{what} refused: {ev:?}"
     );
     Ok(())
 }
@@ -861,6 +899,33 @@ pub fn hand_out_via(
     rcv_nxt: u32,
     rcv_wnd: u32,
 ) -> Result<u16> {
+    let tcp = Tcp {
+        local_port: key.local_port as u64,
+        remote_port: key.remote_port as u64,
+        rcv_wscale: RCV_WSCALE as u64,
+        snd_wscale: 7,
+        wscale_ok: 1,
+        eff_mss: 1460,
+        remote_mss: 1460,
+        tcp_state: TcpState::Established as u64,
+        rcv_nxt: rcv_nxt as u64,
+        rcv_wnd: rcv_wnd as u64,
+        snd_una: OUR_ISS.wrapping_add(1) as u64,
+        snd_nxt: OUR_ISS.wrapping_add(1) as u64,
+        ..Tcp::default()
+    };
+    hand_out_tcp(cmd, key, host_ctx, &tcp)
+}
+
+/// Hand one connection out with all of `tcp` (CONST and CACHED in HANDOUT1, then
+/// DELEGATED in HANDOUT2): a new Neighbor (MACs 02:00:00:00:00:01 → :02, the key's
+/// VLAN) and Path (the key's addresses, IP ID start 0x4000). Returns its handle.
+pub fn hand_out_tcp(
+    cmd: &mut dyn FnMut(&[u64]) -> Result<Event>,
+    key: &FlowKey,
+    host_ctx: u32,
+    tcp: &Tcp,
+) -> Result<u16> {
     let nbr = Neighbor {
         vlan_present: key.vlan_present as u64,
         vlan_id: key.vlan_id as u64,
@@ -874,16 +939,7 @@ pub fn hand_out_via(
         Path::v4(key.local_ip as u32, key.remote_ip as u32)
     };
     path.ip_id_start = 0x4000;
-    let mut tcp = Tcp {
-        local_port: key.local_port as u64,
-        remote_port: key.remote_port as u64,
-        rcv_wscale: RCV_WSCALE as u64,
-        snd_wscale: 7,
-        wscale_ok: 1,
-        eff_mss: 1460,
-        remote_mss: 1460,
-        ..Tcp::default()
-    };
+    let tcp = *tcp;
     let blocks = vec![
         Block::Neighbor {
             host_ctx: 1,
@@ -904,11 +960,6 @@ pub fn hand_out_via(
         "HANDOUT1 refused: {ev:?}"
     );
     let handle = results[2].handle;
-    tcp.tcp_state = TcpState::Established as u64;
-    tcp.rcv_nxt = rcv_nxt as u64;
-    tcp.rcv_wnd = rcv_wnd as u64;
-    tcp.snd_una = OUR_ISS.wrapping_add(1) as u64;
-    tcp.snd_nxt = OUR_ISS.wrapping_add(1) as u64;
     let ev = cmd(&Command::Handout2 {
         tag: 4,
         entries: vec![Handout2Entry {

@@ -22,6 +22,11 @@ pub struct ModelMemory {
 }
 
 impl HostMemory for ModelMemory {
+    fn read_bytes(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
+        let s = usize::try_from(addr).ok()?;
+        self.bytes.get(s..s.checked_add(len)?).map(|b| b.to_vec())
+    }
+
     fn write(&mut self, addr: u64, data: &[u8]) -> bool {
         let Some(end) = addr.checked_add(data.len() as u64) else {
             return false;

@@ -404,7 +404,7 @@ fn malformed_receive_lists_are_refused_and_earlier_entries_stay() {
         Event::Error { trailer, .. } if trailer.status == CmdStatus::BadHeader
     ));
     assert!(matches!(
-        f.raw(&[0x0B]),
+        f.raw(&[0x0C]),
         Event::Error { trailer, .. } if trailer.status == CmdStatus::BadOpcode
     ));
     assert!(f.eng.engine().stats().command_errors >= 7);
