@@ -50,7 +50,11 @@
 //!    header errors, fragments, IPv6 extension headers): to the ring as RX_FRAME with
 //!    its Hit status. The engine core has raised the upload request for SYN / FIN /
 //!    RST / URG; the host takes the frame into its slow path after the flush.
-//! 2. `L = 0`: `S = RCV.NXT` → consumed (a pure ACK; the transmit side is not built);
+//!
+//! Every candidate Hit first gives its ACK field, window and sequence number to the
+//! connection's send side ([`crate::snd`]; once, not again when a held frame is
+//! released), which may complete send lists and send segments. Then:
+//! 2. `L = 0`: `S = RCV.NXT` → consumed (a pure ACK);
 //!    otherwise (a keep-alive probe, an old segment) an ACK is sent at once.
 //! 3. While the connection is *waiting*, every frame with payload is held in the
 //!    engine's store of `rcv.hold_frames` frames (all connections together), not
@@ -278,10 +282,11 @@ pub struct RcvModel {
     snd: HashMap<u16, SndConn>,
     snd_params: SndParams,
     snd_stats: SndStats,
-    /// Data segments sent, oldest first.
-    segs: Vec<Vec<u8>>,
     /// Held frames being released: their ACK fields were processed on arrival.
     releasing: bool,
+    /// The send path is there (else SENDLIST is an unknown opcode and ACK fields are
+    /// not looked at: the receive engine top, `<prefix>_rx`, as built today).
+    snd_enabled: bool,
 }
 
 impl RcvModel {
@@ -301,8 +306,16 @@ impl RcvModel {
             snd: HashMap::new(),
             snd_params: SndParams::new(cfg),
             snd_stats: SndStats::default(),
-            segs: Vec::new(),
             releasing: false,
+            snd_enabled: true,
+        }
+    }
+
+    /// The model of the receive engine top alone (`<prefix>_rx`): no send path.
+    pub fn receive_only(cfg: &Resolved) -> RcvModel {
+        RcvModel {
+            snd_enabled: false,
+            ..RcvModel::new(cfg)
         }
     }
 
@@ -314,11 +327,6 @@ impl RcvModel {
     /// A connection's send state.
     pub fn snd_conn(&self, handle: u16) -> Option<&SndConn> {
         self.snd.get(&handle)
-    }
-
-    /// Data segments sent, oldest first.
-    pub fn take_segments(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.segs)
     }
 
     pub fn engine(&self) -> &EngineModel {
@@ -339,7 +347,9 @@ impl RcvModel {
         std::mem::take(&mut self.events)
     }
 
-    /// ACK frames sent, oldest first.
+    /// Frames sent, oldest first: ACK frames and, in their order among them, the send
+    /// path's data segments (one transmit stream: a later frame never carries a
+    /// sequence number behind data still queued before it).
     pub fn take_acks(&mut self) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.acks)
     }
@@ -395,7 +405,7 @@ impl RcvModel {
         }
         let ev = if op == Opcode::RcvList as u8
             || op == Opcode::WinUpdate as u8
-            || op == Opcode::SendList as u8
+            || (op == Opcode::SendList as u8 && self.snd_enabled)
         {
             let ev = self.data_command(words, mem);
             if ev.trailer().status != CmdStatus::Ok {
@@ -433,10 +443,12 @@ impl RcvModel {
             return;
         };
         let nxt = tcp.rcv_nxt as u32;
-        let mut snd = SndConn::new(&tcp, &self.snd_params);
-        snd.restart_timer(self.now, &self.snd_params);
-        self.snd.insert(handle, snd);
-        self.sync_snd(handle);
+        if self.snd_enabled {
+            let mut snd = SndConn::new(&tcp, &self.snd_params);
+            snd.restart_timer(self.now, &self.snd_params);
+            self.snd.insert(handle, snd);
+            self.sync_snd(handle);
+        }
         self.conns.insert(
             handle,
             Conn {
@@ -726,7 +738,7 @@ impl RcvModel {
             };
             f.seq = seg.seq;
             if let Some(frame) = tcp_frame_bytes(&f, seg.push, &payload) {
-                self.segs.push(frame);
+                self.acks.push(frame);
                 self.advance_ip_id(h);
             }
         }
@@ -1028,7 +1040,7 @@ impl RcvModel {
             self.ring_out(d, frame, mem, false);
             return;
         }
-        if !self.releasing {
+        if !self.releasing && self.snd_enabled {
             self.snd_ack(h, &m, frame, mem);
         }
         let seq = m.tcp_seq.unwrap_or(0);

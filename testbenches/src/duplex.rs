@@ -717,12 +717,13 @@ impl Run<'_> {
     /// The engine's ACK frames and data segments to the wire.
     fn engine_out(&mut self) -> Result<()> {
         for f in self.eng.take_acks() {
-            self.rep.ack_frames += 1;
-            self.wire_out(f, "ACK")?;
-        }
-        for f in self.eng.take_segments() {
-            self.rep.data_segments += 1;
-            self.wire_out(f, "data segment")?;
+            let data = tcp_seg(&f).is_ok_and(|(_, p)| !p.is_empty());
+            if data {
+                self.rep.data_segments += 1;
+            } else {
+                self.rep.ack_frames += 1;
+            }
+            self.wire_out(f, if data { "data segment" } else { "ACK" })?;
         }
         Ok(())
     }

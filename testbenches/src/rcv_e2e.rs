@@ -125,7 +125,8 @@ pub trait StreamEngine {
     fn frame(&mut self, f: Vec<u8>) -> Result<()>;
     /// Events (not responses) since the last call, in the order sent.
     fn take_events(&mut self) -> Result<Vec<Event>>;
-    /// ACK frames sent since the last call.
+    /// Frames sent since the last call (ACK frames, and data segments where the
+    /// engine sends).
     fn take_acks(&mut self) -> Vec<Vec<u8>>;
     /// Time passes up to `now` clocks since the start.
     fn tick(&mut self, now: u64) -> Result<()>;
@@ -135,10 +136,7 @@ pub trait StreamEngine {
     fn write(&mut self, _addr: u64, _data: &[u8]) -> Result<()> {
         bail!("this engine has no send path")
     }
-    /// Data segments sent since the last call.
-    fn take_segments(&mut self) -> Vec<Vec<u8>> {
-        Vec::new()
-    }
+
     /// The model's counters (the RTL has none here).
     fn stats(&self) -> RcvStats {
         RcvStats::default()
@@ -208,9 +206,6 @@ impl StreamEngine for ModelEngine {
             "host memory write at {addr:#x}"
         );
         Ok(())
-    }
-    fn take_segments(&mut self) -> Vec<Vec<u8>> {
-        self.eng.take_segments()
     }
     fn stats(&self) -> RcvStats {
         self.eng.stats()

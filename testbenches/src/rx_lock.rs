@@ -103,7 +103,7 @@ impl RxLock {
             fail: vec![],
         };
         RxLock {
-            model: RcvModel::new(&cfg),
+            model: RcvModel::receive_only(&cfg),
             min: cfg.config.rx.min_frame_len,
             sim,
             mem,
