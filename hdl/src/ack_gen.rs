@@ -1,31 +1,38 @@
-//! ACK frame generator (`AckGen`, I8): builds a pure ACK from a connection's header
-//! templates and streams it out as an Ethernet frame, IPv4 header checksum and TCP
-//! checksum (with the pseudo-header, IPv4 or IPv6) computed in hardware. The layout is
-//! the one `host_model::rcv::ack_frame_bytes` builds with etherparse:
+//! Transmit frame generator (`AckGen`, I8, I9): builds a TCP frame from a connection's
+//! header templates — a pure ACK, or a data segment whose payload streams in on
+//! `s_pay_*` — and streams it out as an Ethernet frame, IPv4 header checksum and TCP
+//! checksum (with the pseudo-header, IPv4 or IPv6, and the payload's sum) computed in
+//! hardware. The layout is the one `host_model::rcv::tcp_frame_bytes` builds with
+//! etherparse:
 //! - Ethernet II: destination `dst_mac`, source `src_mac` (48-bit numbers, bits
 //!   `[47:40]` first on the wire); with `vlan`, an 802.1Q tag (`vlan_tci` = PCP, DEI 0,
 //!   VID) before the EtherType (0x0800 or 0x86DD);
-//! - IPv4: version 4, IHL 5, TOS `tos`, total length 40, ID `ip_id`, DF, TTL `ttl`,
-//!   protocol 6, header checksum, `local_ip` → `remote_ip` (low 32 bits); or IPv6:
-//!   traffic class `tos`, flow label, payload length 20, next header 6, hop limit
-//!   `ttl`, `local_ip` → `remote_ip`;
-//! - TCP: `local_port` → `remote_port`, `seq`, `ack`, data offset 5, flags ACK,
-//!   `window`, checksum, urgent pointer 0, no options;
-//! - zero padding to 60 bytes (54-byte IPv4 and 58-byte tagged IPv4 frames).
+//! - IPv4: version 4, IHL 5, TOS `tos`, total length 40 + `plen`, ID `ip_id`, DF, TTL
+//!   `ttl`, protocol 6, header checksum, `local_ip` → `remote_ip` (low 32 bits); or
+//!   IPv6: traffic class `tos`, flow label, payload length 20 + `plen`, next header 6,
+//!   hop limit `ttl`, `local_ip` → `remote_ip`;
+//! - TCP: `local_port` → `remote_port`, `seq`, `ack`, data offset 5, flags ACK (and PSH
+//!   with `psh`), `window`, checksum, urgent pointer 0, no options;
+//! - the payload (`plen` bytes), then zero padding to 60 bytes.
 //!
 //! # Interface
-//! A request (`s_*` fields, `s_valid` / `s_ready`) is taken when the generator is idle;
-//! the frame leaves on `m_axis_*` (64-bit `tdata`, lane 0 first on the wire, `tkeep`,
-//! `tlast`) four clocks later (the checksums take three stages of short adder trees) at
-//! one beat per clock: 8 beats (IPv4) or 10 (IPv6). A request is taken in the clock its
-//! predecessor's last beat leaves.
+//! A request (`s_*` fields, `s_valid` / `s_ready`) carries the header fields, `plen` and
+//! `psum`, the payload's ones'-complement sum of big-endian 16-bit words (an odd last
+//! byte padded with a zero byte; any fold of it, 0 for no payload). The payload comes on
+//! `s_pay_*` (64-bit beats, payload byte 0 in lane 0, full beats but the last; lanes
+//! outside `tkeep` are ignored), `ceil(plen / 8)` beats per request, in request order.
+//! The header is prepared in four clocks (three stages of short adder trees), while the
+//! frame before it is still leaving; frames leave on `m_axis_*` (lane 0 first on the
+//! wire) at one beat per clock, back to back: with the payload on time, no idle clock
+//! between frames. The payload is shifted into place behind the header (54, 58, 74 or 78
+//! bytes) as it passes, with no buffering.
 
 use rust_hdl::prelude::*;
 
 /// Frame bytes the generator's shift register holds (the longest ACK frame is 78).
 const FRAME_BITS: usize = 640;
 
-/// ACK frame generator, 64-bit stream.
+/// Transmit frame generator, 64-bit stream.
 #[derive(LogicBlock, Default)]
 pub struct AckGen {
     pub clock: Signal<In, Clock>,
@@ -46,8 +53,15 @@ pub struct AckGen {
     pub s_seq: Signal<In, Bits<32>>,
     pub s_ack: Signal<In, Bits<32>>,
     pub s_window: Signal<In, Bits<16>>,
+    pub s_psh: Signal<In, Bit>,
+    pub s_plen: Signal<In, Bits<12>>,
+    pub s_psum: Signal<In, Bits<16>>,
     pub s_valid: Signal<In, Bit>,
     pub s_ready: Signal<Out, Bit>,
+    pub s_pay_tdata: Signal<In, Bits<64>>,
+    pub s_pay_tkeep: Signal<In, Bits<8>>,
+    pub s_pay_tvalid: Signal<In, Bit>,
+    pub s_pay_tready: Signal<Out, Bit>,
     pub m_tdata: Signal<Out, Bits<64>>,
     pub m_tkeep: Signal<Out, Bits<8>>,
     pub m_tlast: Signal<Out, Bit>,
@@ -70,8 +84,11 @@ pub struct AckGen {
     r_seq: DFF<Bits<32>>,
     r_ack: DFF<Bits<32>>,
     r_window: DFF<Bits<16>>,
-    /// 1: request registered; 2, 3: checksum stages; 4: checksums registered (frame
-    /// next); 0: idle or sending.
+    r_psh: DFF<Bit>,
+    r_plen: DFF<Bits<12>>,
+    r_psum: DFF<Bits<16>>,
+    /// 1: request registered; 2, 3: checksum stages; 4: checksums registered (the
+    /// header is formed and handed on when there is room); 0: free.
     stage: DFF<Bits<3>>,
     sum_l: DFF<Bits<32>>,
     sum_r: DFF<Bits<32>>,
@@ -81,10 +98,27 @@ pub struct AckGen {
     tcp_raw: DFF<Bits<32>>,
     ip_csum: DFF<Bits<16>>,
     tcp_csum: DFF<Bits<16>>,
-    /// The frame, first byte in the top bits, shifted left one beat per beat sent.
+    /// The next frame's header and shape, waiting for the current frame to leave.
+    nxt_full: DFF<Bit>,
+    nxt_frame: DFF<Bits<FRAME_BITS>>,
+    nxt_nb: DFF<Bits<9>>,
+    nxt_hb: DFF<Bits<4>>,
+    nxt_r6: DFF<Bit>,
+    nxt_npb: DFF<Bits<9>>,
+    nxt_keep: DFF<Bits<8>>,
+    /// The frame leaving: header (first byte in the top bits, shifted left one beat
+    /// per beat sent), beats sent, beats in all (`nb`), full header beats (`hb`),
+    /// header bytes in its last partial beat 6 (`r6`) or 2, payload beats (`npb`),
+    /// `tkeep` of the last beat, payload lanes carried into the next beat.
+    busy: DFF<Bit>,
     frame: DFF<Bits<FRAME_BITS>>,
-    beats_left: DFF<Bits<4>>,
+    beat: DFF<Bits<9>>,
+    nb: DFF<Bits<9>>,
+    hb: DFF<Bits<4>>,
+    r6: DFF<Bit>,
+    npb: DFF<Bits<9>>,
     last_keep: DFF<Bits<8>>,
+    carry: DFF<Bits<64>>,
     // Combinational.
     lip: Signal<Local, Bits<128>>,
     rip: Signal<Local, Bits<128>>,
@@ -101,7 +135,30 @@ pub struct AckGen {
     k16: Signal<Local, Bits<16>>,
     k32: Signal<Local, Bits<32>>,
     top: Signal<Local, Bits<64>>,
+    lane_top: Signal<Local, Bits<64>>,
+    // The shape of the formed frame.
+    f_hlen: Signal<Local, Bits<12>>,
+    f_tot: Signal<Local, Bits<12>>,
+    f_tot7: Signal<Local, Bits<12>>,
+    f_plen7: Signal<Local, Bits<12>>,
+    f_nb: Signal<Local, Bits<9>>,
+    f_hb: Signal<Local, Bits<4>>,
+    f_r6: Signal<Local, Bit>,
+    f_npb: Signal<Local, Bits<9>>,
+    f_keep: Signal<Local, Bits<8>>,
+    // The beat leaving.
+    in_hdr: Signal<Local, Bit>,
+    kk: Signal<Local, Bits<9>>,
+    need_pay: Signal<Local, Bit>,
+    ff: Signal<Local, Bits<64>>,
+    pmask: Signal<Local, Bits<64>>,
+    pay: Signal<Local, Bits<64>>,
+    base: Signal<Local, Bits<64>>,
+    merged: Signal<Local, Bits<64>>,
+    carry_n: Signal<Local, Bits<64>>,
     send: Signal<Local, Bit>,
+    last_send: Signal<Local, Bit>,
+    free: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
 }
 
@@ -127,6 +184,9 @@ impl Logic for AckGen {
             r_seq,
             r_ack,
             r_window,
+            r_psh,
+            r_plen,
+            r_psum,
             stage,
             sum_l,
             sum_r,
@@ -136,9 +196,22 @@ impl Logic for AckGen {
             tcp_raw,
             ip_csum,
             tcp_csum,
+            nxt_full,
+            nxt_frame,
+            nxt_nb,
+            nxt_hb,
+            nxt_r6,
+            nxt_npb,
+            nxt_keep,
+            busy,
             frame,
-            beats_left,
-            last_keep
+            beat,
+            nb,
+            hb,
+            r6,
+            npb,
+            last_keep,
+            carry
         );
         // Defaults (every combinational signal is assigned on every path).
         self.k8100.next = 0.into();
@@ -147,9 +220,11 @@ impl Logic for AckGen {
         self.k32.next = 0.into();
         self.s_ready.next = false;
         self.take.next = false;
-        // ---- Output: the top 64 bits of the frame register, bytes in lane order.
+        self.f_keep.next = 0xFF.into();
+        // ---- The beat leaving: header beats from the top of the frame register; from
+        // the header's last (partial) beat on, the payload shifted in behind it.
         self.top.next = self.frame.q.val().get_bits::<64>(576);
-        self.m_tdata.next = (bit_cast::<64, 8>(self.top.val().get_bits::<8>(0)) << 56)
+        self.lane_top.next = (bit_cast::<64, 8>(self.top.val().get_bits::<8>(0)) << 56)
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(8)) << 48)
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(16)) << 40)
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(24)) << 32)
@@ -157,16 +232,74 @@ impl Logic for AckGen {
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(40)) << 16)
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(48)) << 8)
             | bit_cast::<64, 8>(self.top.val().get_bits::<8>(56));
-        self.m_tvalid.next = self.beats_left.q.val() != 0;
-        self.m_tlast.next = self.beats_left.q.val() == 1;
+        self.in_hdr.next = self.beat.q.val() < bit_cast::<9, 4>(self.hb.q.val());
+        self.kk.next = self.beat.q.val() - bit_cast::<9, 4>(self.hb.q.val());
+        self.need_pay.next =
+            self.busy.q.val() & !self.in_hdr.val() & (self.kk.val() < self.npb.q.val());
+        self.ff.next = 0xFF.into();
+        self.pmask.next = 0.into();
+        if self.s_pay_tkeep.val().get_bit(0) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 0);
+        }
+        if self.s_pay_tkeep.val().get_bit(1) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 8);
+        }
+        if self.s_pay_tkeep.val().get_bit(2) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 16);
+        }
+        if self.s_pay_tkeep.val().get_bit(3) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 24);
+        }
+        if self.s_pay_tkeep.val().get_bit(4) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 32);
+        }
+        if self.s_pay_tkeep.val().get_bit(5) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 40);
+        }
+        if self.s_pay_tkeep.val().get_bit(6) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 48);
+        }
+        if self.s_pay_tkeep.val().get_bit(7) {
+            self.pmask.next = self.pmask.val() | (self.ff.val() << 56);
+        }
+        self.pay.next = 0.into();
+        if self.need_pay.val() {
+            self.pay.next = self.s_pay_tdata.val() & self.pmask.val();
+        }
+        self.base.next = self.carry.q.val();
+        if self.beat.q.val() == bit_cast::<9, 4>(self.hb.q.val()) {
+            self.base.next = self.lane_top.val();
+        }
+        if self.r6.q.val() {
+            self.merged.next = (self.base.val() & !(self.ff.val() << 56) & !(self.ff.val() << 48))
+                | (self.pay.val() << 48);
+            self.carry_n.next = self.pay.val() >> 16;
+        } else {
+            self.merged.next = (self.base.val() & 0xFFFF) | (self.pay.val() << 16);
+            self.carry_n.next = self.pay.val() >> 48;
+        }
+        self.m_tdata.next = self.merged.val();
+        if self.in_hdr.val() {
+            self.m_tdata.next = self.lane_top.val();
+        }
+        self.m_tvalid.next = self.busy.q.val() & (!self.need_pay.val() | self.s_pay_tvalid.val());
+        self.m_tlast.next = self.beat.q.val() == (self.nb.q.val() - 1);
         self.m_tkeep.next = 0xFF.into();
-        if self.beats_left.q.val() == 1 {
+        if self.m_tlast.val() {
             self.m_tkeep.next = self.last_keep.q.val();
         }
+        self.s_pay_tready.next = self.need_pay.val() & self.m_tready.val();
         self.send.next = self.m_tvalid.val() & self.m_tready.val();
+        self.last_send.next = self.send.val() & self.m_tlast.val();
         if self.send.val() {
             self.frame.d.next = self.frame.q.val() << 64;
-            self.beats_left.d.next = self.beats_left.q.val() - 1;
+            self.beat.d.next = self.beat.q.val() + 1;
+            if !self.in_hdr.val() {
+                self.carry.d.next = self.carry_n.val();
+            }
+        }
+        if self.last_send.val() {
+            self.busy.d.next = false;
         }
 
         // ---- Checksums, in three stages of short adder trees: (1) partial sums of
@@ -190,20 +323,27 @@ impl Logic for AckGen {
                 + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(80)))
                 + (bit_cast::<32, 16>(self.rip.val().get_bits::<16>(96))
                     + bit_cast::<32, 16>(self.rip.val().get_bits::<16>(112))));
-        // IPv4 header words other than the addresses: 0x45|tos, 40, id, 0x4000, ttl|6.
+        // IPv4 header words other than the addresses: 0x45|tos, 40 + plen, id, 0x4000,
+        // ttl|6.
         self.k32.next = 0x852E.into(); // 0x4500 + 40 + 0x4000 + 6
         self.sum_ip_n.next = (bit_cast::<32, 8>(self.r_tos.q.val())
             + bit_cast::<32, 16>(self.r_ip_id.q.val()))
-            + ((bit_cast::<32, 8>(self.r_ttl.q.val()) << 8) + self.k32.val());
-        // TCP: the pseudo-header's protocol and length, and the header words.
+            + ((bit_cast::<32, 8>(self.r_ttl.q.val()) << 8) + self.k32.val())
+            + bit_cast::<32, 12>(self.r_plen.q.val());
+        // TCP: the pseudo-header's protocol and length (20 + plen), the header words
+        // (flags ACK, PSH), the payload's sum.
         self.k32.next = 0x502A.into(); // 6 + 20 + 0x5010
+        if self.r_psh.q.val() {
+            self.k32.next = 0x5032.into(); // 6 + 20 + 0x5018
+        }
         self.sum_tcp_n.next = ((bit_cast::<32, 16>(self.r_local_port.q.val())
             + bit_cast::<32, 16>(self.r_remote_port.q.val()))
             + (bit_cast::<32, 16>(self.r_seq.q.val().get_bits::<16>(0))
                 + bit_cast::<32, 16>(self.r_seq.q.val().get_bits::<16>(16))))
             + ((bit_cast::<32, 16>(self.r_ack.q.val().get_bits::<16>(0))
                 + bit_cast::<32, 16>(self.r_ack.q.val().get_bits::<16>(16)))
-                + (bit_cast::<32, 16>(self.r_window.q.val()) + self.k32.val()));
+                + (bit_cast::<32, 16>(self.r_window.q.val()) + self.k32.val()))
+            + (bit_cast::<32, 12>(self.r_plen.q.val()) + bit_cast::<32, 16>(self.r_psum.q.val()));
         if self.stage.q.val() == 1 {
             self.sum_l.d.next = self.sum_l_n.val();
             self.sum_r.d.next = self.sum_r_n.val();
@@ -227,7 +367,7 @@ impl Logic for AckGen {
             self.stage.d.next = 4.into();
         }
 
-        // ---- Stage 4: the frame, appended field by field in wire order (big endian),
+        // ---- Stage 4: the header, appended field by field in wire order (big endian),
         // then left-aligned in the register.
         self.h.next = bit_cast::<FRAME_BITS, 48>(self.r_dst_mac.q.val());
         self.h.next = (self.h.val() << 48) | bit_cast::<FRAME_BITS, 48>(self.r_src_mac.q.val());
@@ -246,7 +386,7 @@ impl Logic for AckGen {
             self.k16.next = 0x4500.into();
             self.k16.next = self.k16.val() | bit_cast::<16, 8>(self.r_tos.q.val());
             self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.k16.val());
-            self.k16.next = 40.into();
+            self.k16.next = bit_cast::<16, 12>(self.r_plen.q.val()) + 40;
             self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.k16.val());
             self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.r_ip_id.q.val());
             self.k16.next = 0x4000.into();
@@ -264,7 +404,7 @@ impl Logic for AckGen {
             self.k32.next = self.k32.val() | (bit_cast::<32, 8>(self.r_tos.q.val()) << 20);
             self.k32.next = self.k32.val() | bit_cast::<32, 20>(self.r_flow_label.q.val());
             self.h.next = (self.h.val() << 32) | bit_cast::<FRAME_BITS, 32>(self.k32.val());
-            self.k16.next = 20.into();
+            self.k16.next = bit_cast::<16, 12>(self.r_plen.q.val()) + 20;
             self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.k16.val());
             self.k16.next = 0x0600.into();
             self.k16.next = self.k16.val() | bit_cast::<16, 8>(self.r_ttl.q.val());
@@ -279,41 +419,105 @@ impl Logic for AckGen {
         self.h.next = (self.h.val() << 32) | bit_cast::<FRAME_BITS, 32>(self.r_seq.q.val());
         self.h.next = (self.h.val() << 32) | bit_cast::<FRAME_BITS, 32>(self.r_ack.q.val());
         self.k16.next = 0x5010.into();
+        if self.r_psh.q.val() {
+            self.k16.next = 0x5018.into();
+        }
         self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.k16.val());
         self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.r_window.q.val());
         self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.tcp_csum.q.val());
-        // Urgent pointer 0, then left-align: 54, 58, 74 or 78 bytes (the first two
-        // padded to 60 with the zeros below them).
+        // Urgent pointer 0, then left-align: 54, 58, 74 or 78 bytes (zeros below).
         self.h.next = self.h.val() << 16;
+        self.f_hlen.next = 54.into();
+        self.f_hb.next = 6.into();
         if !self.r_ipv6.q.val() {
             if self.r_vlan.q.val() {
                 self.h.next = self.h.val() << 176;
+                self.f_hlen.next = 58.into();
+                self.f_hb.next = 7.into();
             } else {
                 self.h.next = self.h.val() << 208;
             }
         } else if self.r_vlan.q.val() {
             self.h.next = self.h.val() << 16;
+            self.f_hlen.next = 78.into();
+            self.f_hb.next = 9.into();
         } else {
             self.h.next = self.h.val() << 48;
+            self.f_hlen.next = 74.into();
+            self.f_hb.next = 9.into();
         }
-        if self.stage.q.val() == 4 {
+        // The frame's shape: header bytes in its last partial beat (6 for 54 and 78, 2
+        // for 58 and 74), total bytes (at least 60), beats, last `tkeep`.
+        self.f_r6.next = self.r_ipv6.q.val() == self.r_vlan.q.val();
+        self.f_tot.next = self.f_hlen.val() + self.r_plen.q.val();
+        if self.f_tot.val() < 60 {
+            self.f_tot.next = 60.into();
+        }
+        self.f_tot7.next = self.f_tot.val() + 7;
+        self.f_nb.next = self.f_tot7.val().get_bits::<9>(3);
+        self.f_plen7.next = self.r_plen.q.val() + 7;
+        self.f_npb.next = self.f_plen7.val().get_bits::<9>(3);
+        if self.f_tot.val().get_bits::<3>(0) == 1 {
+            self.f_keep.next = 0x01.into();
+        }
+        if self.f_tot.val().get_bits::<3>(0) == 2 {
+            self.f_keep.next = 0x03.into();
+        }
+        if self.f_tot.val().get_bits::<3>(0) == 3 {
+            self.f_keep.next = 0x07.into();
+        }
+        if self.f_tot.val().get_bits::<3>(0) == 4 {
+            self.f_keep.next = 0x0F.into();
+        }
+        if self.f_tot.val().get_bits::<3>(0) == 5 {
+            self.f_keep.next = 0x1F.into();
+        }
+        if self.f_tot.val().get_bits::<3>(0) == 6 {
+            self.f_keep.next = 0x3F.into();
+        }
+        if self.f_tot.val().get_bits::<3>(0) == 7 {
+            self.f_keep.next = 0x7F.into();
+        }
+        // ---- Hand-over: the waiting header starts when the frame register is free
+        // (nothing leaving, or the last beat leaving now); a header just formed goes
+        // there directly if nothing waits, else it waits.
+        self.free.next = !self.busy.q.val() | self.last_send.val();
+        if self.free.val() & self.nxt_full.q.val() {
+            self.frame.d.next = self.nxt_frame.q.val();
+            self.nb.d.next = self.nxt_nb.q.val();
+            self.hb.d.next = self.nxt_hb.q.val();
+            self.r6.d.next = self.nxt_r6.q.val();
+            self.npb.d.next = self.nxt_npb.q.val();
+            self.last_keep.d.next = self.nxt_keep.q.val();
+            self.beat.d.next = 0.into();
+            self.carry.d.next = 0.into();
+            self.busy.d.next = true;
+            self.nxt_full.d.next = false;
+        } else if self.free.val() & (self.stage.q.val() == 4) {
             self.frame.d.next = self.h.val();
+            self.nb.d.next = self.f_nb.val();
+            self.hb.d.next = self.f_hb.val();
+            self.r6.d.next = self.f_r6.val();
+            self.npb.d.next = self.f_npb.val();
+            self.last_keep.d.next = self.f_keep.val();
+            self.beat.d.next = 0.into();
+            self.carry.d.next = 0.into();
+            self.busy.d.next = true;
             self.stage.d.next = 0.into();
-            if self.r_ipv6.q.val() {
-                self.beats_left.d.next = 10.into();
-                self.last_keep.d.next = 0x03.into();
-                if self.r_vlan.q.val() {
-                    self.last_keep.d.next = 0x3F.into();
-                }
-            } else {
-                self.beats_left.d.next = 8.into();
-                self.last_keep.d.next = 0x0F.into();
-            }
+        }
+        if !self.nxt_full.q.val() & (self.stage.q.val() == 4) & !self.free.val() {
+            self.nxt_frame.d.next = self.h.val();
+            self.nxt_nb.d.next = self.f_nb.val();
+            self.nxt_hb.d.next = self.f_hb.val();
+            self.nxt_r6.d.next = self.f_r6.val();
+            self.nxt_npb.d.next = self.f_npb.val();
+            self.nxt_keep.d.next = self.f_keep.val();
+            self.nxt_full.d.next = true;
+            self.stage.d.next = 0.into();
         }
 
-        // ---- Take a request when nothing is pending (or the last beat leaves now).
-        self.s_ready.next = (self.stage.q.val() == 0)
-            & ((self.beats_left.q.val() == 0) | (self.send.val() & (self.beats_left.q.val() == 1)));
+        // ---- Take a request when the header stages are free.
+        self.s_ready.next = self.stage.q.val() == 0;
         self.take.next = self.s_ready.val() & self.s_valid.val();
         if self.take.val() {
             self.r_dst_mac.d.next = self.s_dst_mac.val();
@@ -338,11 +542,15 @@ impl Logic for AckGen {
             self.r_seq.d.next = self.s_seq.val();
             self.r_ack.d.next = self.s_ack.val();
             self.r_window.d.next = self.s_window.val();
+            self.r_psh.d.next = self.s_psh.val();
+            self.r_plen.d.next = self.s_plen.val();
+            self.r_psum.d.next = self.s_psum.val();
             self.stage.d.next = 1.into();
         }
         if self.reset.val() {
             self.stage.d.next = 0.into();
-            self.beats_left.d.next = 0.into();
+            self.busy.d.next = false;
+            self.nxt_full.d.next = false;
         }
     }
 }

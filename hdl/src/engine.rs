@@ -316,6 +316,13 @@ impl<
         self.ack_gen.s_seq.next = self.core.m_ak_seq.val();
         self.ack_gen.s_ack.next = self.core.m_ak_ack.val();
         self.ack_gen.s_window.next = self.core.m_ak_window.val();
+        // Pure ACKs only here (the send path is not built): no payload.
+        self.ack_gen.s_psh.next = false;
+        self.ack_gen.s_plen.next = 0.into();
+        self.ack_gen.s_psum.next = 0.into();
+        self.ack_gen.s_pay_tdata.next = 0.into();
+        self.ack_gen.s_pay_tkeep.next = 0.into();
+        self.ack_gen.s_pay_tvalid.next = false;
         self.ack_gen.s_valid.next = self.core.m_ak_valid.val();
         self.core.m_ak_ready.next = self.ack_gen.s_ready.val();
         self.m_ack_tdata.next = self.ack_gen.m_tdata.val();

@@ -775,8 +775,10 @@ pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
     let p = port_entry;
     use PortDir::*;
     let clk = "Clock and synchronous reset";
-    let rq = "ACK request: the connection's header template fields and SEQ / ACK / window";
-    let out = "ACK frame (AXI4-Stream, lane 0 first on the wire)";
+    let rq = "Frame request: the connection's header template fields, SEQ / ACK / window, \
+              PSH, payload length and payload sum";
+    let pay = "Payload (AXI4-Stream, byte 0 in lane 0, ceil(plen / 8) beats per request)";
+    let out = "TCP frame (AXI4-Stream, lane 0 first on the wire)";
     let ports = direct_ports(vec![
         p("clk", In, 1, clk, "clock"),
         p("rst", In, 1, clk, "reset"),
@@ -796,8 +798,15 @@ pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
         p("s_req_seq", In, 32, rq, "s_seq"),
         p("s_req_ack", In, 32, rq, "s_ack"),
         p("s_req_window", In, 16, rq, "s_window"),
+        p("s_req_psh", In, 1, rq, "s_psh"),
+        p("s_req_plen", In, 12, rq, "s_plen"),
+        p("s_req_psum", In, 16, rq, "s_psum"),
         p("s_req_valid", In, 1, rq, "s_valid"),
         p("s_req_ready", Out, 1, rq, "s_ready"),
+        p("s_pay_tdata", In, 64, pay, "s_pay_tdata"),
+        p("s_pay_tkeep", In, 8, pay, "s_pay_tkeep"),
+        p("s_pay_tvalid", In, 1, pay, "s_pay_tvalid"),
+        p("s_pay_tready", Out, 1, pay, "s_pay_tready"),
         p("m_axis_tdata", Out, 64, out, "m_tdata"),
         p("m_axis_tkeep", Out, 8, out, "m_tkeep"),
         p("m_axis_tlast", Out, 1, out, "m_tlast"),
@@ -807,7 +816,7 @@ pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
     wrap_block(
         cfg,
         "ack_gen",
-        "ACK frame generator: pure ACKs from header templates, IPv4 and TCP checksums",
+        "Transmit frame generator: ACKs and data segments from header templates, IPv4 and TCP checksums",
         "",
         &raw,
         ports,

@@ -391,6 +391,8 @@ struct HostSide {
     app_cursor: u64,
     /// Bytes of the peer's stream the application has.
     received: u64,
+    /// Bytes of our stream in send lists completed (acknowledged).
+    acked: u64,
     free_bufs: Vec<u64>,
     /// Ring frames of the connection that arrived while offloaded (exceptions):
     /// taken by the slow path after the flush.
@@ -418,7 +420,8 @@ struct Run<'a> {
     pcap: Vec<Vec<u8>>,
     /// `snd.sg_entries`.
     sg_slots: usize,
-    /// Next flush (fraction of the host's stream acknowledged, as bytes).
+    /// Flushes still to start, each when this much of the host's stream is
+    /// acknowledged (in completed send lists).
     flush_at: VecDeque<u64>,
 }
 
@@ -465,6 +468,7 @@ fn run_on(eng: &mut ModelEngine, cfg: &Resolved, dc: &DuplexConfig) -> Result<Du
             next_tag: 1,
             app_cursor: 0,
             received: 0,
+            acked: 0,
             free_bufs: Vec::new(),
             deferred: Vec::new(),
             flush_now: false,
@@ -780,6 +784,7 @@ impl Run<'_> {
                         "send list {tag} of {len} bytes completed with {done:?}"
                     );
                     self.rep.send_lists_done += 1;
+                    self.host.acked += len as u64;
                 }
             }
             Event::FrameData { addr, status, .. } => {
@@ -877,10 +882,9 @@ impl Run<'_> {
     fn host_work(&mut self) -> Result<()> {
         match self.host.place {
             Place::Offloaded(h) => {
-                let una_off = (self.host.posted_end.wrapping_sub(OUR_ISS.wrapping_add(1))) as u64;
                 if let Some(&at) = self.flush_at.front()
-                    && una_off > at
-                    && self.host.send_lists.len() > 1
+                    && self.host.acked > at
+                    && !self.host.send_lists.is_empty()
                 {
                     self.flush_at.pop_front();
                     self.flush()?;

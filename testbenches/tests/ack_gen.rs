@@ -1,13 +1,15 @@
-//! The ACK frame generator (`<prefix>_ack_gen`) under Verilator: random requests
-//! (IPv4 / IPv6, with and without an 802.1Q tag, random addresses, ports, numbers)
-//! give exactly the frame etherparse builds (`host_model::rcv::ack_frame_bytes`), and
-//! etherparse finds both checksums right; back to back under back-pressure.
+//! The transmit frame generator (`<prefix>_ack_gen`) under Verilator: random requests
+//! (IPv4 / IPv6, with and without an 802.1Q tag, random addresses, ports, numbers;
+//! pure ACKs and data segments of 1 to 1,970 payload bytes, with and without PSH) give
+//! exactly the frame etherparse builds (`host_model::rcv::tcp_frame_bytes`), and
+//! etherparse finds both checksums right; back to back under back-pressure and payload
+//! gaps; full-size segments leave with no idle clock between them.
 
 use anyhow::Result;
 use cosim::{Agent, AxisSink, Model, PortId};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use host_model::Resolved;
-use host_model::rcv::{AckFields, ack_frame_bytes};
+use host_model::rcv::{AckFields, tcp_frame_bytes};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -17,12 +19,24 @@ struct ReqDriver {
     ports: Vec<PortId>,
     valid: PortId,
     ready: PortId,
-    queue: VecDeque<AckFields>,
+    queue: VecDeque<(AckFields, bool, Vec<u8>)>,
     presenting: bool,
 }
 
+/// The payload's ones'-complement sum of big-endian 16-bit words (odd tail padded).
+fn psum(p: &[u8]) -> u16 {
+    let mut s: u32 = p
+        .chunks(2)
+        .map(|c| u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0)))
+        .sum();
+    while s > 0xFFFF {
+        s = (s & 0xFFFF) + (s >> 16);
+    }
+    s as u16
+}
+
 impl ReqDriver {
-    const FIELDS: [&'static str; 17] = [
+    const FIELDS: [&'static str; 20] = [
         "dst_mac",
         "src_mac",
         "vlan",
@@ -39,6 +53,9 @@ impl ReqDriver {
         "seq",
         "ack",
         "window",
+        "psh",
+        "plen",
+        "psum",
         "valid",
     ];
 }
@@ -46,9 +63,9 @@ impl ReqDriver {
 impl Agent for ReqDriver {
     fn drive(&mut self, model: &mut Model) {
         self.presenting = false;
-        if let Some(f) = self.queue.front() {
+        if let Some((f, psh, pay)) = self.queue.front() {
             let (pcp, vid) = f.vlan.unwrap_or((0, 0));
-            let vals: [u128; 16] = [
+            let vals: [u128; 19] = [
                 f.dst_mac as u128,
                 f.src_mac as u128,
                 f.vlan.is_some() as u128,
@@ -65,6 +82,9 @@ impl Agent for ReqDriver {
                 f.seq as u128,
                 f.ack as u128,
                 f.window as u128,
+                *psh as u128,
+                pay.len() as u128,
+                psum(pay) as u128,
             ];
             for (p, v) in self.ports.iter().zip(vals) {
                 let words: Vec<u32> = (0..4).map(|i| (v >> (32 * i)) as u32).collect();
@@ -145,7 +165,7 @@ fn random_acks_match_etherparse_byte_for_byte() -> Result<()> {
     let mut model = verilate_block(&cfg, "ack_gen", &out, waves.as_deref())?;
     pulse_reset(&mut model)?;
     let mut req = ReqDriver {
-        ports: ReqDriver::FIELDS[..16]
+        ports: ReqDriver::FIELDS[..19]
             .iter()
             .map(|n| model.port(&format!("s_req_{n}")))
             .collect::<Result<_, _>>()?,
@@ -155,27 +175,43 @@ fn random_acks_match_etherparse_byte_for_byte() -> Result<()> {
         presenting: false,
     };
     let mut sink = AxisSink::new(&model, "m_axis", 1.0, 3)?;
+    let mut pay = cosim::AxisSource::new(&model, "s_pay", 0.0, 4)?;
     let mut rng = ChaCha8Rng::seed_from_u64(8);
     let mut want = vec![];
-    for round in 0..2 {
-        sink.set_ready_probability([1.0, 0.5][round]);
+    // Rounds: ACKs at full rate; full-size segments at full rate; a random mix with
+    // back-pressure and payload gaps.
+    for round in 0..3 {
+        sink.set_ready_probability([1.0, 1.0, 0.5][round]);
+        pay.set_idle_probability([0.0, 0.0, 0.3][round]);
+        let first = sink.frames().len();
         for _ in 0..300 {
             let f = random_fields(&mut rng);
-            want.push(ack_frame_bytes(&f).expect("fields in range"));
-            req.queue.push_back(f);
+            let n = match round {
+                0 => 0,
+                1 => 1460,
+                _ => [0, rng.random_range(1..=70), rng.random_range(1..=1970)]
+                    [rng.random_range(0..3)],
+            };
+            let payload: Vec<u8> = (0..n).map(|_| rng.random()).collect();
+            let psh = n > 0 && rng.random_bool(0.5);
+            want.push(tcp_frame_bytes(&f, psh, &payload).expect("fields in range"));
+            if n > 0 {
+                pay.push(payload.clone(), false);
+            }
+            req.queue.push_back((f, psh, payload));
         }
         let start = model.cycles();
         while sink.frames().len() < want.len() {
-            anyhow::ensure!(model.cycles() - start < 100_000, "timeout");
-            cosim::step(&mut model, &mut (&mut req, &mut sink));
+            anyhow::ensure!(model.cycles() - start < 1_000_000, "timeout");
+            cosim::step(&mut model, &mut (&mut req, &mut pay, &mut sink));
         }
-        if round == 0 {
-            // Full rate: a frame every beats + 4 clocks.
-            let f = sink.frames();
+        if round < 2 {
+            // Full rate: frames back to back, no idle clock between them.
+            let f = &sink.frames()[first..];
             let beats: u64 = f.iter().map(|x| x.beats).sum();
             let span = f[f.len() - 1].last_cycle - f[0].first_cycle + 1;
-            println!("{} ACK frames, {beats} beats in {span} clocks", f.len());
-            assert_eq!(span, beats + 4 * (f.len() as u64 - 1));
+            println!("{} frames, {beats} beats in {span} clocks", f.len());
+            assert_eq!(span, beats, "idle clocks between frames");
         }
     }
     for (i, (g, w)) in sink.frames().iter().zip(&want).enumerate() {

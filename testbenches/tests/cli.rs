@@ -214,6 +214,26 @@ fn rcv_stream_runs_the_fast_path_model_and_checks_its_arguments() {
 }
 
 #[test]
+fn duplex_talks_to_smoltcp_and_writes_a_pcap() {
+    let pcap = tmp("duplex").join("duplex.pcap");
+    let o = toe()
+        .args(["duplex", "--bytes", "300000", "--seed", "5", "--pcap"])
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rep["peer_received"], 300000);
+    assert_eq!(rep["host_received"], 300000);
+    assert!(rep["data_segments"].as_u64().unwrap() > 100);
+    let frames = cosim::read_pcap(&pcap).unwrap();
+    assert!(frames.len() as u64 > rep["data_segments"].as_u64().unwrap());
+    let o = toe().args(["duplex", "--loss", "2"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--loss"));
+}
+
+#[test]
 fn rcv_rtl_runs_the_fast_path_rtl_against_its_model() {
     let out = std::env::temp_dir().join(format!("toe-cli-rcv-rtl-{}", std::process::id()));
     let o = toe()
