@@ -98,6 +98,13 @@ pub struct AckGen {
     tcp_raw: DFF<Bits<32>>,
     ip_csum: DFF<Bits<16>>,
     tcp_csum: DFF<Bits<16>>,
+    /// The request's frame shape, registered in stage 3 (off stage 4's path).
+    sh_tot: DFF<Bits<12>>,
+    sh_nb: DFF<Bits<9>>,
+    sh_hb: DFF<Bits<4>>,
+    sh_r6: DFF<Bit>,
+    sh_npb: DFF<Bits<9>>,
+    sh_keep: DFF<Bits<8>>,
     /// The next frame's header and shape, waiting for the current frame to leave.
     nxt_full: DFF<Bit>,
     nxt_frame: DFF<Bits<FRAME_BITS>>,
@@ -119,6 +126,13 @@ pub struct AckGen {
     npb: DFF<Bits<9>>,
     last_keep: DFF<Bits<8>>,
     carry: DFF<Bits<64>>,
+    /// The beat leaving, decoded one clock ahead (off the path to the frame
+    /// register's enable): a header beat, the header's last partial beat, a beat that
+    /// takes a payload beat, the last beat.
+    d_hdr: DFF<Bit>,
+    d_first: DFF<Bit>,
+    d_pay: DFF<Bit>,
+    d_last: DFF<Bit>,
     // Combinational.
     lip: Signal<Local, Bits<128>>,
     rip: Signal<Local, Bits<128>>,
@@ -146,10 +160,10 @@ pub struct AckGen {
     f_r6: Signal<Local, Bit>,
     f_npb: Signal<Local, Bits<9>>,
     f_keep: Signal<Local, Bits<8>>,
-    // The beat leaving.
-    in_hdr: Signal<Local, Bit>,
+    // The beat after the one leaving.
+    beat1: Signal<Local, Bits<9>>,
+    n_hdr: Signal<Local, Bit>,
     kk: Signal<Local, Bits<9>>,
-    need_pay: Signal<Local, Bit>,
     ff: Signal<Local, Bits<64>>,
     pmask: Signal<Local, Bits<64>>,
     pay: Signal<Local, Bits<64>>,
@@ -196,6 +210,12 @@ impl Logic for AckGen {
             tcp_raw,
             ip_csum,
             tcp_csum,
+            sh_tot,
+            sh_nb,
+            sh_hb,
+            sh_r6,
+            sh_npb,
+            sh_keep,
             nxt_full,
             nxt_frame,
             nxt_nb,
@@ -211,7 +231,11 @@ impl Logic for AckGen {
             r6,
             npb,
             last_keep,
-            carry
+            carry,
+            d_hdr,
+            d_first,
+            d_pay,
+            d_last
         );
         // Defaults (every combinational signal is assigned on every path).
         self.k8100.next = 0.into();
@@ -232,10 +256,10 @@ impl Logic for AckGen {
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(40)) << 16)
             | (bit_cast::<64, 8>(self.top.val().get_bits::<8>(48)) << 8)
             | bit_cast::<64, 8>(self.top.val().get_bits::<8>(56));
-        self.in_hdr.next = self.beat.q.val() < bit_cast::<9, 4>(self.hb.q.val());
-        self.kk.next = self.beat.q.val() - bit_cast::<9, 4>(self.hb.q.val());
-        self.need_pay.next =
-            self.busy.q.val() & !self.in_hdr.val() & (self.kk.val() < self.npb.q.val());
+        // The decode of the next beat, registered when this one leaves.
+        self.beat1.next = self.beat.q.val() + 1;
+        self.n_hdr.next = self.beat1.val() < bit_cast::<9, 4>(self.hb.q.val());
+        self.kk.next = self.beat1.val() - bit_cast::<9, 4>(self.hb.q.val());
         self.ff.next = 0xFF.into();
         self.pmask.next = 0.into();
         if self.s_pay_tkeep.val().get_bit(0) {
@@ -263,11 +287,11 @@ impl Logic for AckGen {
             self.pmask.next = self.pmask.val() | (self.ff.val() << 56);
         }
         self.pay.next = 0.into();
-        if self.need_pay.val() {
+        if self.d_pay.q.val() {
             self.pay.next = self.s_pay_tdata.val() & self.pmask.val();
         }
         self.base.next = self.carry.q.val();
-        if self.beat.q.val() == bit_cast::<9, 4>(self.hb.q.val()) {
+        if self.d_first.q.val() {
             self.base.next = self.lane_top.val();
         }
         if self.r6.q.val() {
@@ -279,27 +303,80 @@ impl Logic for AckGen {
             self.carry_n.next = self.pay.val() >> 48;
         }
         self.m_tdata.next = self.merged.val();
-        if self.in_hdr.val() {
+        if self.d_hdr.q.val() {
             self.m_tdata.next = self.lane_top.val();
         }
-        self.m_tvalid.next = self.busy.q.val() & (!self.need_pay.val() | self.s_pay_tvalid.val());
-        self.m_tlast.next = self.beat.q.val() == (self.nb.q.val() - 1);
+        self.m_tvalid.next = self.busy.q.val() & (!self.d_pay.q.val() | self.s_pay_tvalid.val());
+        self.m_tlast.next = self.d_last.q.val();
         self.m_tkeep.next = 0xFF.into();
         if self.m_tlast.val() {
             self.m_tkeep.next = self.last_keep.q.val();
         }
-        self.s_pay_tready.next = self.need_pay.val() & self.m_tready.val();
+        self.s_pay_tready.next = self.busy.q.val() & self.d_pay.q.val() & self.m_tready.val();
         self.send.next = self.m_tvalid.val() & self.m_tready.val();
         self.last_send.next = self.send.val() & self.m_tlast.val();
         if self.send.val() {
             self.frame.d.next = self.frame.q.val() << 64;
-            self.beat.d.next = self.beat.q.val() + 1;
-            if !self.in_hdr.val() {
+            self.beat.d.next = self.beat1.val();
+            if !self.d_hdr.q.val() {
                 self.carry.d.next = self.carry_n.val();
             }
+            self.d_hdr.d.next = self.n_hdr.val();
+            self.d_first.d.next = self.beat1.val() == bit_cast::<9, 4>(self.hb.q.val());
+            self.d_pay.d.next = !self.n_hdr.val() & (self.kk.val() < self.npb.q.val());
+            self.d_last.d.next = self.beat1.val() == (self.nb.q.val() - 1);
         }
         if self.last_send.val() {
             self.busy.d.next = false;
+        }
+
+        // ---- The request's frame shape: header bytes (54, 58, 74, 78), full header
+        // beats, header bytes in its last partial beat (6 for 54 and 78, 2 for 58 and
+        // 74), total bytes (at least 60; registered in stage 1), then beats, payload
+        // beats and the last beat's `tkeep` (registered in stage 3).
+        self.f_hlen.next = 54.into();
+        self.f_hb.next = 6.into();
+        if !self.r_ipv6.q.val() {
+            if self.r_vlan.q.val() {
+                self.f_hlen.next = 58.into();
+                self.f_hb.next = 7.into();
+            }
+        } else if self.r_vlan.q.val() {
+            self.f_hlen.next = 78.into();
+            self.f_hb.next = 9.into();
+        } else {
+            self.f_hlen.next = 74.into();
+            self.f_hb.next = 9.into();
+        }
+        self.f_r6.next = self.r_ipv6.q.val() == self.r_vlan.q.val();
+        self.f_tot.next = self.f_hlen.val() + self.r_plen.q.val();
+        if self.f_tot.val() < 60 {
+            self.f_tot.next = 60.into();
+        }
+        self.f_tot7.next = self.sh_tot.q.val() + 7;
+        self.f_nb.next = self.f_tot7.val().get_bits::<9>(3);
+        self.f_plen7.next = self.r_plen.q.val() + 7;
+        self.f_npb.next = self.f_plen7.val().get_bits::<9>(3);
+        if self.sh_tot.q.val().get_bits::<3>(0) == 1 {
+            self.f_keep.next = 0x01.into();
+        }
+        if self.sh_tot.q.val().get_bits::<3>(0) == 2 {
+            self.f_keep.next = 0x03.into();
+        }
+        if self.sh_tot.q.val().get_bits::<3>(0) == 3 {
+            self.f_keep.next = 0x07.into();
+        }
+        if self.sh_tot.q.val().get_bits::<3>(0) == 4 {
+            self.f_keep.next = 0x0F.into();
+        }
+        if self.sh_tot.q.val().get_bits::<3>(0) == 5 {
+            self.f_keep.next = 0x1F.into();
+        }
+        if self.sh_tot.q.val().get_bits::<3>(0) == 6 {
+            self.f_keep.next = 0x3F.into();
+        }
+        if self.sh_tot.q.val().get_bits::<3>(0) == 7 {
+            self.f_keep.next = 0x7F.into();
         }
 
         // ---- Checksums, in three stages of short adder trees: (1) partial sums of
@@ -345,6 +422,7 @@ impl Logic for AckGen {
                 + (bit_cast::<32, 16>(self.r_window.q.val()) + self.k32.val()))
             + (bit_cast::<32, 12>(self.r_plen.q.val()) + bit_cast::<32, 16>(self.r_psum.q.val()));
         if self.stage.q.val() == 1 {
+            self.sh_tot.d.next = self.f_tot.val();
             self.sum_l.d.next = self.sum_l_n.val();
             self.sum_r.d.next = self.sum_r_n.val();
             self.sum_ip.d.next = self.sum_ip_n.val();
@@ -364,6 +442,11 @@ impl Logic for AckGen {
         if self.stage.q.val() == 3 {
             self.ip_csum.d.next = !self.fold_ip.val().get_bits::<16>(0);
             self.tcp_csum.d.next = !self.fold_tcp.val().get_bits::<16>(0);
+            self.sh_nb.d.next = self.f_nb.val();
+            self.sh_hb.d.next = self.f_hb.val();
+            self.sh_r6.d.next = self.f_r6.val();
+            self.sh_npb.d.next = self.f_npb.val();
+            self.sh_keep.d.next = self.f_keep.val();
             self.stage.d.next = 4.into();
         }
 
@@ -427,56 +510,16 @@ impl Logic for AckGen {
         self.h.next = (self.h.val() << 16) | bit_cast::<FRAME_BITS, 16>(self.tcp_csum.q.val());
         // Urgent pointer 0, then left-align: 54, 58, 74 or 78 bytes (zeros below).
         self.h.next = self.h.val() << 16;
-        self.f_hlen.next = 54.into();
-        self.f_hb.next = 6.into();
         if !self.r_ipv6.q.val() {
             if self.r_vlan.q.val() {
                 self.h.next = self.h.val() << 176;
-                self.f_hlen.next = 58.into();
-                self.f_hb.next = 7.into();
             } else {
                 self.h.next = self.h.val() << 208;
             }
         } else if self.r_vlan.q.val() {
             self.h.next = self.h.val() << 16;
-            self.f_hlen.next = 78.into();
-            self.f_hb.next = 9.into();
         } else {
             self.h.next = self.h.val() << 48;
-            self.f_hlen.next = 74.into();
-            self.f_hb.next = 9.into();
-        }
-        // The frame's shape: header bytes in its last partial beat (6 for 54 and 78, 2
-        // for 58 and 74), total bytes (at least 60), beats, last `tkeep`.
-        self.f_r6.next = self.r_ipv6.q.val() == self.r_vlan.q.val();
-        self.f_tot.next = self.f_hlen.val() + self.r_plen.q.val();
-        if self.f_tot.val() < 60 {
-            self.f_tot.next = 60.into();
-        }
-        self.f_tot7.next = self.f_tot.val() + 7;
-        self.f_nb.next = self.f_tot7.val().get_bits::<9>(3);
-        self.f_plen7.next = self.r_plen.q.val() + 7;
-        self.f_npb.next = self.f_plen7.val().get_bits::<9>(3);
-        if self.f_tot.val().get_bits::<3>(0) == 1 {
-            self.f_keep.next = 0x01.into();
-        }
-        if self.f_tot.val().get_bits::<3>(0) == 2 {
-            self.f_keep.next = 0x03.into();
-        }
-        if self.f_tot.val().get_bits::<3>(0) == 3 {
-            self.f_keep.next = 0x07.into();
-        }
-        if self.f_tot.val().get_bits::<3>(0) == 4 {
-            self.f_keep.next = 0x0F.into();
-        }
-        if self.f_tot.val().get_bits::<3>(0) == 5 {
-            self.f_keep.next = 0x1F.into();
-        }
-        if self.f_tot.val().get_bits::<3>(0) == 6 {
-            self.f_keep.next = 0x3F.into();
-        }
-        if self.f_tot.val().get_bits::<3>(0) == 7 {
-            self.f_keep.next = 0x7F.into();
         }
         // ---- Hand-over: the waiting header starts when the frame register is free
         // (nothing leaving, or the last beat leaving now); a header just formed goes
@@ -493,25 +536,33 @@ impl Logic for AckGen {
             self.carry.d.next = 0.into();
             self.busy.d.next = true;
             self.nxt_full.d.next = false;
+            self.d_hdr.d.next = true;
+            self.d_first.d.next = false;
+            self.d_pay.d.next = false;
+            self.d_last.d.next = false;
         } else if self.free.val() & (self.stage.q.val() == 4) {
             self.frame.d.next = self.h.val();
-            self.nb.d.next = self.f_nb.val();
-            self.hb.d.next = self.f_hb.val();
-            self.r6.d.next = self.f_r6.val();
-            self.npb.d.next = self.f_npb.val();
-            self.last_keep.d.next = self.f_keep.val();
+            self.nb.d.next = self.sh_nb.q.val();
+            self.hb.d.next = self.sh_hb.q.val();
+            self.r6.d.next = self.sh_r6.q.val();
+            self.npb.d.next = self.sh_npb.q.val();
+            self.last_keep.d.next = self.sh_keep.q.val();
             self.beat.d.next = 0.into();
             self.carry.d.next = 0.into();
             self.busy.d.next = true;
             self.stage.d.next = 0.into();
+            self.d_hdr.d.next = true;
+            self.d_first.d.next = false;
+            self.d_pay.d.next = false;
+            self.d_last.d.next = false;
         }
         if !self.nxt_full.q.val() & (self.stage.q.val() == 4) & !self.free.val() {
             self.nxt_frame.d.next = self.h.val();
-            self.nxt_nb.d.next = self.f_nb.val();
-            self.nxt_hb.d.next = self.f_hb.val();
-            self.nxt_r6.d.next = self.f_r6.val();
-            self.nxt_npb.d.next = self.f_npb.val();
-            self.nxt_keep.d.next = self.f_keep.val();
+            self.nxt_nb.d.next = self.sh_nb.q.val();
+            self.nxt_hb.d.next = self.sh_hb.q.val();
+            self.nxt_r6.d.next = self.sh_r6.q.val();
+            self.nxt_npb.d.next = self.sh_npb.q.val();
+            self.nxt_keep.d.next = self.sh_keep.q.val();
             self.nxt_full.d.next = true;
             self.stage.d.next = 0.into();
         }
