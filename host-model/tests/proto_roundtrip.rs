@@ -46,6 +46,16 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, xs: &[T]) -> T {
     xs[rng.random_range(0..xs.len())]
 }
 
+/// 1..=4 random scatter-gather entries (non-zero lengths, no wrap).
+fn rand_sg(rng: &mut ChaCha8Rng) -> Vec<SgEntry> {
+    (0..rng.random_range(1..5))
+        .map(|_| SgEntry {
+            addr: rng.random::<u64>() >> 1,
+            len: rng.random_range(1..=u32::MAX),
+        })
+        .collect()
+}
+
 /// A random block; `small` draws handles and contexts from small ranges (for fuzzing
 /// against a live engine).
 fn rand_block(rng: &mut ChaCha8Rng, small: bool) -> Block {
@@ -111,12 +121,7 @@ fn rand_command(rng: &mut ChaCha8Rng, small: bool) -> Command {
                     host_ctx: ctx(rng),
                     list_tag: rng.random(),
                     push: rng.random(),
-                    sg: (0..rng.random_range(1..5))
-                        .map(|_| SgEntry {
-                            addr: rng.random::<u64>() >> 1,
-                            len: rng.random_range(1..=u32::MAX),
-                        })
-                        .collect(),
+                    sg: rand_sg(rng),
                 })
                 .collect(),
         },
@@ -127,12 +132,7 @@ fn rand_command(rng: &mut ChaCha8Rng, small: bool) -> Command {
                     handle: h(rng),
                     host_ctx: ctx(rng),
                     list_tag: rng.random(),
-                    sg: (0..rng.random_range(1..5))
-                        .map(|_| SgEntry {
-                            addr: rng.random::<u64>() >> 1,
-                            len: rng.random_range(1..=u32::MAX),
-                        })
-                        .collect(),
+                    sg: rand_sg(rng),
                 })
                 .collect(),
         },

@@ -23,7 +23,7 @@
 
 use crate::rcv_e2e::{
     APP_BASE, APP_BYTES, ModelEngine, RING_BASE, RING_BUFS, SEND_BASE, SEND_BYTES, StreamEngine,
-    hand_out_tcp, list_accepted, post_list, stream_byte, win_update,
+    flush_conn, hand_out_tcp, list_accepted, post_list, stream_byte, tcp_payload, win_update,
 };
 use anyhow::{Context, Result, bail, ensure};
 use etherparse::{
@@ -32,8 +32,8 @@ use etherparse::{
 };
 use host_model::Resolved;
 use host_model::proto::{
-    CmdStatus, Command, ConnRef, Event, FlowKey, FlushItem, Kind, RX_BUF_BYTES, SendList, SgEntry,
-    Tcp, TcpState, UploadReason,
+    CmdStatus, Command, Event, FlowKey, RX_BUF_BYTES, SendList, SgEntry, Tcp, TcpState,
+    UploadReason,
 };
 use host_model::snd::SndStats;
 use rand::{RngExt, SeedableRng};
@@ -721,7 +721,7 @@ impl Run<'_> {
     /// The engine's ACK frames and data segments to the wire.
     fn engine_out(&mut self) -> Result<()> {
         for f in self.eng.take_acks() {
-            let data = tcp_seg(&f).is_ok_and(|(_, p)| !p.is_empty());
+            let data = tcp_payload(&f).is_ok_and(|(_, p)| !p.is_empty());
             if data {
                 self.rep.data_segments += 1;
             } else {
@@ -789,7 +789,7 @@ impl Run<'_> {
             }
             Event::FrameData { addr, status, .. } => {
                 let f = self.ring_frame(addr, status.frame_len)?;
-                let (seq, payload) = tcp_seg(&f)?;
+                let (seq, payload) = tcp_payload(&f)?;
                 let nxt = self.peer_seq(self.host.received);
                 let skip = nxt.wrapping_sub(seq) as usize;
                 ensure!(
@@ -1013,20 +1013,7 @@ impl Run<'_> {
         for ev in self.eng.take_events()? {
             self.event(ev)?;
         }
-        let ev = self.cmd(Command::Flush {
-            tag: 5,
-            conns: vec![ConnRef {
-                kind: Kind::Tcp,
-                handle: h,
-                host_ctx: self.host.host_ctx,
-            }],
-        })?;
-        let Event::Flushed { items, .. } = &ev else {
-            bail!("FLUSH answered {ev:?}");
-        };
-        let Some(FlushItem::Conn { tcp: Some(t), .. }) = items.first() else {
-            bail!("FLUSH returned no state: {ev:?}");
-        };
+        let t = flush_conn(&mut *self.eng, h, self.host.host_ctx)?;
         self.rep.flushes += 1;
         self.host.tcp.set_class_words(
             host_model::proto::Class::Delegated,
@@ -1227,13 +1214,4 @@ impl Run<'_> {
         }
         Ok(())
     }
-}
-
-/// Sequence number and payload of a TCP frame (etherparse).
-fn tcp_seg(f: &[u8]) -> Result<(u32, Vec<u8>)> {
-    let p = SlicedPacket::from_ethernet(f).context("etherparse")?;
-    let Some(TransportSlice::Tcp(t)) = p.transport else {
-        bail!("not TCP");
-    };
-    Ok((t.sequence_number(), t.payload().to_vec()))
 }

@@ -822,21 +822,7 @@ impl Run<'_> {
         };
         // Events the engine raised before the FLUSH are taken first, as a driver does.
         self.host_events()?;
-        let host_ctx = self.host.host_ctx;
-        let ev = self.cmd(Command::Flush {
-            tag: 5,
-            conns: vec![ConnRef {
-                kind: Kind::Tcp,
-                handle,
-                host_ctx,
-            }],
-        })?;
-        let Event::Flushed { items, .. } = &ev else {
-            bail!("FLUSH answered {ev:?}");
-        };
-        let Some(FlushItem::Conn { tcp: Some(t), .. }) = items.first() else {
-            bail!("FLUSH returned no state: {ev:?}");
-        };
+        let t = flush_conn(&mut *self.eng, handle, self.host.host_ctx)?;
         self.rep.flushes += 1;
         let rcv_nxt = t.rcv_nxt as u32;
         self.host.place = Place::Host {
@@ -1023,8 +1009,30 @@ fn peer_ack(peer: &mut Peer, ack: u32, wnd: u32, round: u64) {
     peer.wnd = wnd;
 }
 
+/// FLUSH one connection; it must come back with its DELEGATED state.
+pub fn flush_conn(eng: &mut dyn StreamEngine, handle: u16, host_ctx: u32) -> Result<Tcp> {
+    let ev = eng.command(
+        &Command::Flush {
+            tag: 5,
+            conns: vec![ConnRef {
+                kind: Kind::Tcp,
+                handle,
+                host_ctx,
+            }],
+        }
+        .encode(),
+    )?;
+    let Event::Flushed { items, .. } = &ev else {
+        bail!("FLUSH answered {ev:?}");
+    };
+    let Some(FlushItem::Conn { tcp: Some(t), .. }) = items.first() else {
+        bail!("FLUSH returned no state: {ev:?}");
+    };
+    Ok(*t)
+}
+
 /// Sequence number and payload of a TCP frame (etherparse).
-fn tcp_payload(f: &[u8]) -> Result<(u32, Vec<u8>)> {
+pub fn tcp_payload(f: &[u8]) -> Result<(u32, Vec<u8>)> {
     let p = SlicedPacket::from_ethernet(f).context("etherparse")?;
     let Some(TransportSlice::Tcp(t)) = p.transport else {
         bail!("not TCP");
