@@ -590,6 +590,26 @@ fn axi_write_ports() -> Vec<(PortInfo, &'static str)> {
     ]
 }
 
+fn axi_read_ports() -> Vec<(PortInfo, &'static str)> {
+    let p = port_entry;
+    use PortDir::*;
+    let ar = "AXI4 read address channel (INCR, 8-byte beats)";
+    let rc = "AXI4 read data channel";
+    vec![
+        p("m_axi_araddr", Out, 64, ar, "m_axi_araddr"),
+        p("m_axi_arlen", Out, 8, ar, "m_axi_arlen"),
+        p("m_axi_arsize", Out, 3, ar, "m_axi_arsize"),
+        p("m_axi_arburst", Out, 2, ar, "m_axi_arburst"),
+        p("m_axi_arvalid", Out, 1, ar, "m_axi_arvalid"),
+        p("m_axi_arready", In, 1, ar, "m_axi_arready"),
+        p("m_axi_rdata", In, 64, rc, "m_axi_rdata"),
+        p("m_axi_rresp", In, 2, rc, "m_axi_rresp"),
+        p("m_axi_rlast", In, 1, rc, "m_axi_rlast"),
+        p("m_axi_rvalid", In, 1, rc, "m_axi_rvalid"),
+        p("m_axi_rready", Out, 1, rc, "m_axi_rready"),
+    ]
+}
+
 /// The ports the DMA engines share (clock, reset, requests, completions) around `mid`.
 fn dma_ports(
     rq: &'static str,
@@ -653,32 +673,17 @@ pub fn generate_dma_read(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError
     let p = port_entry;
     use PortDir::*;
     let rq = "Read requests: byte address, length in bytes, tag";
-    let ar = "AXI4 read address channel (INCR, 8-byte beats)";
-    let rc = "AXI4 read data channel";
     let da = "Read data, packed from byte 0, tlast per request (AXI4-Stream)";
     let dn = "Completions: tag, status (0 OK, 2 SLVERR, 3 DECERR, 4 zero length)";
-    let ports = direct_ports(dma_ports(
-        rq,
-        dn,
-        vec![
-            p("m_axi_araddr", Out, 64, ar, "m_axi_araddr"),
-            p("m_axi_arlen", Out, 8, ar, "m_axi_arlen"),
-            p("m_axi_arsize", Out, 3, ar, "m_axi_arsize"),
-            p("m_axi_arburst", Out, 2, ar, "m_axi_arburst"),
-            p("m_axi_arvalid", Out, 1, ar, "m_axi_arvalid"),
-            p("m_axi_arready", In, 1, ar, "m_axi_arready"),
-            p("m_axi_rdata", In, 64, rc, "m_axi_rdata"),
-            p("m_axi_rresp", In, 2, rc, "m_axi_rresp"),
-            p("m_axi_rlast", In, 1, rc, "m_axi_rlast"),
-            p("m_axi_rvalid", In, 1, rc, "m_axi_rvalid"),
-            p("m_axi_rready", Out, 1, rc, "m_axi_rready"),
-            p("m_axis_data_tdata", Out, 64, da, "m_data_tdata"),
-            p("m_axis_data_tkeep", Out, 8, da, "m_data_tkeep"),
-            p("m_axis_data_tlast", Out, 1, da, "m_data_tlast"),
-            p("m_axis_data_tvalid", Out, 1, da, "m_data_tvalid"),
-            p("m_axis_data_tready", In, 1, da, "m_data_tready"),
-        ],
-    ));
+    let mut mid = axi_read_ports();
+    mid.extend([
+        p("m_axis_data_tdata", Out, 64, da, "m_data_tdata"),
+        p("m_axis_data_tkeep", Out, 8, da, "m_data_tkeep"),
+        p("m_axis_data_tlast", Out, 1, da, "m_data_tlast"),
+        p("m_axis_data_tvalid", Out, 1, da, "m_data_tvalid"),
+        p("m_axis_data_tready", In, 1, da, "m_data_tready"),
+    ]);
+    let ports = direct_ports(dma_ports(rq, dn, mid));
     wrap_block(
         cfg,
         "dma_read",
@@ -823,6 +828,80 @@ pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
     )
 }
 
+/// Generate the segment transmit path (segment fetch unit, DMA read engine, frame
+/// generator).
+pub fn generate_tx_seg(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let mut uut = crate::tx_seg::TxSeg::default();
+    uut.connect_all();
+    let raw = generate_verilog(&uut);
+    let p = port_entry;
+    use PortDir::*;
+    let clk = "Clock and synchronous reset";
+    let pc = "Segment pieces: host address, length, last piece of the segment; the \
+              segment's payload length with its first piece";
+    let hd = "Segment headers, one per segment in piece order: the connection's header \
+              template fields, SEQ / ACK / window, PSH";
+    let out = "TCP frames (AXI4-Stream, lane 0 first on the wire)";
+    let mut list = vec![
+        p("clk", In, 1, clk, "clock"),
+        p("rst", In, 1, clk, "reset"),
+        p("s_pc_addr", In, 64, pc, "s_pc_addr"),
+        p("s_pc_len", In, 12, pc, "s_pc_len"),
+        p("s_pc_last", In, 1, pc, "s_pc_last"),
+        p("s_pc_plen", In, 12, pc, "s_pc_plen"),
+        p("s_pc_valid", In, 1, pc, "s_pc_valid"),
+        p("s_pc_ready", Out, 1, pc, "s_pc_ready"),
+    ];
+    for (name, core, width) in [
+        ("s_hdr_dst_mac", "s_dst_mac", 48),
+        ("s_hdr_src_mac", "s_src_mac", 48),
+        ("s_hdr_vlan", "s_vlan", 1),
+        ("s_hdr_vlan_tci", "s_vlan_tci", 16),
+        ("s_hdr_ipv6", "s_ipv6", 1),
+        ("s_hdr_local_ip", "s_local_ip", 128),
+        ("s_hdr_remote_ip", "s_remote_ip", 128),
+        ("s_hdr_ttl", "s_ttl", 8),
+        ("s_hdr_tos", "s_tos", 8),
+        ("s_hdr_flow_label", "s_flow_label", 20),
+        ("s_hdr_ip_id", "s_ip_id", 16),
+        ("s_hdr_local_port", "s_local_port", 16),
+        ("s_hdr_remote_port", "s_remote_port", 16),
+        ("s_hdr_seq", "s_seq", 32),
+        ("s_hdr_ack", "s_ack", 32),
+        ("s_hdr_window", "s_window", 16),
+        ("s_hdr_psh", "s_psh", 1),
+    ] {
+        list.push(p(name, In, width, hd, core));
+    }
+    list.extend([
+        p("s_hdr_valid", In, 1, hd, "s_hdr_valid"),
+        p("s_hdr_ready", Out, 1, hd, "s_hdr_ready"),
+    ]);
+    list.extend(axi_read_ports());
+    list.extend([
+        p("m_axis_tdata", Out, 64, out, "m_tdata"),
+        p("m_axis_tkeep", Out, 8, out, "m_tkeep"),
+        p("m_axis_tlast", Out, 1, out, "m_tlast"),
+        p("m_axis_tvalid", Out, 1, out, "m_tvalid"),
+        p("m_axis_tready", In, 1, out, "m_tready"),
+        p(
+            "seg_errors",
+            Out,
+            32,
+            "Segments not sent because a read of their payload failed",
+            "seg_errors",
+        ),
+    ]);
+    wrap_block(
+        cfg,
+        "tx_seg",
+        "Segment transmit path: payload fetch by DMA (scatter-gather pieces), payload sum, staging ring, frame generator",
+        "// AXI4 subset: INCR bursts of 8-byte beats, 1..256 beats, never across 4 KB; one ID.\n",
+        &raw,
+        direct_ports(list),
+    )
+}
+
 /// Generate every block of the engine for a configuration.
 pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
     Ok(Generated {
@@ -834,6 +913,7 @@ pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
             generate_dma_read(cfg)?,
             generate_extract(cfg)?,
             generate_ack_gen(cfg)?,
+            generate_tx_seg(cfg)?,
             generate_rx(cfg)?,
         ],
     })

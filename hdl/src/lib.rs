@@ -21,6 +21,8 @@ pub mod rx_parser;
 pub mod rx_path;
 pub mod sync_fifo;
 pub mod synth;
+pub mod tx_fetch;
+pub mod tx_seg;
 
 pub use generate::{Generated, GeneratedBlock, PortDir, PortInfo, generate};
 pub use rx_meta::RxMetaRecord;

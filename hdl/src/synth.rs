@@ -39,7 +39,9 @@ pub enum SynthError {
     },
     #[error("cannot parse {what}: {message}")]
     Parse { what: String, message: String },
-    #[error("unknown block `{0}`; blocks: rx_parser, engine, dma_write, dma_read, rx, or all")]
+    #[error(
+        "unknown block `{0}`; blocks: rx_parser, engine, dma_write, dma_read, extract, ack_gen, tx_seg, rx, or all"
+    )]
     UnknownBlock(String),
 }
 

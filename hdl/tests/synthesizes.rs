@@ -17,8 +17,8 @@ fn default_config_lints_and_elaborates() {
     g.write_to(&out).unwrap();
     assert_eq!(
         g.blocks.len(),
-        7,
-        "rx_parser, engine, dma_write, dma_read, extract, ack_gen, rx"
+        8,
+        "rx_parser, engine, dma_write, dma_read, extract, ack_gen, tx_seg, rx"
     );
     for b in &g.blocks {
         hdl::generate::lint_verilator(&b.paths(&out), &b.top).unwrap();

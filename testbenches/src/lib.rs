@@ -13,3 +13,4 @@ pub mod rx;
 pub mod rx_lock;
 pub mod rx_sim;
 pub mod scenario;
+pub mod tx;
