@@ -26,6 +26,7 @@
 //!   comes after the last read beat).
 
 use crate::burst::BurstPlanner;
+use crate::fast_fifo::FastFifo;
 use crate::sync_fifo::SyncFifo;
 use rust_hdl::prelude::*;
 
@@ -108,7 +109,7 @@ pub struct DmaRead {
     od_keep: Signal<Local, Bits<73>>,
     od_last: Signal<Local, Bits<73>>,
     /// Output beats `{last, keep, data}`.
-    od: SyncFifo<Bits<73>, 4, 5>,
+    od: FastFifo<Bits<73>, 4, 5>,
     done_in: Signal<Local, Bits<19>>,
     done_st: Signal<Local, Bits<19>>,
     /// Completions `{status[2:0], tag[15:0]}`.
@@ -187,7 +188,7 @@ impl Default for DmaRead {
             od_in: Default::default(),
             od_keep: Default::default(),
             od_last: Default::default(),
-            od: SyncFifo::new(3),
+            od: FastFifo::new(3),
             done_in: Default::default(),
             done_st: Default::default(),
             done: SyncFifo::new(1),

@@ -2361,6 +2361,7 @@ impl Logic for RxParser {
         self.rec1.d.next.tcp_seq = self.l4_w1.q.val();
         self.rec1.d.next.tcp_ack = self.l4_w2.q.val();
         self.rec1.d.next.tcp_flags = self.l4_w3.q.val().get_bits::<12>(16);
+        self.rec1.d.next.tcp_window = self.l4_w3.q.val().get_bits::<16>(0);
 
         // ---------------- Stage C2: layer decisions, L4 length, checksum pairs ----------------
         self.c2_go.d.next = self.c1_go.q.val();

@@ -33,7 +33,10 @@
 //!   the reads of the next segments go on while a segment streams out: DMA latency up to
 //!   the ring's depth minus two segments is hidden, and back-to-back segments leave
 //!   back to back.
+//! - *Output*: a 4-word FIFO with registered flags between the ring and `m_pay_*`, so
+//!   that the consumer's ready logic and the hand-over counters are on separate paths.
 
+use crate::fast_fifo::FastFifo;
 use crate::sync_fifo::SyncFifo;
 use rust_hdl::prelude::*;
 
@@ -165,6 +168,9 @@ pub struct TxFetch {
     seg_take: Signal<Local, Bit>,
     pay_take: Signal<Local, Bit>,
     pop: Signal<Local, Bit>,
+    mv: Signal<Local, Bit>,
+    /// Output stage (registered flags, off the consumer's paths).
+    out: FastFifo<Bits<73>, 2, 3>,
 }
 
 impl Default for TxFetch {
@@ -271,6 +277,8 @@ impl Default for TxFetch {
             seg_take: Default::default(),
             pay_take: Default::default(),
             pop: Default::default(),
+            mv: Default::default(),
+            out: FastFifo::new(1),
         }
     }
 }
@@ -282,7 +290,8 @@ impl Logic for TxFetch {
             self, clock, mid, used, acc, n, flush, fl_keep, sw, sv, sl, ps, pt, pv, err, pl, disc,
             dl, errs
         );
-        clock!(self, clock, mq, pfc, pfd, ring, wq, cq);
+        clock!(self, clock, mq, pfc, pfd, ring, wq, cq, out);
+        self.out.reset.next = self.reset.val();
         self.mq.reset.next = self.reset.val();
         self.pfc.reset.next = self.reset.val();
         self.pfd.reset.next = self.reset.val();
@@ -477,15 +486,22 @@ impl Logic for TxFetch {
         self.mq.read.next = self.seg_take.val();
         self.wq.read.next = self.seg_take.val();
         self.cq.read.next = self.seg_take.val();
-        self.m_pay_tdata.next = self.ring.data_out.val().get_bits::<64>(0);
-        self.m_pay_tkeep.next = self.ring.data_out.val().get_bits::<8>(64);
-        self.m_pay_tlast.next = self.ring.data_out.val().get_bit(72);
-        self.m_pay_tvalid.next =
-            !self.ring.empty.val() && self.pl.q.val() != 0 && !self.disc.q.val();
-        self.pay_take.next = self.m_pay_tvalid.val() && self.m_pay_tready.val();
-        self.pop.next = self.pay_take.val() || (self.disc.q.val() && !self.ring.empty.val());
+        // Handed-over words move from the ring to the output stage.
+        self.mv.next = !self.ring.empty.val()
+            && self.pl.q.val() != 0
+            && !self.disc.q.val()
+            && !self.out.almost_full.val();
+        self.out.write.next = self.mv.val();
+        self.out.data_in.next = self.ring.data_out.val();
+        self.m_pay_tdata.next = self.out.data_out.val().get_bits::<64>(0);
+        self.m_pay_tkeep.next = self.out.data_out.val().get_bits::<8>(64);
+        self.m_pay_tlast.next = self.out.data_out.val().get_bit(72);
+        self.m_pay_tvalid.next = !self.out.empty.val();
+        self.out.read.next = self.m_pay_tready.val();
+        self.pay_take.next = self.mv.val();
+        self.pop.next = self.mv.val() || (self.disc.q.val() && !self.ring.empty.val());
         self.ring.read.next = self.pop.val();
-        // Words handed over minus words streamed.
+        // Words handed over minus words moved out.
         if self.seg_take.val() && !self.cq.data_out.val() {
             if self.pay_take.val() {
                 self.pl.d.next = self.pl.q.val() + self.h_words.val() - 1;

@@ -101,6 +101,7 @@ macro_rules! rx_meta_fields {
             tcp_seq: 32,
             tcp_ack: 32,
             tcp_flags: 12,
+            tcp_window: 16,
             tcp_hdr_len: 8,
             payload_offset: 16,
             payload_len: 16,
@@ -253,6 +254,7 @@ pub struct RxMeta {
     pub tcp_seq: Option<u32>,
     pub tcp_ack: Option<u32>,
     pub tcp_flags: Option<u16>,
+    pub tcp_window: Option<u16>,
     pub tcp_hdr_len: Option<u8>,
     pub tcp_options: Option<bool>,
     pub payload_offset: Option<u32>,
@@ -351,6 +353,7 @@ impl RxMeta {
             tcp_seq: tcp.then(|| r.num("tcp_seq") as u32),
             tcp_ack: tcp.then(|| r.num("tcp_ack") as u32),
             tcp_flags: tcp.then(|| r.num("tcp_flags") as u16),
+            tcp_window: tcp.then(|| r.num("tcp_window") as u16),
             tcp_hdr_len: tcp.then(|| r.num("tcp_hdr_len") as u8),
             tcp_options: (tcp && payload).then(|| r.flag("tcp_options")),
             payload_offset: payload.then(|| r.num("payload_offset") as u32),
@@ -421,6 +424,7 @@ impl RxMeta {
             set("tcp_seq", seq as u128);
             set("tcp_ack", self.tcp_ack.unwrap_or(0) as u128);
             set("tcp_flags", self.tcp_flags.unwrap_or(0) as u128);
+            set("tcp_window", self.tcp_window.unwrap_or(0) as u128);
             set("tcp_hdr_len", self.tcp_hdr_len.unwrap_or(0) as u128);
         }
         set("tcp_options", (self.tcp_options == Some(true)) as u128);

@@ -88,6 +88,7 @@ pub fn reference(frame: &[u8], mac_error: bool, min_frame_len: u32) -> RxMeta {
         tcp_seq: None,
         tcp_ack: None,
         tcp_flags: None,
+        tcp_window: None,
         tcp_hdr_len: None,
         tcp_options: None,
         payload_offset: None,
@@ -339,6 +340,7 @@ struct TcpFixed {
     seq: u32,
     ack: u32,
     flags: u16,
+    window: u16,
     data_offset: u8,
 }
 
@@ -370,6 +372,7 @@ fn parse_l4(b: &[u8], ip: &IpInfo, m: &mut RxMeta, e: &mut Errs) {
                         | u16::from(h.cwr()) << 7
                         | u16::from(h.ns()) << 8
                         | u16::from(seg[12] & 0x0E) << 8,
+                    window: h.window_size(),
                     data_offset: h.data_offset(),
                 },
                 // etherparse refuses a data offset < 5 and a header longer than the
@@ -382,6 +385,7 @@ fn parse_l4(b: &[u8], ip: &IpInfo, m: &mut RxMeta, e: &mut Errs) {
                     seq: u32::from_be_bytes([seg[4], seg[5], seg[6], seg[7]]),
                     ack: u32::from_be_bytes([seg[8], seg[9], seg[10], seg[11]]),
                     flags: u16::from(seg[12] & 0x0F) << 8 | u16::from(seg[13]),
+                    window: u16::from_be_bytes([seg[14], seg[15]]),
                     data_offset: seg[12] >> 4,
                 },
             };
@@ -391,6 +395,7 @@ fn parse_l4(b: &[u8], ip: &IpInfo, m: &mut RxMeta, e: &mut Errs) {
             m.tcp_seq = Some(t.seq);
             m.tcp_ack = Some(t.ack);
             m.tcp_flags = Some(t.flags);
+            m.tcp_window = Some(t.window);
             m.tcp_hdr_len = Some(t.data_offset * 4);
             m.l4_csum_ok = Some(l4_checksum_ok(ip, seg));
             if hdr_len < 20 || hdr_len > l4_len {

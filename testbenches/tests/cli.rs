@@ -76,6 +76,7 @@ fn parse_replays_a_pcap_through_the_rtl() {
         "tcp_seq",
         "tcp_ack",
         "tcp_flags",
+        "tcp_window",
         "tcp_hdr_len",
         "payload_len",
         "l4_csum_ok",

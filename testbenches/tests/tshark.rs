@@ -155,6 +155,7 @@ struct Toe {
     tcp_seq: Option<u32>,
     tcp_ack: Option<u32>,
     tcp_flags: Option<u16>,
+    tcp_window: Option<u16>,
     tcp_hdr_len: Option<u8>,
     tcp_options: Option<bool>,
     payload_offset: Option<u32>,
@@ -270,6 +271,7 @@ const TS_FIELDS: &[&str] = &[
     "tcp.seq_raw",
     "tcp.ack_raw",
     "tcp.flags",
+    "tcp.window_size_value",
     "tcp.hdr_len",
     "tcp.len",
     "tcp.checksum",
@@ -1366,6 +1368,11 @@ fn compare_frame(
                 ours.tcp_flags.map(u64::from),
                 ts.num("tcp.flags"),
             );
+            c.check_opt(
+                "tcp_window",
+                ours.tcp_window.map(u64::from),
+                ts.num("tcp.window_size_value"),
+            );
             if let Some(p) = l3x.pseudo {
                 // See `Pseudo`: tshark's pseudo-header has other addresses than ours.
                 c.skip(p.reason("tcp"));
@@ -1763,6 +1770,7 @@ fn tshark_agrees_on_generated_frames() {
         ("tcp_seq", 800),
         ("tcp_ack", 800),
         ("tcp_flags", 800),
+        ("tcp_window", 800),
         ("tcp_hdr_len", 800),
         ("tcp_options", 800),
         ("payload_len (tcp.len)", 800),
