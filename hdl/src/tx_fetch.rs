@@ -22,13 +22,15 @@
 //! - `seg_errors`: segments handed over with `err`.
 //!
 //! # Structure and timing
+//! - *Input*: read beats, masked to their bytes and with their byte count, wait in a
+//!   4-beat FIFO with registered flags.
 //! - *Packer*: read data beats (each piece's bytes from lane 0) are shifted behind the
 //!   bytes left over from the piece before, so that a segment is one contiguous stream
 //!   starting at a ring word; one beat per clock, plus one clock at a segment's end when
 //!   its last beat leaves both a full word and a remainder.
 //! - *Sum*: two pipeline stages behind the packer add each word's four 16-bit lanes
 //!   (little-endian halves: the byte-swapped fold is the big-endian sum, RFC 1071).
-//! - *Ring*: 1,024 words of `{last, keep, data}`. A segment reserves its words when its
+//! - *Ring*: 1,024 words of `{last, keep, data}` (a FIFO with registered flags). A segment reserves its words when its
 //!   first piece is taken and frees them as they leave, so the ring never overflows and
 //!   the reads of the next segments go on while a segment streams out: DMA latency up to
 //!   the ring's depth minus two segments is hidden, and back-to-back segments leave
@@ -110,6 +112,13 @@ pub struct TxFetch {
     flush: DFF<Bit>,
     fl_keep: DFF<Bits<8>>,
     in_take: Signal<Local, Bit>,
+    /// Read beats `{last, k[3:0], masked data}` (k: bytes in the beat).
+    inq: FastFifo<Bits<69>, 2, 3>,
+    inq_k: Signal<Local, Bits<69>>,
+    inq_l: Signal<Local, Bits<69>>,
+    q_data: Signal<Local, Bits<64>>,
+    q_k: Signal<Local, Bits<4>>,
+    q_last: Signal<Local, Bit>,
     k: Signal<Local, Bits<4>>,
     kx8: Signal<Local, Bits<6>>,
     msh: Signal<Local, Bits<6>>,
@@ -135,7 +144,7 @@ pub struct TxFetch {
     ring_keep: Signal<Local, Bits<73>>,
     ring_last: Signal<Local, Bits<73>>,
     /// Staged payload `{last, keep[7:0], data[63:0]}`.
-    ring: SyncFifo<Bits<73>, 10, 11>,
+    ring: FastFifo<Bits<73>, 10, 11>,
     // ---- Sum.
     sw: DFF<Bits<64>>,
     sv: DFF<Bit>,
@@ -158,6 +167,9 @@ pub struct TxFetch {
     // ---- Hand-over.
     /// Ring words of handed-over segments not yet streamed.
     pl: DFF<Bits<11>>,
+    /// `pl != 0`, registered.
+    pl_nz: DFF<Bit>,
+    pl_next: Signal<Local, Bits<11>>,
     /// Discarding a failed segment's `dl` words.
     disc: DFF<Bit>,
     dl: DFF<Bits<10>>,
@@ -227,6 +239,12 @@ impl Default for TxFetch {
             flush: Default::default(),
             fl_keep: Default::default(),
             in_take: Default::default(),
+            inq: FastFifo::new(1),
+            inq_k: Default::default(),
+            inq_l: Default::default(),
+            q_data: Default::default(),
+            q_k: Default::default(),
+            q_last: Default::default(),
             k: Default::default(),
             kx8: Default::default(),
             msh: Default::default(),
@@ -251,7 +269,7 @@ impl Default for TxFetch {
             ring_in: Default::default(),
             ring_keep: Default::default(),
             ring_last: Default::default(),
-            ring: SyncFifo::new(1),
+            ring: FastFifo::new(1),
             sw: Default::default(),
             sv: Default::default(),
             sl: Default::default(),
@@ -268,6 +286,8 @@ impl Default for TxFetch {
             d_bad: Default::default(),
             cq: SyncFifo::new(1),
             pl: Default::default(),
+            pl_nz: Default::default(),
+            pl_next: Default::default(),
             disc: Default::default(),
             dl: Default::default(),
             errs: Default::default(),
@@ -287,10 +307,11 @@ impl Logic for TxFetch {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, mid, used, acc, n, flush, fl_keep, sw, sv, sl, ps, pt, pv, err, pl, disc,
-            dl, errs
+            self, clock, mid, used, acc, n, flush, fl_keep, sw, sv, sl, ps, pt, pv, err, pl, pl_nz,
+            disc, dl, errs
         );
-        clock!(self, clock, mq, pfc, pfd, ring, wq, cq, out);
+        clock!(self, clock, mq, pfc, pfd, ring, wq, cq, out, inq);
+        self.inq.reset.next = self.reset.val();
         self.out.reset.next = self.reset.val();
         self.mq.reset.next = self.reset.val();
         self.pfc.reset.next = self.reset.val();
@@ -330,8 +351,9 @@ impl Logic for TxFetch {
         }
 
         // ---- Packer: each read beat shifted behind the `n` bytes left in `acc`.
-        self.s_rd_tready.next = !self.flush.q.val() && !self.pfc.empty.val();
-        self.in_take.next = self.s_rd_tvalid.val() && self.s_rd_tready.val();
+        // Input stage: each read beat's byte count and masked data, queued.
+        self.s_rd_tready.next = !self.inq.almost_full.val();
+        self.inq.write.next = self.s_rd_tvalid.val() && !self.inq.almost_full.val();
         // Bytes in the beat (tkeep is contiguous from lane 0).
         self.k.next = 8.into();
         if self.s_rd_tlast.val() {
@@ -367,16 +389,30 @@ impl Logic for TxFetch {
         self.z64.next = 0.into();
         self.ones.next = !self.z64.val();
         self.masked.next = self.s_rd_tdata.val() & (self.ones.val() >> self.msh.val());
+        self.inq_k.next = bit_cast::<69, 4>(self.k.val()) << 64;
+        self.inq_l.next = 0.into();
+        if self.s_rd_tlast.val() {
+            self.inq_l.next = 1.into();
+            self.inq_l.next = self.inq_l.val() << 68;
+        }
+        self.inq.data_in.next =
+            bit_cast::<69, 64>(self.masked.val()) | self.inq_k.val() | self.inq_l.val();
+        // Packer.
+        self.in_take.next = !self.inq.empty.val() && !self.flush.q.val() && !self.pfc.empty.val();
+        self.inq.read.next = self.in_take.val();
+        self.q_data.next = self.inq.data_out.val().get_bits::<64>(0);
+        self.q_k.next = self.inq.data_out.val().get_bits::<4>(64);
+        self.q_last.next = self.inq.data_out.val().get_bit(68);
         self.nsh.next = bit_cast::<7, 3>(self.n.q.val()) << 3;
-        self.wide.next = bit_cast::<128, 64>(self.masked.val()) << self.nsh.val();
+        self.wide.next = bit_cast::<128, 64>(self.q_data.val()) << self.nsh.val();
         self.wide_acc.next = bit_cast::<128, 64>(self.acc.q.val());
         self.wide.next = self.wide.val() | self.wide_acc.val();
         self.lo.next = self.wide.val().get_bits::<64>(0);
         self.hi.next = self.wide.val().get_bits::<64>(64);
-        self.total.next = bit_cast::<4, 3>(self.n.q.val()) + self.k.val();
+        self.total.next = bit_cast::<4, 3>(self.n.q.val()) + self.q_k.val();
         self.n_after.next = self.total.val().get_bits::<3>(0);
-        self.seg_end.next = self.s_rd_tlast.val() && self.pfc.data_out.val();
-        self.pfc.read.next = self.in_take.val() && self.s_rd_tlast.val();
+        self.seg_end.next = self.q_last.val() && self.pfc.data_out.val();
+        self.pfc.read.next = self.in_take.val() && self.q_last.val();
         // keep(m) = 0xFF >> (8 - m) for m in 1..=7.
         self.ff8.next = 255.into();
         self.ksh_a.next = (!self.n_after.val()) + 1;
@@ -481,14 +517,14 @@ impl Logic for TxFetch {
         self.m_seg_err.next = self.cq.data_out.val();
         self.m_seg_valid.next = self.rel.val()
             && !self.disc.q.val()
-            && (!self.cq.data_out.val() || self.pl.q.val() == 0);
+            && (!self.cq.data_out.val() || !self.pl_nz.q.val());
         self.seg_take.next = self.m_seg_valid.val() && self.m_seg_ready.val();
         self.mq.read.next = self.seg_take.val();
         self.wq.read.next = self.seg_take.val();
         self.cq.read.next = self.seg_take.val();
         // Handed-over words move from the ring to the output stage.
         self.mv.next = !self.ring.empty.val()
-            && self.pl.q.val() != 0
+            && self.pl_nz.q.val()
             && !self.disc.q.val()
             && !self.out.almost_full.val();
         self.out.write.next = self.mv.val();
@@ -502,15 +538,18 @@ impl Logic for TxFetch {
         self.pop.next = self.mv.val() || (self.disc.q.val() && !self.ring.empty.val());
         self.ring.read.next = self.pop.val();
         // Words handed over minus words moved out.
+        self.pl_next.next = self.pl.q.val();
         if self.seg_take.val() && !self.cq.data_out.val() {
             if self.pay_take.val() {
-                self.pl.d.next = self.pl.q.val() + self.h_words.val() - 1;
+                self.pl_next.next = self.pl.q.val() + self.h_words.val() - 1;
             } else {
-                self.pl.d.next = self.pl.q.val() + self.h_words.val();
+                self.pl_next.next = self.pl.q.val() + self.h_words.val();
             }
         } else if self.pay_take.val() {
-            self.pl.d.next = self.pl.q.val() - 1;
+            self.pl_next.next = self.pl.q.val() - 1;
         }
+        self.pl.d.next = self.pl_next.val();
+        self.pl_nz.d.next = self.pl_next.val() != 0;
         if self.seg_take.val() && self.cq.data_out.val() {
             self.disc.d.next = true;
             self.dl.d.next = self.h_words.val().get_bits::<10>(0);
@@ -544,6 +583,7 @@ impl Logic for TxFetch {
             self.pv.d.next = false;
             self.err.d.next = false;
             self.pl.d.next = 0.into();
+            self.pl_nz.d.next = false;
             self.disc.d.next = false;
             self.errs.d.next = 0.into();
         }

@@ -681,6 +681,73 @@ pub fn measure_dma(
     Ok(vec![write, read])
 }
 
+/// The segment transmit path (`tx_seg`: fetch unit, DMA read engine, frame generator)
+/// under Verilator (RTL under `out`): a sixteenth of `params.frames` IPv4 segments of
+/// 1,460 payload bytes, each gathered from three unaligned pieces of host memory with
+/// 40 clocks of read latency, back to back. A segment's frame is a "frame" in the tables;
+/// each must equal the frame etherparse builds from the memory bytes.
+pub fn measure_tx(
+    cfg: &Resolved,
+    out: &Path,
+    params: &BenchParams,
+    progress: bool,
+) -> Result<Vec<Workload>> {
+    const MSS: u16 = 1460;
+    const STRIDE: u64 = 1500;
+    let n = (params.frames / 16).max(2) as usize;
+    let mem = (n as u64 * STRIDE + 4096) as usize;
+    if progress {
+        eprintln!("tx_seg: {n} segments of {MSS} bytes back to back...");
+    }
+    let mut t = crate::tx::TxSegSim::build(cfg, out, None, mem)?;
+    t.mem.latency = 40;
+    for (i, b) in t.mem.mem.iter_mut().enumerate() {
+        *b = (i * 13 + i / 251) as u8;
+    }
+    let fields = |i: usize| host_model::rcv::AckFields {
+        dst_mac: 0x02_00_00_00_00_02,
+        src_mac: 0x02_00_00_00_00_01,
+        vlan: None,
+        ipv6: false,
+        local_ip: 0x0A00_0001,
+        remote_ip: 0x0A00_0002,
+        ttl: 64,
+        tos: 0,
+        flow_label: 0,
+        ip_id: i as u16,
+        local_port: 5001,
+        remote_port: 40000,
+        seq: (i as u32).wrapping_mul(u32::from(MSS)),
+        ack: 1,
+        window: 512,
+    };
+    let pieces = |i: usize| {
+        let a = 5 + i as u64 * STRIDE;
+        [(a, 700), (a + 703, 13), (a + 719, MSS - 713)]
+    };
+    let frames: Vec<Vec<u8>> = (0..n)
+        .map(|i| crate::tx::segment_frame(&t.mem.mem, &fields(i), false, &pieces(i)))
+        .collect();
+    let bpb = cfg.keep_width as u64;
+    let mut next = 0usize;
+    let tx = measure_runs("tx_seg 1460-byte segments", &frames, bpb, |chunk| {
+        let first = next;
+        let c0 = t.model.cycles();
+        for k in 0..chunk.len() {
+            t.push(fields(first + k), false, &pieces(first + k));
+        }
+        t.run_until(first + chunk.len())?;
+        next += chunk.len();
+        let got = &t.sink.frames()[first..];
+        Ok((
+            got.iter().map(|f| f.data.clone()).collect(),
+            got.iter().map(|f| (f.first_cycle, f.last_cycle)).collect(),
+            t.model.cycles() - c0,
+        ))
+    })?;
+    Ok(vec![tx])
+}
+
 // ------------------------------------------------------------- synthesis reports
 
 /// Read every `synth-*.json` under `reports_dir`. When several files hold the same
@@ -1602,6 +1669,9 @@ pub fn run_bench(
     measurements
         .engine
         .extend(measure_rx(cfg, out, params, progress)?);
+    measurements
+        .engine
+        .extend(measure_tx(cfg, out, params, progress)?);
     let reports = out.join("reports");
     let synth = find_synth_reports(&reports, cfg, synth_args);
     let report = BenchReport::new(cfg, measurements, synth);

@@ -1,13 +1,17 @@
 //! Transmit-side test helpers shared by the frame generator's and the segment transmit
-//! path's testbenches: a header request driver, random header fields, the payload sum,
-//! and an independent check of a frame's checksums (etherparse recomputes them).
+//! path's testbenches and the bench: a header request driver, random header fields, the
+//! payload sum, an independent check of a frame's checksums (etherparse recomputes
+//! them), and the Verilated segment transmit path ([`TxSegSim`]).
 
-use cosim::{Agent, Model, PortId};
+use crate::rx::{pulse_reset, verilate_block};
+use cosim::{Agent, AxiMemory, AxisSink, Model, PortId};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
-use host_model::rcv::AckFields;
+use host_model::Resolved;
+use host_model::rcv::{AckFields, tcp_frame_bytes};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
+use std::path::Path;
 
 /// The ones'-complement sum of big-endian 16-bit words (an odd tail padded with zero),
 /// folded to 16 bits.
@@ -171,4 +175,191 @@ impl Agent for HdrDriver {
             self.queue.pop_front();
         }
     }
+}
+
+/// Drives `s_pc_*`: `(addr, len, last, plen)` per piece.
+struct PieceDriver {
+    addr: PortId,
+    len: PortId,
+    last: PortId,
+    plen: PortId,
+    valid: PortId,
+    ready: PortId,
+    queue: VecDeque<(u64, u16, bool, u16)>,
+    presenting: bool,
+}
+
+impl Agent for PieceDriver {
+    fn drive(&mut self, model: &mut Model) {
+        self.presenting = false;
+        if let Some(&(a, l, last, plen)) = self.queue.front() {
+            model.set(self.addr, a);
+            model.set(self.len, l as u64);
+            model.set(self.last, last as u64);
+            model.set(self.plen, plen as u64);
+            self.presenting = true;
+        }
+        model.set(self.valid, self.presenting as u64);
+    }
+    fn observe(&mut self, model: &Model) {
+        if self.presenting && model.get(self.ready) != 0 {
+            self.queue.pop_front();
+        }
+    }
+}
+
+/// The Verilated segment transmit path (`<prefix>_tx_seg`) with a piece driver, a header
+/// driver, host memory behind its AXI4 read port and a frame sink.
+pub struct TxSegSim {
+    pub model: Model,
+    pcs: PieceDriver,
+    hdr: HdrDriver,
+    pub mem: AxiMemory,
+    pub sink: AxisSink,
+    errors: PortId,
+    /// Cycle limit of one [`TxSegSim::run_until`].
+    pub timeout: u64,
+}
+
+impl TxSegSim {
+    /// Generate, Verilate (cached) and reset the block for `cfg` (RTL under `out`), with
+    /// `mem_size` bytes of host memory (all zero).
+    pub fn build(
+        cfg: &Resolved,
+        out: &Path,
+        waves: Option<&Path>,
+        mem_size: usize,
+    ) -> anyhow::Result<Self> {
+        let mut model = verilate_block(cfg, "tx_seg", out, waves)?;
+        pulse_reset(&mut model)?;
+        let p = |n: &str| model.port(&format!("s_pc_{n}"));
+        let pcs = PieceDriver {
+            addr: p("addr")?,
+            len: p("len")?,
+            last: p("last")?,
+            plen: p("plen")?,
+            valid: p("valid")?,
+            ready: p("ready")?,
+            queue: VecDeque::new(),
+            presenting: false,
+        };
+        let hdr = HdrDriver::new(&model, "s_hdr_", false)?;
+        let mem = AxiMemory::new(&model, "m_axi", mem_size, 41)?;
+        let sink = AxisSink::new(&model, "m_axis", 1.0, 42)?;
+        let errors = model.port("seg_errors")?;
+        Ok(TxSegSim {
+            model,
+            pcs,
+            hdr,
+            mem,
+            sink,
+            errors,
+            timeout: 2_000_000,
+        })
+    }
+
+    /// Queue a segment made of `pieces` (address, length) of host memory, as it is now;
+    /// returns its expected frame (etherparse's).
+    pub fn push(&mut self, f: AckFields, psh: bool, pieces: &[(u64, u16)]) -> Vec<u8> {
+        let plen: u16 = pieces.iter().map(|p| p.1).sum();
+        for (i, &(a, l)) in pieces.iter().enumerate() {
+            self.pcs
+                .queue
+                .push_back((a, l, i + 1 == pieces.len(), plen));
+        }
+        let payload = gather(&self.mem.mem, pieces);
+        let frame = tcp_frame_bytes(&f, psh, &payload).expect("fields in range");
+        self.hdr.queue.push_back((f, psh, payload));
+        frame
+    }
+
+    fn step(&mut self) {
+        cosim::step(
+            &mut self.model,
+            &mut (&mut self.pcs, &mut self.hdr, &mut self.mem, &mut self.sink),
+        );
+    }
+
+    /// Run until `n` frames in all have left and every queued segment was taken, then
+    /// 200 clocks more; the AXI4 rules must hold.
+    pub fn run_until(&mut self, n: usize) -> anyhow::Result<()> {
+        let start = self.model.cycles();
+        while self.sink.frames().len() < n || !self.hdr.queue.is_empty() {
+            anyhow::ensure!(
+                self.model.cycles() - start < self.timeout,
+                "timeout: {} of {n} frames",
+                self.sink.frames().len()
+            );
+            self.step();
+        }
+        for _ in 0..200 {
+            self.step();
+        }
+        anyhow::ensure!(
+            self.mem.violations.is_empty(),
+            "AXI rules broken: {:?}",
+            &self.mem.violations[..self.mem.violations.len().min(5)]
+        );
+        Ok(())
+    }
+
+    /// Segments not sent because a read failed (`seg_errors`).
+    pub fn seg_errors(&self) -> u64 {
+        self.model.get(self.errors)
+    }
+
+    /// The frames that left are exactly `want`, in order, both checksums right.
+    pub fn check(&self, want: &[Vec<u8>]) -> anyhow::Result<()> {
+        let got = self.sink.frames();
+        anyhow::ensure!(
+            got.len() == want.len(),
+            "{} frames, want {}",
+            got.len(),
+            want.len()
+        );
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            anyhow::ensure!(&g.data == w, "frame {i} differs");
+            anyhow::ensure!(checksums_ok(&g.data), "frame {i}: checksums");
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of `pieces` (address, length) of `mem`, concatenated.
+fn gather(mem: &[u8], pieces: &[(u64, u16)]) -> Vec<u8> {
+    pieces
+        .iter()
+        .flat_map(|&(a, l)| &mem[a as usize..a as usize + l as usize])
+        .copied()
+        .collect()
+}
+
+/// The frame etherparse builds for a segment of `pieces` of `mem` with header `f`.
+pub fn segment_frame(mem: &[u8], f: &AckFields, psh: bool, pieces: &[(u64, u16)]) -> Vec<u8> {
+    tcp_frame_bytes(f, psh, &gather(mem, pieces)).expect("fields in range")
+}
+
+/// `plen` bytes (1 or more) cut into 1 to 5 pieces at random addresses of a `mem`-byte
+/// memory (unaligned, some ending or starting at a 4 KB page boundary).
+pub fn random_pieces(rng: &mut ChaCha8Rng, mem: usize, plen: u16) -> Vec<(u64, u16)> {
+    let n = rng.random_range(1..=5.min(plen as usize));
+    let mut cuts: Vec<u16> = (0..n - 1).map(|_| rng.random_range(1..plen)).collect();
+    cuts.sort();
+    cuts.dedup();
+    let mut bounds = vec![0];
+    bounds.extend(cuts);
+    bounds.push(plen);
+    bounds
+        .windows(2)
+        .map(|w| {
+            let len = w[1] - w[0];
+            let addr = if rng.random_bool(0.3) {
+                let page = rng.random_range(1..(mem as u64 / 4096 - 2));
+                page * 4096 - rng.random_range(0..len as u64 + 1)
+            } else {
+                rng.random_range(0..(mem as u64 - len as u64))
+            };
+            (addr, len)
+        })
+        .collect()
 }

@@ -156,6 +156,15 @@ fn bench_report_from_a_small_run_and_a_synthetic_synth_report() {
         let w = m.engine.iter().find(|w| w.name == name).expect(name);
         assert!(w.frames == FRAMES / 16 && w.beats_per_cycle > 0.9, "{w:?}");
     }
+    // The segment transmit path: full-size segments leave back to back, no idle clock.
+    let tx = m
+        .engine
+        .iter()
+        .find(|w| w.name == "tx_seg 1460-byte segments")
+        .expect("tx_seg row");
+    assert_eq!(tx.frames, FRAMES / 16);
+    assert_eq!(tx.idle_cycles_between_frames, 0, "{tx:?}");
+    assert_eq!(tx.span_cycles, tx.beats, "{tx:?}");
 
     // The receive engine top: 64-byte frames (past the fast path) land in ring buffers
     // at line rate too, after one gap of at most 2 clocks behind the first frame of the
