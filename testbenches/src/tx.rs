@@ -118,6 +118,8 @@ pub struct HdrDriver {
     ready: PortId,
     pub queue: VecDeque<(AckFields, bool, Vec<u8>)>,
     presenting: bool,
+    /// The front request's fields are on the ports (set once per request).
+    on_ports: bool,
 }
 
 impl HdrDriver {
@@ -132,6 +134,7 @@ impl HdrDriver {
             ready: model.port(&format!("{prefix}ready"))?,
             queue: VecDeque::new(),
             presenting: false,
+            on_ports: false,
         })
     }
 }
@@ -140,6 +143,12 @@ impl Agent for HdrDriver {
     fn drive(&mut self, model: &mut Model) {
         self.presenting = false;
         if let Some((f, psh, pay)) = self.queue.front() {
+            self.presenting = true;
+            if self.on_ports {
+                model.set(self.valid, 1);
+                return;
+            }
+            self.on_ports = true;
             let (pcp, vid) = f.vlan.unwrap_or((0, 0));
             let vals: [u128; 19] = [
                 f.dst_mac as u128,
@@ -163,16 +172,16 @@ impl Agent for HdrDriver {
                 payload_sum(pay) as u128,
             ];
             for (p, v) in self.ports.iter().zip(vals) {
-                let words: Vec<u32> = (0..4).map(|i| (v >> (32 * i)) as u32).collect();
+                let words: [u32; 4] = std::array::from_fn(|i| (v >> (32 * i)) as u32);
                 model.set_wide(*p, &words);
             }
-            self.presenting = true;
         }
         model.set(self.valid, self.presenting as u64);
     }
     fn observe(&mut self, model: &Model) {
         if self.presenting && model.get(self.ready) != 0 {
             self.queue.pop_front();
+            self.on_ports = false;
         }
     }
 }
