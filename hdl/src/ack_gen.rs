@@ -29,6 +29,29 @@
 
 use rust_hdl::prelude::*;
 
+/// The header fields of a frame request, in port order: name (the Verilog port is
+/// `<prefix><name>`), the block's port, width. A data segment's request adds `plen` and
+/// `psum`.
+pub const HDR_FIELDS: [(&str, &str, usize); 17] = [
+    ("dst_mac", "s_dst_mac", 48),
+    ("src_mac", "s_src_mac", 48),
+    ("vlan", "s_vlan", 1),
+    ("vlan_tci", "s_vlan_tci", 16),
+    ("ipv6", "s_ipv6", 1),
+    ("local_ip", "s_local_ip", 128),
+    ("remote_ip", "s_remote_ip", 128),
+    ("ttl", "s_ttl", 8),
+    ("tos", "s_tos", 8),
+    ("flow_label", "s_flow_label", 20),
+    ("ip_id", "s_ip_id", 16),
+    ("local_port", "s_local_port", 16),
+    ("remote_port", "s_remote_port", 16),
+    ("seq", "s_seq", 32),
+    ("ack", "s_ack", 32),
+    ("window", "s_window", 16),
+    ("psh", "s_psh", 1),
+];
+
 /// Frame bytes the generator's shift register holds (the longest ACK frame is 78).
 const FRAME_BITS: usize = 640;
 

@@ -590,6 +590,18 @@ fn axi_write_ports() -> Vec<(PortInfo, &'static str)> {
     ]
 }
 
+/// The frame generator's header request fields ([`crate::ack_gen::HDR_FIELDS`]) as
+/// inputs `<prefix><name>`.
+fn hdr_ports(prefix: &str, group: &'static str) -> Vec<(PortInfo, &'static str)> {
+    crate::ack_gen::HDR_FIELDS
+        .iter()
+        .map(|&(name, core, width)| {
+            port_entry(&format!("{prefix}{name}"), PortDir::In, width, group, core)
+        })
+        .collect()
+}
+
+/// AXI4 read master (address and data channels), 64-bit data.
 fn axi_read_ports() -> Vec<(PortInfo, &'static str)> {
     let p = port_entry;
     use PortDir::*;
@@ -784,26 +796,9 @@ pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
               PSH, payload length and payload sum";
     let pay = "Payload (AXI4-Stream, byte 0 in lane 0, ceil(plen / 8) beats per request)";
     let out = "TCP frame (AXI4-Stream, lane 0 first on the wire)";
-    let ports = direct_ports(vec![
-        p("clk", In, 1, clk, "clock"),
-        p("rst", In, 1, clk, "reset"),
-        p("s_req_dst_mac", In, 48, rq, "s_dst_mac"),
-        p("s_req_src_mac", In, 48, rq, "s_src_mac"),
-        p("s_req_vlan", In, 1, rq, "s_vlan"),
-        p("s_req_vlan_tci", In, 16, rq, "s_vlan_tci"),
-        p("s_req_ipv6", In, 1, rq, "s_ipv6"),
-        p("s_req_local_ip", In, 128, rq, "s_local_ip"),
-        p("s_req_remote_ip", In, 128, rq, "s_remote_ip"),
-        p("s_req_ttl", In, 8, rq, "s_ttl"),
-        p("s_req_tos", In, 8, rq, "s_tos"),
-        p("s_req_flow_label", In, 20, rq, "s_flow_label"),
-        p("s_req_ip_id", In, 16, rq, "s_ip_id"),
-        p("s_req_local_port", In, 16, rq, "s_local_port"),
-        p("s_req_remote_port", In, 16, rq, "s_remote_port"),
-        p("s_req_seq", In, 32, rq, "s_seq"),
-        p("s_req_ack", In, 32, rq, "s_ack"),
-        p("s_req_window", In, 16, rq, "s_window"),
-        p("s_req_psh", In, 1, rq, "s_psh"),
+    let mut list = vec![p("clk", In, 1, clk, "clock"), p("rst", In, 1, clk, "reset")];
+    list.extend(hdr_ports("s_req_", rq));
+    list.extend([
         p("s_req_plen", In, 12, rq, "s_plen"),
         p("s_req_psum", In, 16, rq, "s_psum"),
         p("s_req_valid", In, 1, rq, "s_valid"),
@@ -818,6 +813,7 @@ pub fn generate_ack_gen(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError>
         p("m_axis_tvalid", Out, 1, out, "m_tvalid"),
         p("m_axis_tready", In, 1, out, "m_tready"),
     ]);
+    let ports = direct_ports(list);
     wrap_block(
         cfg,
         "ack_gen",
@@ -852,27 +848,7 @@ pub fn generate_tx_seg(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
         p("s_pc_valid", In, 1, pc, "s_pc_valid"),
         p("s_pc_ready", Out, 1, pc, "s_pc_ready"),
     ];
-    for (name, core, width) in [
-        ("s_hdr_dst_mac", "s_dst_mac", 48),
-        ("s_hdr_src_mac", "s_src_mac", 48),
-        ("s_hdr_vlan", "s_vlan", 1),
-        ("s_hdr_vlan_tci", "s_vlan_tci", 16),
-        ("s_hdr_ipv6", "s_ipv6", 1),
-        ("s_hdr_local_ip", "s_local_ip", 128),
-        ("s_hdr_remote_ip", "s_remote_ip", 128),
-        ("s_hdr_ttl", "s_ttl", 8),
-        ("s_hdr_tos", "s_tos", 8),
-        ("s_hdr_flow_label", "s_flow_label", 20),
-        ("s_hdr_ip_id", "s_ip_id", 16),
-        ("s_hdr_local_port", "s_local_port", 16),
-        ("s_hdr_remote_port", "s_remote_port", 16),
-        ("s_hdr_seq", "s_seq", 32),
-        ("s_hdr_ack", "s_ack", 32),
-        ("s_hdr_window", "s_window", 16),
-        ("s_hdr_psh", "s_psh", 1),
-    ] {
-        list.push(p(name, In, width, hd, core));
-    }
+    list.extend(hdr_ports("s_hdr_", hd));
     list.extend([
         p("s_hdr_valid", In, 1, hd, "s_hdr_valid"),
         p("s_hdr_ready", Out, 1, hd, "s_hdr_ready"),

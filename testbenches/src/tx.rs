@@ -85,33 +85,9 @@ pub fn random_fields(rng: &mut ChaCha8Rng) -> AckFields {
     }
 }
 
-/// Header field ports after the prefix, in [`HdrDriver`]'s order; `plen` and `psum`
-/// (the last two) only where the block takes them.
-const FIELDS: [&str; 19] = [
-    "dst_mac",
-    "src_mac",
-    "vlan",
-    "vlan_tci",
-    "ipv6",
-    "local_ip",
-    "remote_ip",
-    "ttl",
-    "tos",
-    "flow_label",
-    "ip_id",
-    "local_port",
-    "remote_port",
-    "seq",
-    "ack",
-    "window",
-    "psh",
-    "plen",
-    "psum",
-];
-
-/// Drives header requests `<prefix>{field}` / `<prefix>valid` / `<prefix>ready`, one per
-/// queued `(fields, psh, payload)`; with `with_payload`, also `plen` and `psum` of the
-/// payload.
+/// Drives header requests `<prefix>{field}` (`hdl::ack_gen::HDR_FIELDS`) /
+/// `<prefix>valid` / `<prefix>ready`, one per queued `(fields, psh, payload)`; with
+/// `with_payload`, also `plen` and `psum` of the payload.
 pub struct HdrDriver {
     ports: Vec<PortId>,
     valid: PortId,
@@ -124,10 +100,12 @@ pub struct HdrDriver {
 
 impl HdrDriver {
     pub fn new(model: &Model, prefix: &str, with_payload: bool) -> anyhow::Result<Self> {
-        let n = if with_payload { 19 } else { 17 };
+        let extra: &[&str] = if with_payload { &["plen", "psum"] } else { &[] };
         Ok(HdrDriver {
-            ports: FIELDS[..n]
+            ports: hdl::ack_gen::HDR_FIELDS
                 .iter()
+                .map(|f| f.0)
+                .chain(extra.iter().copied())
                 .map(|f| model.port(&format!("{prefix}{f}")))
                 .collect::<Result<_, _>>()?,
             valid: model.port(&format!("{prefix}valid"))?,
