@@ -432,8 +432,11 @@ pub struct MmcmSetting {
 
 /// 7-series MMCME2 setting for `target_mhz` from `in_mhz`: VCO 600–1200 MHz (valid
 /// for every speed grade), PFD 10–450 MHz, M 2.000–64.000 and O 2.000–128.000 in steps
-/// of 0.125. Closest output wins; ties go to the smallest D, then M, then O.
+/// of 0.125. Closest output wins; ties go to the smallest D, then M, then O. A target
+/// outside what the MMCM can make (4.6875–600 MHz) gets the nearest end of that range
+/// (the board top's comment shows both frequencies).
 pub fn mmcm_setting(in_mhz: f64, target_mhz: f64) -> MmcmSetting {
+    let target_mhz = target_mhz.clamp(600.0 / 128.0, 600.0);
     let mut best: Option<(f64, MmcmSetting)> = None;
     for d in 1..=106u32 {
         let pfd = in_mhz / d as f64;
@@ -467,7 +470,7 @@ pub fn mmcm_setting(in_mhz: f64, target_mhz: f64) -> MmcmSetting {
             }
         }
     }
-    best.expect("some MMCM setting exists for 7.8-500 MHz").1
+    best.expect("some MMCM setting exists for 4.6875-600 MHz").1
 }
 
 /// Frequency at which the parser runs in a board's bring-up top.
@@ -1014,6 +1017,16 @@ mod tests {
             } else {
                 assert!((m.out_mhz - want).abs() < 1.0, "{want}: {m:?}");
             }
+        }
+    }
+
+    #[test]
+    fn mmcm_takes_every_configurable_clock() {
+        // clock_mhz may be 1..=1000: the ends the MMCM cannot make get its nearest.
+        for (want, got) in [(1.0, 4.6875), (4.0, 4.6875), (1000.0, 600.0)] {
+            let m = mmcm_setting(200.0, want);
+            assert!((600.0..=1200.0).contains(&m.vco_mhz), "{m:?}");
+            assert!((m.out_mhz - got).abs() < 1e-9, "{want}: {m:?}");
         }
     }
 

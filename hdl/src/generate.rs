@@ -878,6 +878,204 @@ pub fn generate_tx_seg(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> 
     )
 }
 
+/// A handshake port group: description, direction, its ready port, its other ports.
+type PortGroup = (
+    &'static str,
+    PortDir,
+    &'static str,
+    &'static [(&'static str, usize)],
+);
+
+/// Generate the send fast path core (send lists, send state, ACK processing,
+/// segmentation, retransmission timeout, flush).
+pub fn generate_snd_core(cfg: &Resolved) -> Result<GeneratedBlock, GenerateError> {
+    let c = &cfg.config.snd;
+    macro_rules! raw {
+        ($cb:literal, $cb4:literal) => {{
+            let mut uut = crate::snd_core::SndCore::<$cb, $cb4>::new(
+                c.sg_entries,
+                c.rto_min_us,
+                c.rto_max_us,
+                c.initial_cwnd_segs,
+                cfg.us_cycles,
+            );
+            uut.connect_all();
+            generate_verilog(&uut)
+        }};
+    }
+    let raw = match cfg.config.offload.connections {
+        256 => raw!(8, 12),
+        1024 => raw!(10, 14),
+        4096 => raw!(12, 16),
+        16384 => raw!(14, 18),
+        65536 => raw!(16, 20),
+        _ => return Err(GenerateError::PortMismatch("offload.connections".into())),
+    };
+    use PortDir::*;
+    let clk = "Clock and synchronous reset";
+    let act = "Activation: a connection handed out, with its DELEGATED send state";
+    let pl = "Send lists: a header beat (first) then the scatter-gather entries (last on the list's last)";
+    let plr = "Send list results (EntryStatus), one per list";
+    let ak = "ACK fields of every fast-path candidate segment of an active connection";
+    let fl = "Flush: the connection's send state (DELEGATED fields), then SEND_DONE flushed per queued list";
+    let pc = "Segments: pieces of host memory; the segment's payload length and meta {rtx[49], psh[48], conn[47:32], seq[31:0]} with each";
+    let sd = "SEND_DONE events";
+    let up = "Upload requests (RETRANSMIT_TIMEOUT)";
+    let ctr = "Counters (32 bits, wrapping), as host_model::snd::SndStats";
+    let mut list: Vec<(PortInfo, &'static str)> = vec![
+        port_entry("clk", In, 1, clk, "clock"),
+        port_entry("rst", In, 1, clk, "reset"),
+        port_entry(
+            "timer_en",
+            In,
+            1,
+            "Microsecond clock enable: tie to 1 (a testbench may stop time)",
+            "timer_en",
+        ),
+        port_entry("idle", Out, 1, "No event in progress", "idle"),
+    ];
+    let groups: [PortGroup; 9] = [
+        (
+            act,
+            In,
+            "s_act_ready",
+            &[
+                ("s_act_conn", 16),
+                ("s_act_ctx", 32),
+                ("s_act_una", 32),
+                ("s_act_nxt", 32),
+                ("s_act_wnd", 32),
+                ("s_act_wl1", 32),
+                ("s_act_wl2", 32),
+                ("s_act_cwnd", 32),
+                ("s_act_ssthresh", 32),
+                ("s_act_srtt", 32),
+                ("s_act_rttvar", 32),
+                ("s_act_dup", 8),
+                ("s_act_rtxc", 8),
+                ("s_act_mss", 16),
+                ("s_act_wsc", 4),
+                ("s_act_wsok", 1),
+                ("s_act_valid", 1),
+            ],
+        ),
+        (
+            pl,
+            In,
+            "s_pl_ready",
+            &[
+                ("s_pl_first", 1),
+                ("s_pl_last", 1),
+                ("s_pl_conn", 16),
+                ("s_pl_ctx", 32),
+                ("s_pl_tag", 32),
+                ("s_pl_push", 1),
+                ("s_pl_n", 16),
+                ("s_pl_addr", 64),
+                ("s_pl_len", 32),
+                ("s_pl_valid", 1),
+            ],
+        ),
+        (
+            plr,
+            Out,
+            "m_plr_ready",
+            &[("m_plr_status", 8), ("m_plr_valid", 1)],
+        ),
+        (
+            ak,
+            In,
+            "s_ak_ready",
+            &[
+                ("s_ak_conn", 16),
+                ("s_ak_ack", 32),
+                ("s_ak_wnd", 16),
+                ("s_ak_seq", 32),
+                ("s_ak_len", 16),
+                ("s_ak_valid", 1),
+            ],
+        ),
+        (
+            fl,
+            In,
+            "s_fl_ready",
+            &[("s_fl_conn", 16), ("s_fl_valid", 1)],
+        ),
+        (
+            fl,
+            Out,
+            "m_fl_ready",
+            &[
+                ("m_fl_active", 1),
+                ("m_fl_una", 32),
+                ("m_fl_max", 32),
+                ("m_fl_wnd", 32),
+                ("m_fl_wl1", 32),
+                ("m_fl_wl2", 32),
+                ("m_fl_cwnd", 32),
+                ("m_fl_ssthresh", 32),
+                ("m_fl_srtt", 32),
+                ("m_fl_rttvar", 32),
+                ("m_fl_dup", 8),
+                ("m_fl_rtxc", 8),
+                ("m_fl_rto", 32),
+                ("m_fl_valid", 1),
+            ],
+        ),
+        (
+            pc,
+            Out,
+            "m_pc_ready",
+            &[
+                ("m_pc_addr", 64),
+                ("m_pc_len", 12),
+                ("m_pc_last", 1),
+                ("m_pc_plen", 12),
+                ("m_pc_meta", 64),
+                ("m_pc_valid", 1),
+            ],
+        ),
+        (
+            sd,
+            Out,
+            "m_sd_ready",
+            &[
+                ("m_sd_conn", 16),
+                ("m_sd_ctx", 32),
+                ("m_sd_tag", 32),
+                ("m_sd_acked", 32),
+                ("m_sd_sent", 32),
+                ("m_sd_flushed", 1),
+                ("m_sd_valid", 1),
+            ],
+        ),
+        (
+            up,
+            Out,
+            "m_up_ready",
+            &[("m_up_conn", 16), ("m_up_valid", 1)],
+        ),
+    ];
+    for (group, dir, ready, fields) in groups {
+        let rev = if dir == In { Out } else { In };
+        for &(name, w) in fields {
+            list.push(port_entry(name, dir, w, group, name));
+        }
+        list.push(port_entry(ready, rev, 1, group, ready));
+    }
+    for n in host_model::snd::SND_STAT_FIELDS {
+        list.push(port_entry(n, Out, 32, ctr, n));
+    }
+    wrap_block(
+        cfg,
+        "snd_core",
+        "Send fast path core: send lists, send state, ACK processing (NewReno, Karn), segmentation by the send and congestion windows, retransmission timeout, flush",
+        "",
+        &raw,
+        direct_ports(list),
+    )
+}
+
 /// Generate every block of the engine for a configuration.
 pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
     Ok(Generated {
@@ -890,6 +1088,7 @@ pub fn generate(cfg: &Resolved) -> Result<Generated, GenerateError> {
             generate_extract(cfg)?,
             generate_ack_gen(cfg)?,
             generate_tx_seg(cfg)?,
+            generate_snd_core(cfg)?,
             generate_rx(cfg)?,
         ],
     })

@@ -19,6 +19,7 @@ pub mod receive;
 pub mod rx_meta;
 pub mod rx_parser;
 pub mod rx_path;
+pub mod snd_core;
 pub mod sync_fifo;
 pub mod synth;
 pub mod tx_fetch;

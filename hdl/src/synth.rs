@@ -39,10 +39,8 @@ pub enum SynthError {
     },
     #[error("cannot parse {what}: {message}")]
     Parse { what: String, message: String },
-    #[error(
-        "unknown block `{0}`; blocks: rx_parser, engine, dma_write, dma_read, extract, ack_gen, tx_seg, rx, or all"
-    )]
-    UnknownBlock(String),
+    #[error("unknown block `{0}`; blocks: {1}, or all")]
+    UnknownBlock(String, String),
 }
 
 /// A synthesis target family.
@@ -685,11 +683,10 @@ pub fn synth(
     let blocks: Vec<&GeneratedBlock> = if block == "all" {
         generated.blocks.iter().collect()
     } else {
-        vec![
-            generated
-                .block(block)
-                .ok_or_else(|| SynthError::UnknownBlock(block.into()))?,
-        ]
+        vec![generated.block(block).ok_or_else(|| {
+            let names: Vec<&str> = generated.blocks.iter().map(|b| b.block.as_str()).collect();
+            SynthError::UnknownBlock(block.into(), names.join(", "))
+        })?]
     };
     let work = rtl_out.join("synth");
     let mut versions = BTreeMap::new();

@@ -318,9 +318,10 @@ fn manifest_lists_every_constraint_and_board_file() {
         "toe_extract",
         "toe_ack_gen",
         "toe_tx_seg",
+        "toe_snd_core",
         "toe_rx",
     ];
-    assert_eq!(formats, [four; 8].concat(), "four files per block");
+    assert_eq!(formats, [four; 9].concat(), "four files per block");
     for (i, c) in cons.iter().enumerate() {
         let path = c["path"].as_str().unwrap();
         assert!(out.join(path).is_file(), "{path} listed but not written");

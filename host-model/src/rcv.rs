@@ -889,7 +889,7 @@ impl RcvModel {
         }
         let mut expired: Vec<u16> = Vec::new();
         for (h, s) in self.snd.iter_mut() {
-            if s.expired(now, &mut self.snd_stats) {
+            if s.expired(now, &self.snd_params, &mut self.snd_stats) {
                 expired.push(*h);
             }
         }

@@ -62,6 +62,9 @@
 //! `snd.rto_min_us ..= snd.rto_max_us` (`rto_min_us` before the first sample).
 //! `rto_delta` in the DELEGATED state is the RTO.
 //!
+//! The deadline is kept in ticks (`now / us_cycles + RTO`) and expires when the tick
+//! count reaches it, as the RTL's microsecond clock does.
+//!
 //! The timer runs while the lists hold data not acknowledged (sent or not): started
 //! when it stops being so, restarted by every ACK of new data. When it expires the
 //! engine does **not** retransmit: it stops sending on the connection and asks for an
@@ -118,6 +121,34 @@ pub struct SndStats {
     pub lists_flushed: u64,
     /// Retransmission timeouts (each an upload request).
     pub timeouts: u64,
+}
+
+/// The fields of [`SndStats`], in order: also the names of the RTL's counter ports.
+pub const SND_STAT_FIELDS: [&str; 13] = [
+    "segs",
+    "bytes",
+    "retransmits",
+    "retransmit_bytes",
+    "fast_retransmits",
+    "partial_acks",
+    "dup_acks",
+    "new_acks",
+    "bad_acks",
+    "rtt_samples",
+    "lists_done",
+    "lists_flushed",
+    "timeouts",
+];
+
+impl SndStats {
+    /// `(field, value)` in [`SND_STAT_FIELDS`] order.
+    pub fn fields(&self) -> Vec<(&'static str, u64)> {
+        let v = serde_json::to_value(self).expect("plain counters");
+        SND_STAT_FIELDS
+            .iter()
+            .map(|n| (*n, v[*n].as_u64().expect("every field is a counter")))
+            .collect()
+    }
 }
 
 /// Settings the send path takes from the configuration.
@@ -185,7 +216,7 @@ pub struct SndConn {
     sg_used: usize,
     /// Timed segment: (its end, the tick it was sent).
     timing: Option<(u32, u64)>,
-    /// Retransmission deadline (cycles).
+    /// Retransmission deadline (ticks of the microsecond clock).
     pub rto_deadline: Option<u64>,
     /// The segment at `SND.UNA` is to be sent again.
     rtx_pending: bool,
@@ -289,7 +320,7 @@ impl SndConn {
     /// (Re)start the retransmission timer if there is data not acknowledged, else
     /// stop it.
     pub fn restart_timer(&mut self, now: u64, p: &SndParams) {
-        self.rto_deadline = self.pending().then(|| now + self.rto(p) * p.us_cycles);
+        self.rto_deadline = self.pending().then(|| now / p.us_cycles + self.rto(p));
     }
 
     /// Post a list (`Err` = refused for lack of scatter-gather slots).
@@ -460,7 +491,13 @@ impl SndConn {
         let end = self.queued_end();
         if self.rtx_pending {
             let len = self.flight().min(self.mss);
-            let have = end.wrapping_sub(self.snd_una);
+            // Queued bytes from SND.UNA (none when the peer acknowledged past the lists:
+            // bytes sent before the handout that no list holds).
+            let have = if seq_lt(end, self.snd_una) {
+                0
+            } else {
+                end.wrapping_sub(self.snd_una)
+            };
             if len > 0 && have >= len {
                 self.rtx_pending = false;
                 self.timing = None;
@@ -511,11 +548,11 @@ impl SndConn {
         })
     }
 
-    /// Has the timer expired at `now`? (Then sending stops; the caller asks for the
-    /// upload.)
-    pub fn expired(&mut self, now: u64, st: &mut SndStats) -> bool {
+    /// Has the timer expired at `now` (cycles)? (Then sending stops; the caller asks for
+    /// the upload.)
+    pub fn expired(&mut self, now: u64, p: &SndParams, st: &mut SndStats) -> bool {
         match self.rto_deadline {
-            Some(d) if d <= now && !self.stopped => {
+            Some(d) if d <= now / p.us_cycles && !self.stopped => {
                 self.stopped = true;
                 self.rto_deadline = None;
                 st.timeouts += 1;

@@ -173,11 +173,11 @@ fn retransmissions_are_not_timed_and_the_timeout_stops_sending() {
     );
     // The timer was restarted by that ACK: it expires rto_min later, not before.
     let deadline = c.rto_deadline.unwrap();
-    assert_eq!(deadline, 300 * us + p.rto_min * us);
-    assert!(!c.expired(deadline - 1, &mut st));
-    assert!(c.expired(deadline, &mut st));
+    assert_eq!(deadline, 300 + p.rto_min, "in microsecond ticks");
+    assert!(!c.expired(deadline * us - 1, &p, &mut st));
+    assert!(c.expired(deadline * us, &p, &mut st));
     assert!(c.stopped);
-    assert!(drain(&mut c, deadline, &p, &mut st).is_empty());
+    assert!(drain(&mut c, deadline * us, &p, &mut st).is_empty());
     assert_eq!(st.timeouts, 1);
 }
 
@@ -241,4 +241,15 @@ fn segment_pieces_follow_the_scatter_gather_entries() {
     let s2 = c.next_segment(0, &p, &mut st).unwrap();
     assert_eq!(s2.pieces, vec![(0x5000 + 700, 200)]);
     assert!(c.next_segment(0, &p, &mut st).is_none());
+}
+
+#[test]
+fn the_counter_list_names_every_counter() {
+    let v = serde_json::to_value(SndStats::default()).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut names = host_model::snd::SND_STAT_FIELDS.to_vec();
+    let mut keys = keys;
+    names.sort();
+    keys.sort();
+    assert_eq!(names, keys);
 }

@@ -13,4 +13,5 @@ pub mod rx;
 pub mod rx_lock;
 pub mod rx_sim;
 pub mod scenario;
+pub mod snd;
 pub mod tx;
