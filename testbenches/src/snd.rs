@@ -12,11 +12,13 @@ use anyhow::{Result, ensure};
 use cosim::{Model, PortId};
 use host_model::Resolved;
 use host_model::proto::{EntryStatus, SendDone, SendList, Tcp};
+use host_model::rcv::AckFields;
 use host_model::snd::{SndConn, SndParams, SndStats};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::rx::{pulse_reset, verilate_block};
+use crate::tx::TxSegSim;
 
 /// A segment as the RTL hands it to the fetch unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +72,9 @@ pub struct SndSim {
     pub ticks: u64,
     pub us_cycles: u64,
     conns: u64,
+    /// The segment transmit path fed by the core's pieces, clock for clock, and the
+    /// header template of each connection (the offload core's part in the engine).
+    pub tx: Option<(TxSegSim, BTreeMap<u16, AckFields>)>,
 }
 
 impl SndSim {
@@ -92,6 +97,7 @@ impl SndSim {
             ticks: 0,
             us_cycles: cfg.us_cycles,
             conns: cfg.config.offload.connections as u64,
+            tx: None,
         };
         for n in ["m_plr_ready", "m_fl_ready", "m_sd_ready", "m_up_ready"] {
             sim.set(n, 1);
@@ -115,11 +121,35 @@ impl SndSim {
 
     /// One clock: outputs sampled (handshakes recorded) before the rising edge.
     pub fn cycle(&mut self) {
-        let r = self.rng.random_bool(self.pc_ready);
-        self.set("m_pc_ready", r as u64);
-        self.model.settle_low();
+        let r = if let Some((tx, _)) = self.tx.as_mut() {
+            // The pieces go to the transmit path: its ready is this core's.
+            self.model.settle_low();
+            let g = |n: &str| self.model.get(self.ports[n]);
+            let pc = (g("m_pc_valid") != 0).then(|| {
+                let (a, l) = (g("m_pc_addr"), g("m_pc_len") as u16);
+                (a, l, g("m_pc_last") != 0, g("m_pc_plen") as u16)
+            });
+            let r = tx.low(pc);
+            let p = self.ports["m_pc_ready"];
+            self.model.set(p, r as u64);
+            self.model.eval();
+            r
+        } else {
+            let r = self.rng.random_bool(self.pc_ready);
+            self.set("m_pc_ready", r as u64);
+            self.model.settle_low();
+            r
+        };
         if r && self.get("m_pc_valid") != 0 {
             let meta = self.get("m_pc_meta");
+            if self.cur.is_empty()
+                && let Some((tx, tpl)) = self.tx.as_mut()
+            {
+                // A segment's first piece: its header, from the connection's template.
+                let mut f = tpl[&((meta >> 32) as u16)].clone();
+                f.seq = meta as u32;
+                tx.push_header(f, meta >> 48 & 1 != 0);
+            }
             self.cur.push((
                 self.get("m_pc_addr"),
                 self.get("m_pc_len") as u32,
@@ -175,6 +205,9 @@ impl SndSim {
             });
         }
         self.model.rise();
+        if let Some((tx, _)) = self.tx.as_mut() {
+            tx.rise();
+        }
     }
 
     /// Present `beat` (port values) with `<prefix>valid` until `<prefix>ready`.

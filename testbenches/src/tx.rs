@@ -4,7 +4,7 @@
 //! them), and the Verilated segment transmit path ([`TxSegSim`]).
 
 use crate::rx::{pulse_reset, verilate_block};
-use cosim::{Agent, AxiMemory, AxisSink, Model, PortId};
+use cosim::{Agent, Agents, AxiMemory, AxisSink, Model, PortId};
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use host_model::Resolved;
 use host_model::rcv::{AckFields, tcp_frame_bytes};
@@ -288,6 +288,39 @@ impl TxSegSim {
             &self.mem.violations[..self.mem.violations.len().min(5)]
         );
         Ok(())
+    }
+
+    /// First half of a clock with the pieces input driven from another block's output
+    /// (`pc` = the piece presented this clock, or none): inputs set, settled, handshakes
+    /// observed; returns `s_pc_ready`. Finish the clock with [`TxSegSim::rise`].
+    pub fn low(&mut self, pc: Option<(u64, u16, bool, u16)>) -> bool {
+        let (a, l, last, plen) = pc.unwrap_or_default();
+        let p = &self.pcs;
+        for (port, v) in [(p.addr, a), (p.len, l as u64), (p.last, last as u64)] {
+            self.model.set(port, v);
+        }
+        self.model.set(p.plen, plen as u64);
+        self.model.set(p.valid, pc.is_some() as u64);
+        let mut agents = (&mut self.hdr, &mut self.mem, &mut self.sink);
+        agents.drive_all(&mut self.model);
+        self.model.settle_low();
+        agents.observe_all(&self.model);
+        self.model.get(self.pcs.ready) != 0
+    }
+
+    /// Second half of the clock begun by [`TxSegSim::low`]: the rising edge.
+    pub fn rise(&mut self) {
+        self.model.rise();
+    }
+
+    /// Queue the header of the next segment coming from another block's pieces.
+    pub fn push_header(&mut self, f: AckFields, psh: bool) {
+        self.hdr.queue.push_back((f, psh, Vec::new()));
+    }
+
+    /// Headers queued and not yet taken.
+    pub fn headers_waiting(&self) -> usize {
+        self.hdr.queue.len()
     }
 
     /// Segments not sent because a read failed (`seg_errors`).

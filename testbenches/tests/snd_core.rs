@@ -13,7 +13,8 @@ use host_model::Config;
 use host_model::proto::{SendList, SgEntry, Tcp};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use testbenches::snd::{SndRef, SndSim, compare, stats_words};
+use testbenches::snd::{RtlSegment, SndRef, SndSim, compare, stats_words};
+use testbenches::tx::{TxSegSim, random_fields, segment_frame};
 
 fn out_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("toe_snd_core_{name}_{}", std::process::id()));
@@ -74,10 +75,23 @@ fn tcp_for(c: &Conn, una: u32, nxt: u32, wnd: u32, rng: &mut ChaCha8Rng) -> Tcp 
     }
 }
 
-fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
+/// With `mem` bytes of host memory the core's pieces feed the segment transmit path
+/// (`tx_seg`) clock for clock, and every frame is checked against etherparse's.
+fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64, mem: Option<usize>) {
     let cfg = cfg(extra);
-    let mut sim = SndSim::build(&cfg, &out_dir(name), None, seed).expect("build");
+    let out = out_dir(name);
+    let mut sim = SndSim::build(&cfg, &out, None, seed).expect("build");
     sim.pc_ready = pc_ready;
+    let mut want_frames: Vec<Vec<u8>> = Vec::new();
+    let mut trng = ChaCha8Rng::seed_from_u64(seed ^ 0x55);
+    if let Some(size) = mem {
+        let mut tx = TxSegSim::build(&cfg, &out, None, size).expect("tx_seg");
+        trng.fill(&mut tx.mem.mem[..]);
+        tx.mem.latency = 40;
+        tx.sink.set_ready_probability(0.9);
+        sim.tx = Some((tx, Default::default()));
+    }
+    let addr_limit = mem.map(|m| m as u64 - 200_000).unwrap_or(1u64 << 44);
     let mut r = SndRef::new(&cfg);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut conns: Vec<Conn> = Vec::new();
@@ -99,6 +113,9 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
             0
         });
         let t = tcp_for(&c, una, nxt, rng.random_range(3000..300_000), &mut rng);
+        if let Some((_, tpl)) = sim.tx.as_mut() {
+            tpl.insert(c.handle, random_fields(&mut trng));
+        }
         sim.activate(c.handle, c.ctx, &t).unwrap();
         r.activate(c.handle, c.ctx, &t);
         conns.push(c);
@@ -120,7 +137,7 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
             };
             let sg = (0..n)
                 .map(|_| SgEntry {
-                    addr: rng.random_range(0..1u64 << 44),
+                    addr: rng.random_range(0..addr_limit),
                     len: if rng.random_bool(0.05) {
                         rng.random_range(1..200_000)
                     } else {
@@ -213,6 +230,7 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
             let c = &conns[k];
             sim.flush(c.handle).unwrap();
             let t = r.flush(c.handle);
+            expect_frames(&sim, &r.out.segments, &mut want_frames);
             compare(
                 &mut sim.out,
                 &mut r.out,
@@ -241,6 +259,7 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
             what = format!("event {ev}: re-activation {}", c.handle);
             counts[3] += 1;
         }
+        expect_frames(&sim, &r.out.segments, &mut want_frames);
         compare(&mut sim.out, &mut r.out, &what).unwrap();
     }
     // Flush everything: every list comes back with its residual.
@@ -254,6 +273,14 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
         stats_words(&r.stats),
         "counters (SndStats order)"
     );
+    if let Some((tx, _)) = sim.tx.as_mut() {
+        tx.run_until(want_frames.len()).unwrap();
+        tx.check(&want_frames).unwrap();
+        eprintln!(
+            "{name}: {} frames checked against etherparse",
+            want_frames.len()
+        );
+    }
     let s = r.stats;
     eprintln!(
         "{name}: {counts:?} events (lists, ACKs, time, flushes), {} cycles: {:?}",
@@ -277,9 +304,22 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64) {
     }
 }
 
+/// The frames the reference's segments make (templates from the transmit path's
+/// table, payload from its host memory).
+fn expect_frames(sim: &SndSim, segs: &[RtlSegment], out: &mut Vec<Vec<u8>>) {
+    if let Some((tx, tpl)) = sim.tx.as_ref() {
+        for s in segs {
+            let mut f = tpl[&s.conn].clone();
+            f.seq = s.seq;
+            let pieces: Vec<(u64, u16)> = s.pieces.iter().map(|p| (p.0, p.1 as u16)).collect();
+            out.push(segment_frame(&tx.mem.mem, &f, s.push, &pieces));
+        }
+    }
+}
+
 #[test]
 fn lockstep_with_the_send_model() {
-    run("lock", "", 1, 3000, 1.0);
+    run("lock", "", 1, 3000, 1.0, None);
 }
 
 #[test]
@@ -290,5 +330,78 @@ fn lockstep_under_fetch_backpressure_with_few_slots() {
         2,
         2000,
         0.3,
+        None,
     );
+}
+
+/// The core's segments go through the segment transmit path: frames equal etherparse's.
+#[test]
+fn segments_leave_as_frames_through_the_transmit_path() {
+    run("frames", "", 3, 1200, 1.0, Some(4 << 20));
+}
+
+/// One connection with open windows and MSS 1460 posts 960,000 bytes in one list of 16
+/// entries: the core cuts them into segments and the transmit path sends them back to
+/// back, with no idle clock between the full-size frames (exact, in simulated clocks).
+#[test]
+fn full_size_segments_from_a_list_leave_back_to_back() {
+    let cfg = cfg("");
+    let out = out_dir("rate");
+    let mut sim = SndSim::build(&cfg, &out, None, 9).expect("build");
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut tx = TxSegSim::build(&cfg, &out, None, 4 << 20).expect("tx_seg");
+    rng.fill(&mut tx.mem.mem[..]);
+    tx.mem.latency = 40;
+    let mut f = random_fields(&mut rng);
+    f.ipv6 = false;
+    f.vlan = None;
+    f.local_ip &= 0xFFFF_FFFF;
+    f.remote_ip &= 0xFFFF_FFFF;
+    let (h, ctx) = (7u16, 0x1234u32);
+    sim.tx = Some((tx, [(h, f)].into_iter().collect()));
+    let t = Tcp {
+        snd_una: 1000,
+        snd_nxt: 1000,
+        snd_wnd: 4_000_000,
+        cwnd: 4_000_000,
+        eff_mss: 1460,
+        ..Tcp::default()
+    };
+    let mut r = SndRef::new(&cfg);
+    sim.activate(h, ctx, &t).unwrap();
+    r.activate(h, ctx, &t);
+    let l = SendList {
+        handle: h,
+        host_ctx: ctx,
+        list_tag: 1,
+        push: true,
+        sg: (0..16)
+            .map(|i| SgEntry {
+                addr: i * 200_000 + 3,
+                len: 60_000,
+            })
+            .collect(),
+    };
+    let start = sim.tx.as_ref().unwrap().0.model.cycles();
+    sim.post(&l).unwrap();
+    r.post(&l);
+    let mut want = Vec::new();
+    expect_frames(&sim, &r.out.segments, &mut want);
+    compare(&mut sim.out, &mut r.out, "post").unwrap();
+    let (tx, _) = sim.tx.as_mut().unwrap();
+    tx.run_until(want.len()).unwrap();
+    tx.check(&want).unwrap();
+    let fr = tx.sink.frames();
+    let full = &fr[..fr.len() - 1];
+    let beats: u64 = full.iter().map(|x| x.beats).sum();
+    let span = full[full.len() - 1].last_cycle - full[0].first_cycle + 1;
+    eprintln!(
+        "{} segments of 1460 B cut from one list and sent: {beats} beats in {span} clocks, \
+         first frame {} clocks after the list's header, {:.2} payload bits per clock",
+        full.len(),
+        full[0].first_cycle - start,
+        (1460 * 8 * full.len()) as f64 / span as f64
+    );
+    assert_eq!(fr.len(), 658);
+    assert_eq!(span, beats, "idle clocks between full-size frames");
 }
