@@ -748,6 +748,123 @@ pub fn measure_tx(
     Ok(vec![tx])
 }
 
+/// The send fast path core feeding the segment transmit path (`snd_core` + `tx_seg`,
+/// clock for clock, under Verilator, RTL under `out`): one connection with open windows
+/// and MSS 1,460 posts a sixteenth of `params.frames` segments' worth of data as one
+/// send list of 16 entries per run (contiguous memory cut at unaligned points); the core
+/// cuts the segments, the fetch unit reads them with 40 clocks of latency, and each
+/// frame must equal etherparse's; then one ACK completes the list (its SEND_DONE is
+/// checked).
+pub fn measure_snd(
+    cfg: &Resolved,
+    out: &Path,
+    params: &BenchParams,
+    progress: bool,
+) -> Result<Vec<Workload>> {
+    const MSS: usize = 1460;
+    const BASE: usize = 4096;
+    const H: u16 = 5;
+    let n = (params.frames / 16).max(2) as usize;
+    if progress {
+        eprintln!("snd_core + tx_seg: {n} segments of {MSS} bytes cut from send lists...");
+    }
+    let mut sim = crate::snd::SndSim::build(cfg, out, None, 5)?;
+    let mut tx = crate::tx::TxSegSim::build(cfg, out, None, BASE + n * MSS + 64)?;
+    tx.mem.latency = 40;
+    for (i, b) in tx.mem.mem.iter_mut().enumerate() {
+        *b = (i * 7 + i / 509) as u8;
+    }
+    let tpl = host_model::rcv::AckFields {
+        dst_mac: 0x02_00_00_00_00_02,
+        src_mac: 0x02_00_00_00_00_01,
+        vlan: None,
+        ipv6: false,
+        local_ip: 0x0A00_0001,
+        remote_ip: 0x0A00_0002,
+        ttl: 64,
+        tos: 0,
+        flow_label: 0,
+        ip_id: 0,
+        local_port: 5001,
+        remote_port: 40000,
+        seq: 0,
+        ack: 1,
+        window: 512,
+    };
+    let una = 1u32;
+    let frames: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            let mut f = tpl.clone();
+            f.seq = una.wrapping_add((i * MSS) as u32);
+            let piece = [((BASE + i * MSS) as u64, MSS as u16)];
+            crate::tx::segment_frame(&tx.mem.mem, &f, false, &piece)
+        })
+        .collect();
+    sim.tx = Some((tx, [(H, tpl)].into_iter().collect()));
+    let t = host_model::proto::Tcp {
+        snd_una: una as u64,
+        snd_nxt: una as u64,
+        snd_wnd: 1 << 30,
+        cwnd: 1 << 30,
+        eff_mss: MSS as u64,
+        // The ACK after each run advertises 65,535 << 14: the window stays open.
+        snd_wscale: 14,
+        wscale_ok: 1,
+        ..Default::default()
+    };
+    sim.activate(H, 0, &t)?;
+    let bpb = cfg.keep_width as u64;
+    let mut next = 0usize;
+    let w = measure_runs(
+        "snd_core+tx_seg send lists, 1460-byte segments",
+        &frames,
+        bpb,
+        |chunk| {
+            let (first, len) = (next, chunk.len() * MSS);
+            let start = BASE + first * MSS;
+            let k = 16.min(len);
+            let cuts: Vec<usize> = (0..=k)
+                .map(|j| if j == k { len } else { j * (len / k) + j % 3 })
+                .collect();
+            let l = host_model::proto::SendList {
+                handle: H,
+                host_ctx: 0,
+                list_tag: first as u32,
+                push: false,
+                sg: cuts
+                    .windows(2)
+                    .map(|c| host_model::proto::SgEntry {
+                        addr: (start + c[0]) as u64,
+                        len: (c[1] - c[0]) as u32,
+                    })
+                    .collect(),
+            };
+            let c0 = sim.tx.as_ref().map_or(0, |t| t.0.model.cycles());
+            sim.post(&l)?;
+            let (tx, _) = sim.tx.as_mut().expect("coupled");
+            tx.run_until(first + chunk.len())?;
+            let c1 = tx.model.cycles();
+            let got = &tx.sink.frames()[first..];
+            let res = (
+                got.iter().map(|f| f.data.clone()).collect(),
+                got.iter().map(|f| (f.first_cycle, f.last_cycle)).collect(),
+                c1 - c0,
+            );
+            next += chunk.len();
+            let end = una.wrapping_add((next * MSS) as u32);
+            sim.ack(H, end, 65535, 0, 0)?;
+            let done = std::mem::take(&mut sim.out.dones);
+            anyhow::ensure!(
+                done.len() == 1 && done[0].acked as usize == len,
+                "SEND_DONE of the run: {done:?}"
+            );
+            sim.out = Default::default();
+            Ok(res)
+        },
+    )?;
+    Ok(vec![w])
+}
+
 // ------------------------------------------------------------- synthesis reports
 
 /// Read every `synth-*.json` under `reports_dir`. When several files hold the same
@@ -1672,6 +1789,9 @@ pub fn run_bench(
     measurements
         .engine
         .extend(measure_tx(cfg, out, params, progress)?);
+    measurements
+        .engine
+        .extend(measure_snd(cfg, out, params, progress)?);
     let reports = out.join("reports");
     let synth = find_synth_reports(&reports, cfg, synth_args);
     let report = BenchReport::new(cfg, measurements, synth);

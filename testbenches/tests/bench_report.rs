@@ -165,6 +165,15 @@ fn bench_report_from_a_small_run_and_a_synthetic_synth_report() {
     assert_eq!(tx.frames, FRAMES / 16);
     assert_eq!(tx.idle_cycles_between_frames, 0, "{tx:?}");
     assert_eq!(tx.span_cycles, tx.beats, "{tx:?}");
+    // The send core cutting send lists into segments for it keeps that rate.
+    let snd = m
+        .engine
+        .iter()
+        .find(|w| w.name == "snd_core+tx_seg send lists, 1460-byte segments")
+        .expect("snd_core row");
+    assert_eq!(snd.frames, FRAMES / 16);
+    assert_eq!(snd.idle_cycles_between_frames, 0, "{snd:?}");
+    assert_eq!(snd.span_cycles, snd.beats, "{snd:?}");
 
     // The receive engine top: 64-byte frames (past the fast path) land in ring buffers
     // at line rate too, after one gap of at most 2 clocks behind the first frame of the
