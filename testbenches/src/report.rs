@@ -681,6 +681,27 @@ pub fn measure_dma(
     Ok(vec![write, read])
 }
 
+/// The header of the transmit benches' segments: IPv4, untagged, SEQ 0.
+fn bench_tcp_fields() -> host_model::rcv::AckFields {
+    host_model::rcv::AckFields {
+        dst_mac: 0x02_00_00_00_00_02,
+        src_mac: 0x02_00_00_00_00_01,
+        vlan: None,
+        ipv6: false,
+        local_ip: 0x0A00_0001,
+        remote_ip: 0x0A00_0002,
+        ttl: 64,
+        tos: 0,
+        flow_label: 0,
+        ip_id: 0,
+        local_port: 5001,
+        remote_port: 40000,
+        seq: 0,
+        ack: 1,
+        window: 512,
+    }
+}
+
 /// The segment transmit path (`tx_seg`: fetch unit, DMA read engine, frame generator)
 /// under Verilator (RTL under `out`): a sixteenth of `params.frames` IPv4 segments of
 /// 1,460 payload bytes, each gathered from three unaligned pieces of host memory with
@@ -705,21 +726,9 @@ pub fn measure_tx(
         *b = (i * 13 + i / 251) as u8;
     }
     let fields = |i: usize| host_model::rcv::AckFields {
-        dst_mac: 0x02_00_00_00_00_02,
-        src_mac: 0x02_00_00_00_00_01,
-        vlan: None,
-        ipv6: false,
-        local_ip: 0x0A00_0001,
-        remote_ip: 0x0A00_0002,
-        ttl: 64,
-        tos: 0,
-        flow_label: 0,
         ip_id: i as u16,
-        local_port: 5001,
-        remote_port: 40000,
         seq: (i as u32).wrapping_mul(u32::from(MSS)),
-        ack: 1,
-        window: 512,
+        ..bench_tcp_fields()
     };
     let pieces = |i: usize| {
         let a = 5 + i as u64 * STRIDE;
@@ -774,23 +783,7 @@ pub fn measure_snd(
     for (i, b) in tx.mem.mem.iter_mut().enumerate() {
         *b = (i * 7 + i / 509) as u8;
     }
-    let tpl = host_model::rcv::AckFields {
-        dst_mac: 0x02_00_00_00_00_02,
-        src_mac: 0x02_00_00_00_00_01,
-        vlan: None,
-        ipv6: false,
-        local_ip: 0x0A00_0001,
-        remote_ip: 0x0A00_0002,
-        ttl: 64,
-        tos: 0,
-        flow_label: 0,
-        ip_id: 0,
-        local_port: 5001,
-        remote_port: 40000,
-        seq: 0,
-        ack: 1,
-        window: 512,
-    };
+    let tpl = bench_tcp_fields();
     let una = 1u32;
     let frames: Vec<Vec<u8>> = (0..n)
         .map(|i| {
