@@ -46,8 +46,8 @@
 //! around the offload core take these commands whole and answer them themselves; the
 //! offload core never sees them. RCVLIST and WINUPDATE belong to the receive fast
 //! path ([`crate::rcv`], in the RTL), SENDLIST to the send fast path ([`crate::snd`],
-//! modelled, not in the RTL yet: the RTL answers it, like 0x0C-0x0F, with ERROR
-//! (`BAD_OPCODE`)).
+//! whose core is in the RTL (`hdl::snd_core`) but not yet behind the engine's command
+//! path: the engine answers it, like 0x0C-0x0F, with ERROR (`BAD_OPCODE`)).
 //!
 //! ### Receive ring (slow path, A2, M10)
 //! The host posts buffers with RXBUF; the engine keeps up to [`RX_RING_SLOTS`] of them

@@ -5,7 +5,8 @@
 //! The per-connection state and its rules live here ([`SndConn`]); the fast path model
 //! ([`crate::rcv::RcvModel`]) owns one per offloaded connection, feeds it the ACK field
 //! of every fast-path segment, its commands and the time, and builds the frames. It is
-//! the golden reference of the transmit block; the RTL does not have it yet.
+//! the golden reference of the RTL send core (`hdl::snd_core`, checked in lockstep by
+//! `testbenches/tests/snd_core.rs`), which is not yet inside the engine.
 //!
 //! # Send lists (SENDLIST, 0x0B)
 //! A send list is data to send on an offloaded connection, as scatter-gather entries
