@@ -108,20 +108,25 @@ pub enum SState {
     PChk,
     PEnt,
     PFin,
+    A0,
     A1,
     A2,
     ADiv,
     ADF,
     A3,
     CmpA,
+    CmpW,
     CmpD,
+    Pm0,
     Pm,
     WA,
+    WB,
     WD,
     WSeg,
     Fin,
     FResp,
     FLA,
+    FLW,
     FLD,
     TChk,
 }
@@ -318,6 +323,39 @@ pub struct SndCore<const CB: usize, const CB4: usize> {
     w_i: DFF<Bits<5>>,
     w_psh: DFF<Bit>,
     w_rtx: DFF<Bit>,
+    // Pipeline registers (timing): the next segment's values, a slot's piece, a
+    // list's completion, an ACK's decisions, the RTO.
+    q_rto: DFF<Bits<32>>,
+    p_rgo: DFF<Bit>,
+    p_rclr: DFF<Bit>,
+    p_rlen: DFF<Bits<32>>,
+    p_ngo: DFF<Bit>,
+    p_nlen: DFF<Bits<32>>,
+    p_nmax: DFF<Bits<32>>,
+    p_f0: DFF<Bit>,
+    q_ee: DFF<Bits<32>>,
+    q_pa: DFF<Bits<64>>,
+    q_n: DFF<Bits<32>>,
+    q_ov: DFF<Bit>,
+    q_fin: DFF<Bit>,
+    q_ps: DFF<Bit>,
+    q_lr: DFF<Bits<69>>,
+    q_lend: DFF<Bits<32>>,
+    q_done: DFF<Bit>,
+    q_ua: DFF<Bits<32>>,
+    q_us: DFF<Bits<32>>,
+    q_bad: DFF<Bit>,
+    q_wup: DFF<Bit>,
+    q_new: DFF<Bit>,
+    q_tm: DFF<Bit>,
+    q_dup: DFF<Bit>,
+    q_dup1: DFF<Bits<8>>,
+    q_recok: DFF<Bit>,
+    q_ass: DFF<Bits<32>>,
+    q_cwm: DFF<Bits<32>>,
+    q_d2: DFF<Bits<32>>,
+    q_r: DFF<Bits<32>>,
+    q_wsc: DFF<Bits<32>>,
     // Clock.
     tdiv: DFF<Bits<32>>,
     tick: DFF<Bits<32>>,
@@ -615,6 +653,37 @@ impl<const CB: usize, const CB4: usize> SndCore<CB, CB4> {
             w_i: Default::default(),
             w_psh: Default::default(),
             w_rtx: Default::default(),
+            q_rto: Default::default(),
+            p_rgo: Default::default(),
+            p_rclr: Default::default(),
+            p_rlen: Default::default(),
+            p_ngo: Default::default(),
+            p_nlen: Default::default(),
+            p_nmax: Default::default(),
+            p_f0: Default::default(),
+            q_ee: Default::default(),
+            q_pa: Default::default(),
+            q_n: Default::default(),
+            q_ov: Default::default(),
+            q_fin: Default::default(),
+            q_ps: Default::default(),
+            q_lr: Default::default(),
+            q_lend: Default::default(),
+            q_done: Default::default(),
+            q_ua: Default::default(),
+            q_us: Default::default(),
+            q_bad: Default::default(),
+            q_wup: Default::default(),
+            q_new: Default::default(),
+            q_tm: Default::default(),
+            q_dup: Default::default(),
+            q_dup1: Default::default(),
+            q_recok: Default::default(),
+            q_ass: Default::default(),
+            q_cwm: Default::default(),
+            q_d2: Default::default(),
+            q_r: Default::default(),
+            q_wsc: Default::default(),
             tdiv: Default::default(),
             tick: Default::default(),
             sw_i: Default::default(),
@@ -752,7 +821,9 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             e_len, e_acked, p_ok, p_st, p_i, p_sum, plr_v, plr_st, fl_v, m_i, m_a, m_b, m_c, m_p2,
             m_pc, dv_i, dv_x, dv_r, dv_q, w_seq, w_len, w_end, w_cur, w_es, w_i, w_psh, w_rtx,
             tdiv, tick, sw_i, sw_c, n_segs, n_bytes, n_rtx, n_rtxb, n_fast, n_part, n_dup, n_new,
-            n_bad, n_rtt, n_done, n_fl, n_to
+            n_bad, n_rtt, n_done, n_fl, n_to, q_rto, p_rgo, p_rclr, p_rlen, p_ngo, p_nlen, p_nmax,
+            p_f0, q_ee, q_pa, q_n, q_ov, q_fin, q_ps, q_lr, q_lend, q_done, q_ua, q_us, q_bad,
+            q_wup, q_new, q_tm, q_dup, q_dup1, q_recok, q_ass, q_cwm, q_d2, q_r, q_wsc
         );
         clock!(self, clock, pcq, sgq, sdq, upq, dueq);
         self.pcq.reset.next = self.reset.val();
@@ -815,7 +886,8 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         }
         self.pend.next = (self.c.q.val().una != self.c.q.val().qend)
             | (self.c.q.val().una != self.c.q.val().max);
-        self.dl_new.next = self.tick.q.val() + self.rto.val();
+        self.q_rto.d.next = self.rto.val();
+        self.dl_new.next = self.tick.q.val() + self.q_rto.q.val();
         self.used.next = self.c.q.val().st - self.c.q.val().sh;
         self.fit.next = (bit_cast::<17, 5>(self.used.val()) + bit_cast::<17, 16>(self.e_n.q.val()))
             <= self.k_sg.val();
@@ -866,16 +938,17 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         if self.s_r0.val() > 0x0FFF_FFFF {
             self.s_r.next = 0x0FFF_FFFF.into();
         }
-        self.s_r3.next = self.s_r.val() << 3;
-        self.s_r1.next = self.s_r.val() << 1;
-        self.s_err.next = self.s_r.val() - self.s_s.val();
-        if self.s_s.val() > self.s_r.val() {
-            self.s_err.next = self.s_s.val() - self.s_r.val();
+        self.s_r3.next = self.q_r.q.val() << 3;
+        self.s_r1.next = self.q_r.q.val() << 1;
+        self.s_err.next = self.q_r.q.val() - self.s_s.val();
+        if self.s_s.val() > self.q_r.q.val() {
+            self.s_err.next = self.s_s.val() - self.q_r.q.val();
         }
         self.s_sa.next = self.c.q.val().srtt8 - self.s_s.val();
         self.s_q.next = self.c.q.val().rttvar4 >> 2;
         self.s_vb.next = self.c.q.val().rttvar4 - self.s_q.val();
-        self.s_srtt.next = bit_cast::<33, 32>(self.s_sa.val()) + bit_cast::<33, 32>(self.s_r.val());
+        self.s_srtt.next =
+            bit_cast::<33, 32>(self.s_sa.val()) + bit_cast::<33, 32>(self.q_r.q.val());
         self.s_rv.next = bit_cast::<33, 32>(self.s_vb.val()) + bit_cast::<33, 32>(self.s_err.val());
         // Congestion window after new data is acknowledged (`e_acked` bytes).
         self.p_sub.next = 0.into();
@@ -952,13 +1025,14 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             self.w_n.next = self.w_ee.val() - self.w_cur.q.val();
         }
         self.w_pa.next = self.sl.val().get_bits::<64>(0) + bit_cast::<64, 32>(self.d9.val());
-        self.cur_n.next = self.w_cur.q.val() + self.w_n.val();
-        self.w_fin.next = self.w_ov.val() & (self.cur_n.val() == self.w_end.q.val());
+        self.cur_n.next = self.w_cur.q.val() + self.q_n.q.val();
+        // The piece reaches the segment's end when the slot does.
+        self.w_fin.next = self.w_ov.val() & !self.d12.val().get_bit(31);
         self.w_ps.next =
             self.sl.val().get_bit(96) & self.d13.val().get_bit(31) & !self.d14.val().get_bit(31);
-        self.pc_w.next = bit_cast::<77, 64>(self.w_pa.val())
-            | (bit_cast::<77, 12>(self.w_n.val().get_bits::<12>(0)) << 64);
-        if self.w_fin.val() {
+        self.pc_w.next = bit_cast::<77, 64>(self.q_pa.q.val())
+            | (bit_cast::<77, 12>(self.q_n.q.val().get_bits::<12>(0)) << 64);
+        if self.q_fin.q.val() {
             self.pc_w.next = self.pc_w.val() | self.k_last.val();
         }
         self.meta.next = bit_cast::<64, 32>(self.w_seq.q.val())
@@ -1004,9 +1078,9 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         }
         self.sd_w.next = bit_cast::<145, 16>(self.e_conn.q.val())
             | (bit_cast::<145, 32>(self.c.q.val().ctx) << 16)
-            | (bit_cast::<145, 32>(self.lr.val().get_bits::<32>(0)) << 48)
-            | (bit_cast::<145, 32>(self.l_len.val()) << 80)
-            | (bit_cast::<145, 32>(self.l_len.val()) << 112);
+            | (bit_cast::<145, 32>(self.q_lr.q.val().get_bits::<32>(0)) << 48)
+            | (bit_cast::<145, 32>(self.q_lr.q.val().get_bits::<32>(32)) << 80)
+            | (bit_cast::<145, 32>(self.q_lr.q.val().get_bits::<32>(32)) << 112);
         self.sdq.data_in.next = self.sd_w.val();
         self.sdq.write.next = false;
 
@@ -1096,7 +1170,7 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         self.m_fl_rttvar.next = self.c.q.val().rttvar4;
         self.m_fl_dup.next = self.c.q.val().dup;
         self.m_fl_rtxc.next = self.c.q.val().rtxc;
-        self.m_fl_rto.next = self.rto.val();
+        self.m_fl_rto.next = self.q_rto.q.val();
 
         // ---- Context memory: written back at the end of an event.
         self.ctx_ram.read_address.next = self.e_conn.q.val().get_bits::<CB>(0);
@@ -1261,7 +1335,7 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 }
                 SEv::Ack => {
                     if self.c.q.val().active & self.conn_ok.val() {
-                        self.ms.d.next = SState::A1;
+                        self.ms.d.next = SState::A0;
                     } else {
                         self.ms.d.next = SState::Idle;
                     }
@@ -1310,21 +1384,39 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                     }
                 }
             }
+            SState::A0 => {
+                self.q_bad.d.next = self.a_bad.val();
+                self.q_wup.d.next = self.a_wup.val();
+                self.q_new.d.next = self.a_new.val();
+                self.q_tm.d.next = self.a_tm.val();
+                self.q_dup.d.next = self.a_dup.val();
+                self.q_dup1.d.next = self.a_dup1.val();
+                self.q_recok.d.next = self.a_rec_ok.val();
+                self.q_ass.d.next = self.a_ss.val();
+                self.q_cwm.d.next = self.cw_mss.val().get_bits::<32>(0);
+                if self.cw_mss.val() > 0x7FFF_FFFF {
+                    self.q_cwm.d.next = 0x7FFF_FFFF.into();
+                }
+                self.q_d2.d.next = self.d2.val();
+                self.q_r.d.next = self.s_r.val();
+                self.q_wsc.d.next = self.a_wsc.val();
+                self.ms.d.next = SState::A1;
+            }
             SState::A1 => {
-                if self.a_bad.val() {
+                if self.q_bad.q.val() {
                     self.n_bad.d.next = self.n_bad.q.val() + 1;
-                    self.ms.d.next = SState::Pm;
+                    self.ms.d.next = SState::Pm0;
                 } else {
-                    if self.a_wup.val() {
-                        self.c.d.next.wnd = self.a_wsc.val();
+                    if self.q_wup.q.val() {
+                        self.c.d.next.wnd = self.q_wsc.q.val();
                         self.c.d.next.wl1 = self.e_seq.q.val();
                         self.c.d.next.wl2 = self.e_ack.q.val();
                     }
-                    if self.a_new.val() {
-                        self.e_acked.d.next = self.d2.val();
+                    if self.q_new.q.val() {
+                        self.e_acked.d.next = self.q_d2.q.val();
                         self.n_new.d.next = self.n_new.q.val() + 1;
                         self.c.d.next.una = self.e_ack.q.val();
-                        if self.a_tm.val() {
+                        if self.q_tm.q.val() {
                             self.n_rtt.d.next = self.n_rtt.q.val() + 1;
                             self.c.d.next.tmv = false;
                             if self.c.q.val().srtt8 == 0 {
@@ -1342,26 +1434,23 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                             }
                         }
                         self.ms.d.next = SState::A2;
-                    } else if self.a_dup.val() {
+                    } else if self.q_dup.q.val() {
                         self.n_dup.d.next = self.n_dup.q.val() + 1;
-                        self.c.d.next.dup = self.a_dup1.val();
+                        self.c.d.next.dup = self.q_dup1.q.val();
                         if self.c.q.val().inrec {
-                            self.c.d.next.cwnd = self.cw_mss.val().get_bits::<32>(0);
-                            if self.cw_mss.val() > 0x7FFF_FFFF {
-                                self.c.d.next.cwnd = 0x7FFF_FFFF.into();
-                            }
-                        } else if (self.a_dup1.val() == 3) & self.a_rec_ok.val() {
+                            self.c.d.next.cwnd = self.q_cwm.q.val();
+                        } else if (self.q_dup1.q.val() == 3) & self.q_recok.q.val() {
                             self.n_fast.d.next = self.n_fast.q.val() + 1;
-                            self.c.d.next.ssthresh = self.a_ss.val();
+                            self.c.d.next.ssthresh = self.q_ass.q.val();
                             self.c.d.next.recover = self.c.q.val().max;
                             self.c.d.next.recv = true;
-                            self.c.d.next.cwnd = self.a_ss.val() + self.m3.val();
+                            self.c.d.next.cwnd = self.q_ass.q.val() + self.m3.val();
                             self.c.d.next.inrec = true;
                             self.c.d.next.rtxp = true;
                         }
-                        self.ms.d.next = SState::Pm;
+                        self.ms.d.next = SState::Pm0;
                     } else {
-                        self.ms.d.next = SState::Pm;
+                        self.ms.d.next = SState::Pm0;
                     }
                 }
             }
@@ -1425,24 +1514,40 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             }
             SState::CmpA => {
                 if self.c.q.val().lh == self.c.q.val().lt {
-                    self.ms.d.next = SState::Pm;
+                    self.ms.d.next = SState::Pm0;
                 } else {
-                    self.ms.d.next = SState::CmpD;
+                    self.ms.d.next = SState::CmpW;
                 }
             }
+            SState::CmpW => {
+                self.q_lr.d.next = self.lr.val();
+                self.q_lend.d.next = self.l_end.val();
+                self.q_done.d.next = self.l_done.val();
+                self.ms.d.next = SState::CmpD;
+            }
             SState::CmpD => {
-                if self.l_done.val() {
+                if self.q_done.q.val() {
                     if !self.sdq.full.val() {
                         self.sdq.write.next = true;
                         self.n_done.d.next = self.n_done.q.val() + 1;
-                        self.c.d.next.head = self.l_end.val();
-                        self.c.d.next.sh = self.c.q.val().sh + self.lr.val().get_bits::<5>(64);
+                        self.c.d.next.head = self.q_lend.q.val();
+                        self.c.d.next.sh = self.c.q.val().sh + self.q_lr.q.val().get_bits::<5>(64);
                         self.c.d.next.lh = self.c.q.val().lh + 1;
                         self.ms.d.next = SState::CmpA;
                     }
                 } else {
-                    self.ms.d.next = SState::Pm;
+                    self.ms.d.next = SState::Pm0;
                 }
+            }
+            SState::Pm0 => {
+                self.p_rgo.d.next = self.r_go.val();
+                self.p_rclr.d.next = self.c.q.val().rtxp & (self.r_len.val() == 0);
+                self.p_rlen.d.next = self.r_len.val();
+                self.p_ngo.d.next = self.n_go.val();
+                self.p_nlen.d.next = self.n_len.val();
+                self.p_nmax.d.next = self.n_max.val();
+                self.p_f0.d.next = self.flight.val() == 0;
+                self.ms.d.next = SState::Pm;
             }
             SState::Pm => {
                 self.w_es.d.next = self.c.q.val().head;
@@ -1450,40 +1555,40 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 self.w_psh.d.next = false;
                 if self.c.q.val().stopped {
                     self.ms.d.next = SState::Fin;
-                } else if self.r_go.val() {
+                } else if self.p_rgo.q.val() {
                     self.c.d.next.rtxp = false;
                     self.c.d.next.tmv = false;
                     if self.c.q.val().rtxc != 255 {
                         self.c.d.next.rtxc = self.c.q.val().rtxc + 1;
                     }
                     self.n_rtx.d.next = self.n_rtx.q.val() + 1;
-                    self.n_rtxb.d.next = self.n_rtxb.q.val() + self.r_len.val();
+                    self.n_rtxb.d.next = self.n_rtxb.q.val() + self.p_rlen.q.val();
                     self.w_seq.d.next = self.c.q.val().una;
-                    self.w_len.d.next = self.r_len.val();
-                    self.w_end.d.next = self.c.q.val().una + self.r_len.val();
+                    self.w_len.d.next = self.p_rlen.q.val();
+                    self.w_end.d.next = self.c.q.val().una + self.p_rlen.q.val();
                     self.w_cur.d.next = self.c.q.val().una;
                     self.w_rtx.d.next = true;
                     self.ms.d.next = SState::WA;
                 } else {
-                    if self.c.q.val().rtxp & (self.r_len.val() == 0) {
+                    if self.p_rclr.q.val() {
                         self.c.d.next.rtxp = false;
                     }
-                    if self.n_go.val() {
-                        self.c.d.next.max = self.n_max.val();
-                        if self.flight.val() == 0 {
+                    if self.p_ngo.q.val() {
+                        self.c.d.next.max = self.p_nmax.q.val();
+                        if self.p_f0.q.val() {
                             self.c.d.next.dlv = true;
                             self.c.d.next.dl = self.dl_new.val();
                         }
                         if !self.c.q.val().tmv {
                             self.c.d.next.tmv = true;
-                            self.c.d.next.tm_end = self.n_max.val();
+                            self.c.d.next.tm_end = self.p_nmax.q.val();
                             self.c.d.next.tm_sent = self.tick.q.val();
                         }
                         self.n_segs.d.next = self.n_segs.q.val() + 1;
-                        self.n_bytes.d.next = self.n_bytes.q.val() + self.n_len.val();
+                        self.n_bytes.d.next = self.n_bytes.q.val() + self.p_nlen.q.val();
                         self.w_seq.d.next = self.c.q.val().max;
-                        self.w_len.d.next = self.n_len.val();
-                        self.w_end.d.next = self.n_max.val();
+                        self.w_len.d.next = self.p_nlen.q.val();
+                        self.w_end.d.next = self.p_nmax.q.val();
                         self.w_cur.d.next = self.c.q.val().max;
                         self.w_rtx.d.next = false;
                         self.ms.d.next = SState::WA;
@@ -1493,20 +1598,29 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 }
             }
             SState::WA => {
+                self.ms.d.next = SState::WB;
+            }
+            SState::WB => {
+                self.q_ee.d.next = self.w_ee.val();
+                self.q_pa.d.next = self.w_pa.val();
+                self.q_n.d.next = self.w_n.val();
+                self.q_ov.d.next = self.w_ov.val();
+                self.q_fin.d.next = self.w_fin.val();
+                self.q_ps.d.next = self.w_ps.val();
                 self.ms.d.next = SState::WD;
             }
             SState::WD => {
-                if !(self.w_ov.val() & self.pcq.full.val()) {
-                    if self.w_ov.val() {
+                if !(self.q_ov.q.val() & self.pcq.full.val()) {
+                    if self.q_ov.q.val() {
                         self.pcq.write.next = true;
                         self.w_cur.d.next = self.cur_n.val();
                     }
-                    if self.w_ps.val() {
+                    if self.q_ps.q.val() {
                         self.w_psh.d.next = true;
                     }
-                    self.w_es.d.next = self.w_ee.val();
+                    self.w_es.d.next = self.q_ee.q.val();
                     self.w_i.d.next = self.w_i.q.val() + 1;
-                    if self.w_fin.val() | (self.w_i.q.val() + 1 == self.c.q.val().st) {
+                    if self.q_fin.q.val() | (self.w_i.q.val() + 1 == self.c.q.val().st) {
                         self.ms.d.next = SState::WSeg;
                     } else {
                         self.ms.d.next = SState::WA;
@@ -1516,7 +1630,7 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             SState::WSeg => {
                 if !self.sgq.full.val() {
                     self.sgq.write.next = true;
-                    self.ms.d.next = SState::Pm;
+                    self.ms.d.next = SState::Pm0;
                 }
             }
             SState::Fin => {
@@ -1539,21 +1653,28 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                     self.c.d.next.dlv = false;
                     self.ms.d.next = SState::Fin;
                 } else {
-                    self.ms.d.next = SState::FLD;
+                    self.ms.d.next = SState::FLW;
                 }
+            }
+            SState::FLW => {
+                self.q_lr.d.next = self.lr.val();
+                self.q_lend.d.next = self.l_end.val();
+                self.q_ua.d.next = self.u_a.val();
+                self.q_us.d.next = self.u_s.val();
+                self.ms.d.next = SState::FLD;
             }
             SState::FLD => {
                 self.sd_w.next = bit_cast::<145, 16>(self.e_conn.q.val())
                     | (bit_cast::<145, 32>(self.c.q.val().ctx) << 16)
-                    | (bit_cast::<145, 32>(self.lr.val().get_bits::<32>(0)) << 48)
-                    | (bit_cast::<145, 32>(self.u_a.val()) << 80)
-                    | (bit_cast::<145, 32>(self.u_s.val()) << 112)
+                    | (bit_cast::<145, 32>(self.q_lr.q.val().get_bits::<32>(0)) << 48)
+                    | (bit_cast::<145, 32>(self.q_ua.q.val()) << 80)
+                    | (bit_cast::<145, 32>(self.q_us.q.val()) << 112)
                     | self.k_fl.val();
                 self.sdq.data_in.next = self.sd_w.val();
                 if !self.sdq.full.val() {
                     self.sdq.write.next = true;
                     self.n_fl.d.next = self.n_fl.q.val() + 1;
-                    self.c.d.next.head = self.l_end.val();
+                    self.c.d.next.head = self.q_lend.q.val();
                     self.c.d.next.lh = self.c.q.val().lh + 1;
                     self.ms.d.next = SState::FLA;
                 }
