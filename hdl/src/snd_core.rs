@@ -115,17 +115,20 @@ pub enum SState {
     ADF,
     A3,
     CmpA,
+    CmpR,
     CmpW,
     CmpD,
     Pm0,
     Pm,
     WA,
+    WR,
     WB,
     WD,
     WSeg,
     Fin,
     FResp,
     FLA,
+    FLR,
     FLW,
     FLD,
     TChk,
@@ -356,6 +359,11 @@ pub struct SndCore<const CB: usize, const CB4: usize> {
     q_d2: DFF<Bits<32>>,
     q_r: DFF<Bits<32>>,
     q_wsc: DFF<Bits<32>>,
+    /// The memories' outputs, registered (their read paths cross many block RAMs).
+    q_slr: DFF<Bits<97>>,
+    q_lrr: DFF<Bits<69>>,
+    q_tr: DFF<Bits<33>>,
+    sw_c2: DFF<Bits<CB>>,
     // Clock.
     tdiv: DFF<Bits<32>>,
     tick: DFF<Bits<32>>,
@@ -684,6 +692,10 @@ impl<const CB: usize, const CB4: usize> SndCore<CB, CB4> {
             q_d2: Default::default(),
             q_r: Default::default(),
             q_wsc: Default::default(),
+            q_slr: Default::default(),
+            q_lrr: Default::default(),
+            q_tr: Default::default(),
+            sw_c2: Default::default(),
             tdiv: Default::default(),
             tick: Default::default(),
             sw_i: Default::default(),
@@ -823,7 +835,8 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             tdiv, tick, sw_i, sw_c, n_segs, n_bytes, n_rtx, n_rtxb, n_fast, n_part, n_dup, n_new,
             n_bad, n_rtt, n_done, n_fl, n_to, q_rto, p_rgo, p_rclr, p_rlen, p_ngo, p_nlen, p_nmax,
             p_f0, q_ee, q_pa, q_n, q_ov, q_fin, q_ps, q_lr, q_lend, q_done, q_ua, q_us, q_bad,
-            q_wup, q_new, q_tm, q_dup, q_dup1, q_recok, q_ass, q_cwm, q_d2, q_r, q_wsc
+            q_wup, q_new, q_tm, q_dup, q_dup1, q_recok, q_ass, q_cwm, q_d2, q_r, q_wsc, q_slr,
+            q_lrr, q_tr, sw_c2
         );
         clock!(self, clock, pcq, sgq, sdq, upq, dueq);
         self.pcq.reset.next = self.reset.val();
@@ -1009,7 +1022,8 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         // ---- Segment walk over the scatter-gather slots.
         self.slot_ram.read_address.next =
             self.base.val() | bit_cast::<CB4, 4>(self.w_i.q.val().get_bits::<4>(0));
-        self.sl.next = self.slot_ram.read_data.val();
+        self.q_slr.d.next = self.slot_ram.read_data.val();
+        self.sl.next = self.q_slr.q.val();
         self.sl_len.next = self.sl.val().get_bits::<32>(64);
         self.w_ee.next = self.w_es.q.val() + self.sl_len.val();
         self.d9.next = self.w_cur.q.val() - self.w_es.q.val();
@@ -1055,7 +1069,8 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         self.lt5.next = self.c.q.val().lt;
         self.list_ram.read_address.next =
             self.base.val() | bit_cast::<CB4, 4>(self.lh5.val().get_bits::<4>(0));
-        self.lr.next = self.list_ram.read_data.val();
+        self.q_lrr.d.next = self.list_ram.read_data.val();
+        self.lr.next = self.q_lrr.q.val();
         self.l_len.next = self.lr.val().get_bits::<32>(32);
         self.l_end.next = self.c.q.val().head + self.l_len.val();
         self.d15.next = self.c.q.val().una - self.l_end.val();
@@ -1120,10 +1135,12 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         self.sw_i.d.next = self.sw_i.q.val() + 1;
         self.sw_c.d.next = self.sw_i.q.val();
         self.tmr_ram.read_address.next = self.sw_i.q.val();
-        self.tr.next = self.tmr_ram.read_data.val();
+        self.q_tr.d.next = self.tmr_ram.read_data.val();
+        self.sw_c2.d.next = self.sw_c.q.val();
+        self.tr.next = self.q_tr.q.val();
         self.d19.next = self.tick.q.val() - self.tr.val().get_bits::<32>(0);
         self.sw_due.next = self.tr.val().get_bit(32) & !self.d19.val().get_bit(31);
-        self.dueq.data_in.next = bit_cast::<16, CB>(self.sw_c.q.val());
+        self.dueq.data_in.next = bit_cast::<16, CB>(self.sw_c2.q.val());
         self.dueq.write.next = self.sw_due.val() & !self.dueq.almost_full.val();
         self.dueq.read.next = false;
         self.upq.data_in.next = self.e_conn.q.val();
@@ -1516,8 +1533,11 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 if self.c.q.val().lh == self.c.q.val().lt {
                     self.ms.d.next = SState::Pm0;
                 } else {
-                    self.ms.d.next = SState::CmpW;
+                    self.ms.d.next = SState::CmpR;
                 }
+            }
+            SState::CmpR => {
+                self.ms.d.next = SState::CmpW;
             }
             SState::CmpW => {
                 self.q_lr.d.next = self.lr.val();
@@ -1598,6 +1618,9 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 }
             }
             SState::WA => {
+                self.ms.d.next = SState::WR;
+            }
+            SState::WR => {
                 self.ms.d.next = SState::WB;
             }
             SState::WB => {
@@ -1653,8 +1676,11 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                     self.c.d.next.dlv = false;
                     self.ms.d.next = SState::Fin;
                 } else {
-                    self.ms.d.next = SState::FLW;
+                    self.ms.d.next = SState::FLR;
                 }
+            }
+            SState::FLR => {
+                self.ms.d.next = SState::FLW;
             }
             SState::FLW => {
                 self.q_lr.d.next = self.lr.val();
