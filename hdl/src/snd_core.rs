@@ -103,6 +103,7 @@ pub enum SState {
     ActM,
     ActR,
     Rd,
+    Rd2,
     Ld,
     Disp,
     PChk,
@@ -329,12 +330,9 @@ pub struct SndCore<const CB: usize, const CB4: usize> {
     // Pipeline registers (timing): the next segment's values, a slot's piece, a
     // list's completion, an ACK's decisions, the RTO.
     q_rto: DFF<Bits<32>>,
-    p_rgo: DFF<Bit>,
     p_rclr: DFF<Bit>,
     p_rlen: DFF<Bits<32>>,
-    p_ngo: DFF<Bit>,
     p_nlen: DFF<Bits<32>>,
-    p_nmax: DFF<Bits<32>>,
     p_f0: DFF<Bit>,
     q_ee: DFF<Bits<32>>,
     q_pa: DFF<Bits<64>>,
@@ -364,6 +362,11 @@ pub struct SndCore<const CB: usize, const CB4: usize> {
     q_lrr: DFF<Bits<69>>,
     q_tr: DFF<Bits<33>>,
     sw_c2: DFF<Bits<CB>>,
+    p_fl: DFF<Bits<32>>,
+    p_have: DFF<Bits<32>>,
+    p_win: DFF<Bits<32>>,
+    p_none: DFF<Bit>,
+    q_ctx: DFF<SndCtx>,
     // Clock.
     tdiv: DFF<Bits<32>>,
     tick: DFF<Bits<32>>,
@@ -421,13 +424,9 @@ pub struct SndCore<const CB: usize, const CB4: usize> {
     ca_add: Signal<Local, Bits<33>>,
     dv_t: Signal<Local, Bits<33>>,
     r_len: Signal<Local, Bits<32>>,
-    r_go: Signal<Local, Bit>,
     n_un: Signal<Local, Bits<32>>,
     n_len: Signal<Local, Bits<32>>,
     n_win: Signal<Local, Bits<32>>,
-    n_use: Signal<Local, Bits<32>>,
-    n_go: Signal<Local, Bit>,
-    n_max: Signal<Local, Bits<32>>,
     sl: Signal<Local, Bits<97>>,
     w_ee: Signal<Local, Bits<32>>,
     w_ov: Signal<Local, Bit>,
@@ -452,6 +451,10 @@ pub struct SndCore<const CB: usize, const CB4: usize> {
     o_pc: Signal<Local, Bits<77>>,
     o_sg: Signal<Local, Bits<76>>,
     o_go: Signal<Local, Bit>,
+    pm_rgo: Signal<Local, Bit>,
+    pm_ngo: Signal<Local, Bit>,
+    pm_nmax: Signal<Local, Bits<32>>,
+    pm_sum: Signal<Local, Bits<33>>,
     lh5: Signal<Local, Bits<5>>,
     lt5: Signal<Local, Bits<5>>,
     act_mss: Signal<Local, Bits<16>>,
@@ -662,12 +665,9 @@ impl<const CB: usize, const CB4: usize> SndCore<CB, CB4> {
             w_psh: Default::default(),
             w_rtx: Default::default(),
             q_rto: Default::default(),
-            p_rgo: Default::default(),
             p_rclr: Default::default(),
             p_rlen: Default::default(),
-            p_ngo: Default::default(),
             p_nlen: Default::default(),
-            p_nmax: Default::default(),
             p_f0: Default::default(),
             q_ee: Default::default(),
             q_pa: Default::default(),
@@ -696,6 +696,11 @@ impl<const CB: usize, const CB4: usize> SndCore<CB, CB4> {
             q_lrr: Default::default(),
             q_tr: Default::default(),
             sw_c2: Default::default(),
+            p_fl: Default::default(),
+            p_have: Default::default(),
+            p_win: Default::default(),
+            p_none: Default::default(),
+            q_ctx: Default::default(),
             tdiv: Default::default(),
             tick: Default::default(),
             sw_i: Default::default(),
@@ -750,13 +755,9 @@ impl<const CB: usize, const CB4: usize> SndCore<CB, CB4> {
             ca_add: Default::default(),
             dv_t: Default::default(),
             r_len: Default::default(),
-            r_go: Default::default(),
             n_un: Default::default(),
             n_len: Default::default(),
             n_win: Default::default(),
-            n_use: Default::default(),
-            n_go: Default::default(),
-            n_max: Default::default(),
             sl: Default::default(),
             w_ee: Default::default(),
             w_ov: Default::default(),
@@ -781,6 +782,10 @@ impl<const CB: usize, const CB4: usize> SndCore<CB, CB4> {
             o_pc: Default::default(),
             o_sg: Default::default(),
             o_go: Default::default(),
+            pm_rgo: Default::default(),
+            pm_ngo: Default::default(),
+            pm_nmax: Default::default(),
+            pm_sum: Default::default(),
             lh5: Default::default(),
             lt5: Default::default(),
             act_mss: Default::default(),
@@ -833,10 +838,10 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             e_len, e_acked, p_ok, p_st, p_i, p_sum, plr_v, plr_st, fl_v, m_i, m_a, m_b, m_c, m_p2,
             m_pc, dv_i, dv_x, dv_r, dv_q, w_seq, w_len, w_end, w_cur, w_es, w_i, w_psh, w_rtx,
             tdiv, tick, sw_i, sw_c, n_segs, n_bytes, n_rtx, n_rtxb, n_fast, n_part, n_dup, n_new,
-            n_bad, n_rtt, n_done, n_fl, n_to, q_rto, p_rgo, p_rclr, p_rlen, p_ngo, p_nlen, p_nmax,
-            p_f0, q_ee, q_pa, q_n, q_ov, q_fin, q_ps, q_lr, q_lend, q_done, q_ua, q_us, q_bad,
-            q_wup, q_new, q_tm, q_dup, q_dup1, q_recok, q_ass, q_cwm, q_d2, q_r, q_wsc, q_slr,
-            q_lrr, q_tr, sw_c2
+            n_bad, n_rtt, n_done, n_fl, n_to, q_rto, p_rclr, p_rlen, p_nlen, p_f0, q_ee, q_pa, q_n,
+            q_ov, q_fin, q_ps, q_lr, q_lend, q_done, q_ua, q_us, q_bad, q_wup, q_new, q_tm, q_dup,
+            q_dup1, q_recok, q_ass, q_cwm, q_d2, q_r, q_wsc, p_fl, p_have, p_win, p_none, q_ctx,
+            q_slr, q_lrr, q_tr, sw_c2
         );
         clock!(self, clock, pcq, sgq, sdq, upq, dueq);
         self.pcq.reset.next = self.reset.val();
@@ -997,10 +1002,6 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
             self.r_len.next = self.mss32.val();
         }
         self.d_have.next = self.c.q.val().qend - self.c.q.val().una;
-        self.r_go.next = self.c.q.val().rtxp
-            & (self.r_len.val() != 0)
-            & !self.d_have.val().get_bit(31)
-            & (self.d_have.val() >= self.r_len.val());
         self.n_un.next = self.c.q.val().qend - self.c.q.val().max;
         self.n_len.next = self.n_un.val();
         if self.mss32.val() < self.n_un.val() {
@@ -1010,14 +1011,16 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
         if self.c.q.val().cwnd < self.c.q.val().wnd {
             self.n_win.next = self.c.q.val().cwnd;
         }
-        self.n_use.next = 0.into();
-        if self.n_win.val() > self.flight.val() {
-            self.n_use.next = self.n_win.val() - self.flight.val();
-        }
-        self.n_go.next = (self.n_un.val() != 0)
-            & !self.n_un.val().get_bit(31)
-            & (self.n_len.val() <= self.n_use.val());
-        self.n_max.next = self.c.q.val().max + self.n_len.val();
+
+        self.pm_rgo.next = self.c.q.val().rtxp
+            & (self.p_rlen.q.val() != 0)
+            & !self.p_have.q.val().get_bit(31)
+            & (self.p_have.q.val() >= self.p_rlen.q.val());
+        self.pm_sum.next =
+            bit_cast::<33, 32>(self.p_fl.q.val()) + bit_cast::<33, 32>(self.p_nlen.q.val());
+        self.pm_ngo.next =
+            !self.p_none.q.val() & (self.pm_sum.val() <= bit_cast::<33, 32>(self.p_win.q.val()));
+        self.pm_nmax.next = self.c.q.val().max + self.p_nlen.q.val();
 
         // ---- Segment walk over the scatter-gather slots.
         self.slot_ram.read_address.next =
@@ -1191,6 +1194,7 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
 
         // ---- Context memory: written back at the end of an event.
         self.ctx_ram.read_address.next = self.e_conn.q.val().get_bits::<CB>(0);
+        self.q_ctx.d.next = self.ctx_ram.read_data.val();
         self.wr.next = false;
         self.wr_data.next = self.c.q.val();
         self.wa.next = self.e_conn.q.val().get_bits::<CB>(0);
@@ -1330,10 +1334,13 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 self.ms.d.next = SState::Fin;
             }
             SState::Rd => {
+                self.ms.d.next = SState::Rd2;
+            }
+            SState::Rd2 => {
                 self.ms.d.next = SState::Ld;
             }
             SState::Ld => {
-                self.c.d.next = self.ctx_ram.read_data.val();
+                self.c.d.next = self.q_ctx.q.val();
                 self.ms.d.next = SState::Disp;
             }
             SState::Disp => match self.ev.q.val() {
@@ -1560,13 +1567,14 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 }
             }
             SState::Pm0 => {
-                self.p_rgo.d.next = self.r_go.val();
                 self.p_rclr.d.next = self.c.q.val().rtxp & (self.r_len.val() == 0);
                 self.p_rlen.d.next = self.r_len.val();
-                self.p_ngo.d.next = self.n_go.val();
                 self.p_nlen.d.next = self.n_len.val();
-                self.p_nmax.d.next = self.n_max.val();
                 self.p_f0.d.next = self.flight.val() == 0;
+                self.p_fl.d.next = self.flight.val();
+                self.p_have.d.next = self.d_have.val();
+                self.p_win.d.next = self.n_win.val();
+                self.p_none.d.next = (self.n_un.val() == 0) | self.n_un.val().get_bit(31);
                 self.ms.d.next = SState::Pm;
             }
             SState::Pm => {
@@ -1575,7 +1583,7 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                 self.w_psh.d.next = false;
                 if self.c.q.val().stopped {
                     self.ms.d.next = SState::Fin;
-                } else if self.p_rgo.q.val() {
+                } else if self.pm_rgo.val() {
                     self.c.d.next.rtxp = false;
                     self.c.d.next.tmv = false;
                     if self.c.q.val().rtxc != 255 {
@@ -1593,22 +1601,22 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                     if self.p_rclr.q.val() {
                         self.c.d.next.rtxp = false;
                     }
-                    if self.p_ngo.q.val() {
-                        self.c.d.next.max = self.p_nmax.q.val();
+                    if self.pm_ngo.val() {
+                        self.c.d.next.max = self.pm_nmax.val();
                         if self.p_f0.q.val() {
                             self.c.d.next.dlv = true;
                             self.c.d.next.dl = self.dl_new.val();
                         }
                         if !self.c.q.val().tmv {
                             self.c.d.next.tmv = true;
-                            self.c.d.next.tm_end = self.p_nmax.q.val();
+                            self.c.d.next.tm_end = self.pm_nmax.val();
                             self.c.d.next.tm_sent = self.tick.q.val();
                         }
                         self.n_segs.d.next = self.n_segs.q.val() + 1;
                         self.n_bytes.d.next = self.n_bytes.q.val() + self.p_nlen.q.val();
                         self.w_seq.d.next = self.c.q.val().max;
                         self.w_len.d.next = self.p_nlen.q.val();
-                        self.w_end.d.next = self.p_nmax.q.val();
+                        self.w_end.d.next = self.pm_nmax.val();
                         self.w_cur.d.next = self.c.q.val().max;
                         self.w_rtx.d.next = false;
                         self.ms.d.next = SState::WA;
