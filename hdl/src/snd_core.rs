@@ -34,10 +34,15 @@
 //! One event at a time (activation, flush, expired timer, list, ACK), each followed by
 //! the completions it allows and then by every segment the windows allow, as the model
 //! does after each event, so the segments are cut at the same moments and are the
-//! same. An ACK takes about 6 clocks (plus 22 in congestion avoidance for the
-//! `MSS * MSS / cwnd` division), a completed list 2, a segment 3 plus 2 per
+//! same. An ACK of new data takes about 13 clocks (plus 22 in congestion avoidance for
+//! the `MSS * MSS / cwnd` division), a completed list 4 more, a segment 3 plus 4 per
 //! scatter-gather entry walked from the connection's first: far below one full frame
-//! time (190 clocks). Segment descriptors and pieces wait in FIFOs for the fetch unit.
+//! time (190 clocks). The memories' outputs are registered before use and the longer
+//! decisions (the next segment, an ACK's rules, a piece, a list's completion) are
+//! registered one clock before they act, for the clock rate. Segment pieces and
+//! descriptors wait in FIFOs (32 pieces, 16 segments) for the fetch unit; while they are
+//! full the core waits, and with it the next event (a window's worth of segments is cut
+//! at once, as in the model).
 //! A shadow of every connection's `{timer running, deadline}` is swept one connection
 //! per clock; due ones are checked again before they stop the connection.
 
