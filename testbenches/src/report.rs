@@ -787,7 +787,7 @@ pub fn measure_snd(
     let una = 1u32;
     let frames: Vec<Vec<u8>> = (0..n)
         .map(|i| {
-            let mut f = tpl.clone();
+            let mut f = tpl;
             f.seq = una.wrapping_add((i * MSS) as u32);
             let piece = [((BASE + i * MSS) as u64, MSS as u16)];
             crate::tx::segment_frame(&tx.mem.mem, &f, false, &piece)

@@ -146,7 +146,7 @@ impl SndSim {
                 && let Some((tx, tpl)) = self.tx.as_mut()
             {
                 // A segment's first piece: its header, from the connection's template.
-                let mut f = tpl[&((meta >> 32) as u16)].clone();
+                let mut f = tpl[&((meta >> 32) as u16)];
                 f.seq = meta as u32;
                 tx.push_header(f, meta >> 48 & 1 != 0);
             }

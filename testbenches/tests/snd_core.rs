@@ -309,7 +309,7 @@ fn run(name: &str, extra: &str, seed: u64, events: usize, pc_ready: f64, mem: Op
 fn expect_frames(sim: &SndSim, segs: &[RtlSegment], out: &mut Vec<Vec<u8>>) {
     if let Some((tx, tpl)) = sim.tx.as_ref() {
         for s in segs {
-            let mut f = tpl[&s.conn].clone();
+            let mut f = tpl[&s.conn];
             f.seq = s.seq;
             let pieces: Vec<(u64, u16)> = s.pieces.iter().map(|p| (p.0, p.1 as u16)).collect();
             out.push(segment_frame(&tx.mem.mem, &f, s.push, &pieces));
