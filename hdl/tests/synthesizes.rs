@@ -15,10 +15,20 @@ fn default_config_lints_and_elaborates() {
     let g = hdl::generate(&cfg).unwrap();
     let out = out_dir("synth-default");
     g.write_to(&out).unwrap();
+    let names: Vec<&str> = g.blocks.iter().map(|b| b.block.as_str()).collect();
     assert_eq!(
-        g.blocks.len(),
-        8,
-        "rx_parser, engine, dma_write, dma_read, extract, ack_gen, tx_seg, rx"
+        names,
+        [
+            "rx_parser",
+            "engine",
+            "dma_write",
+            "dma_read",
+            "extract",
+            "ack_gen",
+            "tx_seg",
+            "snd_core",
+            "rx"
+        ]
     );
     for b in &g.blocks {
         hdl::generate::lint_verilator(&b.paths(&out), &b.top).unwrap();
