@@ -111,7 +111,6 @@ pub enum SState {
     Rd2,
     Ld,
     Disp,
-    PChk,
     PEnt,
     PFin,
     A0,
@@ -1377,9 +1376,6 @@ impl<const CB: usize, const CB4: usize> Logic for SndCore<CB, CB4> {
                     self.ms.d.next = SState::TChk;
                 }
             },
-            SState::PChk => {
-                self.ms.d.next = SState::PEnt;
-            }
             SState::PEnt => {
                 self.s_pl_ready.next = true;
                 if self.s_pl_valid.val() {
